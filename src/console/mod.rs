@@ -1,1 +1,34 @@
-//! (being written)
+//! REST client for the IBM Blockchain Platform / Fabric Operations Console API
+//! (`/ak/api/v3`), plus the Fabric CA `/cainfo` readiness probe. It knows
+//! nothing about Terraform: callers get typed models and [`ConsoleError`]s
+//! whose `Display` is a complete sentence for the user.
+//!
+//! Layout: `config` (settings, [`Secret`]), `auth` (Basic / Bearer / IAM token
+//! cache), `retry` (the pure retry policy), `client` (HTTP core), `models`
+//! (typed bodies), `components` and `ca` (the calls), `probe` (`/cainfo`),
+//! `tls` (roots and pinning).
+
+mod auth;
+mod ca;
+mod client;
+mod components;
+mod config;
+mod error;
+mod models;
+mod probe;
+pub mod retry;
+mod tls;
+
+pub use ca::{derive_component_id, is_valid_component_id};
+pub use client::ConsoleClient;
+pub use config::{ConsoleConfig, Credentials, Secret, IBM_CLOUD_IAM_TOKEN_URL};
+pub use error::ConsoleError;
+pub use models::{
+    CaInfo, CaUpdate, Component, ComponentMsp, CreateCaRequest, EditComponentRequest,
+    FabricVersion, FabricVersions, FabricVersionsByType, GetOptions, ImportCaMsp, ImportCaRequest,
+    ImportMspCa, ImportMspComponent, MspCa, MspComponent,
+};
+pub use tls::parse_certificates;
+
+#[cfg(test)]
+mod testutil;

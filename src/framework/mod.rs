@@ -1,1 +1,36 @@
-//! (being written)
+//! The generic Terraform provider framework: values and their wire codecs, schemas,
+//! diagnostics, validators, the plan engine and the tfplugin5 gRPC service.
+//!
+//! Nothing here knows about blockchains: resources plug in through the [`Resource`],
+//! [`DataSource`] and [`Provider`] traits and never see msgpack, gRPC or the handshake.
+
+pub mod codec;
+pub mod diagnostics;
+pub mod duration;
+pub mod path;
+pub mod plan;
+pub mod resource;
+pub mod schema;
+pub mod server;
+pub mod timeouts;
+pub mod types;
+pub mod validators;
+pub mod value;
+
+pub use codec::{
+    decode_dynamic_value, decode_json, decode_json_lenient, decode_msgpack, encode_dynamic_value,
+    encode_json, encode_msgpack, CodecError,
+};
+pub use diagnostics::{Diagnostic, Diagnostics, Severity};
+pub use duration::{format_go_duration, parse_go_duration, DurationError};
+pub use path::{AttributePath, PathStep};
+pub use plan::{plan_resource_change, PlannedChange};
+pub use resource::{
+    ApplyError, DataSource, PlanContext, Provider, ProviderData, Resource, ResourceContext,
+};
+pub use schema::{Attribute, Block, NestedBlock, NestingMode, PlanModifier, Schema};
+pub use server::ProviderServer;
+pub use timeouts::{timeout_for, timeouts_block, TimeoutOp, Timeouts};
+pub use types::Type;
+pub use validators::Validator;
+pub use value::{Number, Refinements, Value};

@@ -1,4 +1,144 @@
 //! blockchain-emulator: a loopback-only stand-in for Fabric Operations Consoles and
 //! the Fabric CAs they create, for the provider's tests and demo.
+//!
+//! Every console behaviour comes from the recordings in `fixtures/console/` (athena 2.5.2-99) or a
+//! cited reference; see `fixtures/console/README.md`.
 
+pub mod ca_host;
+pub mod certs;
+pub mod clock;
+pub mod config;
+pub mod console;
+pub mod error;
 pub mod fabric_ca;
+pub mod faults;
+pub mod http;
+pub mod limits;
+pub mod server;
+pub mod spec;
+pub mod store;
+pub mod units;
+pub mod validate;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+pub use clock::Clock;
+pub use config::{ConsoleSpec, EmulatorConfig};
+pub use error::EmulatorError;
+pub use faults::{FaultInjector, FaultState};
+
+use console::{Console, ConsoleParams};
+use store::Store;
+
+struct Running {
+    console: Arc<Console>,
+    url: String,
+    stop: watch::Sender<bool>,
+    task: JoinHandle<()>,
+}
+
+/// A running emulator: one HTTP server per console, plus the CA servers they created.
+pub struct Emulator {
+    consoles: Vec<Running>,
+    clock: Clock,
+}
+
+impl Emulator {
+    /// Binds every console on 127.0.0.1, restores persisted components and CA servers, and serves.
+    pub async fn start(cfg: EmulatorConfig) -> Result<Emulator, EmulatorError> {
+        let store = Store::open(cfg.db_path.as_deref())?;
+        let clock = Clock::default();
+        let mut consoles: Vec<Running> = Vec::new();
+        for spec in &cfg.consoles {
+            if consoles.iter().any(|r| r.console.name == spec.name) {
+                return Err(EmulatorError::DuplicateConsole(spec.name.clone()));
+            }
+            let addr = SocketAddr::from(([127, 0, 0, 1], spec.port));
+            let listener = TcpListener::bind(addr)
+                .await
+                .map_err(|source| EmulatorError::Bind {
+                    addr: addr.to_string(),
+                    source,
+                })?;
+            let port = listener.local_addr()?.port();
+            let console = Arc::new(Console::new(ConsoleParams {
+                name: spec.name.clone(),
+                port,
+                api_key: spec.api_key.clone(),
+                api_secret: spec.api_secret.clone(),
+                store: store.clone(),
+                clock: clock.clone(),
+                deployer_delay: cfg.deployer_delay,
+                rate_limit: cfg.rate_limit_writes_per_min,
+            })?);
+            console.cas.restore().await?;
+            let (stop, rx) = watch::channel(false);
+            let task = tokio::spawn(server::serve(listener, console.clone(), rx));
+            tracing::info!(console = %spec.name, port, "console listening");
+            consoles.push(Running {
+                url: format!("http://127.0.0.1:{port}"),
+                console,
+                stop,
+                task,
+            });
+        }
+        Ok(Emulator { consoles, clock })
+    }
+
+    fn find(&self, name: &str) -> Option<&Running> {
+        self.consoles.iter().find(|r| r.console.name == name)
+    }
+
+    /// `http://127.0.0.1:<port>` of the named console.
+    pub fn console_url(&self, name: &str) -> Option<String> {
+        self.find(name).map(|r| r.url.clone())
+    }
+
+    /// `(name, url)` of every console, in configuration order.
+    pub fn consoles(&self) -> Vec<(String, String)> {
+        self.consoles
+            .iter()
+            .map(|r| (r.console.name.clone(), r.url.clone()))
+            .collect()
+    }
+
+    /// The fault switches of the named console.
+    pub fn faults(&self, name: &str) -> Option<FaultInjector> {
+        self.find(name).map(|r| r.console.faults.clone())
+    }
+
+    /// Every HTTP request the console received (admin `/_emulator/` routes excluded); 0 if unknown.
+    pub fn request_count(&self, name: &str) -> u64 {
+        self.find(name)
+            .map(|r| r.console.request_count())
+            .unwrap_or(0)
+    }
+
+    /// The console's stored components as a plain `GET /components/{id}` shows them.
+    pub async fn components(&self, name: &str) -> Vec<serde_json::Value> {
+        match self.find(name) {
+            Some(r) => r.console.component_docs().await,
+            None => Vec::new(),
+        }
+    }
+
+    /// Moves the emulator clock forward (stale caches, lockouts and rate windows expire).
+    pub fn advance_clock(&self, by: Duration) {
+        self.clock.advance(by);
+    }
+
+    /// Stops every console and CA server; persisted state stays in the database file.
+    pub async fn shutdown(self) {
+        for r in self.consoles {
+            let _ = r.stop.send(true);
+            let _ = r.task.await;
+            r.console.shutdown().await;
+        }
+    }
+}

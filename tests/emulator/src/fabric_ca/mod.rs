@@ -1,1 +1,25 @@
-//! (being written)
+//! A Fabric-CA-compatible HTTPS server (one server, two CAs: `ca` and `tlsca`), as an
+//! IBM Blockchain Platform CA exposes it.
+//!
+//! Behaviour follows the recordings of fabric-ca-server 1.5.5 in
+//! `tests/emulator/fixtures/fabric/ca/` (copied from the shared fixtures) and the cited
+//! fabric-ca v1.5.5 sources. The console part of the emulator creates a [`FabricCaState`]
+//! per created CA, persists it, and runs it with [`serve`].
+
+mod certs;
+mod endpoint;
+mod enroll;
+mod error;
+#[cfg(test)]
+mod golden_tests;
+mod query;
+mod register;
+mod responses;
+mod server;
+mod state;
+pub mod token;
+
+pub use error::CaError;
+pub use server::{serve, CaServerHandle};
+pub use state::{BootstrapIdentity, FabricCaState, Identity, IdentityAttr};
+pub use token::{build_signed_payload, verify_token, TokenError, VerifiedCaller};

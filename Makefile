@@ -1,0 +1,52 @@
+# terraform-provider-blockchain — developer entry points.
+# Quick start: `make demo` (one emulated console: apply, clean plan, destroy) and `make test`.
+
+CARGO        ?= cargo
+VERSION      := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
+OS_ARCH      := $(shell uname -s | tr A-Z a-z)_$(shell uname -m | sed -e 's/x86_64/amd64/' -e 's/aarch64/arm64/')
+PROVIDER     := registry.terraform.io/ibm-blockchain/blockchain
+MIRROR_DIR   ?= $(HOME)/.terraform.d/plugins
+INSTALL_DIR  := $(MIRROR_DIR)/$(PROVIDER)/$(VERSION)/$(OS_ARCH)
+
+.PHONY: build install demo test lint fmt bench docs clean
+
+## build: release binaries of the provider and the emulator
+build:
+	$(CARGO) build --release --workspace --locked
+
+## install: put the provider into a local filesystem mirror (then `terraform init` finds it)
+install: build
+	mkdir -p "$(INSTALL_DIR)"
+	cp target/release/terraform-provider-blockchain "$(INSTALL_DIR)/terraform-provider-blockchain_v$(VERSION)"
+	@echo "installed $(PROVIDER) $(VERSION) into $(INSTALL_DIR)"
+
+## demo: one emulated console; apply a CA, show that the next plan is clean, destroy
+demo:
+	$(CARGO) build --workspace --locked
+	bash tests/scripts/demo.sh
+
+## test: unit, golden and acceptance tests (the acceptance tests drive the real terraform binary)
+test:
+	@command -v terraform >/dev/null || { echo "terraform is not installed: the acceptance tests need terraform 1.11+ on PATH" >&2; exit 1; }
+	$(CARGO) build --workspace --locked
+	$(CARGO) test --workspace --locked
+
+## lint: formatting and clippy, warnings are errors
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+
+fmt:
+	$(CARGO) fmt --all
+
+## bench: speed and memory benchmarks
+bench:
+	$(CARGO) bench --workspace --locked
+
+## docs: regenerate docs/ from the provider schema
+docs:
+	$(CARGO) build --locked
+	bash tests/scripts/gen-docs.sh
+
+clean:
+	$(CARGO) clean

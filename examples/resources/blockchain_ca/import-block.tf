@@ -1,0 +1,4 @@
+import {
+  to = blockchain_ca.org1
+  id = "org1ca"
+}

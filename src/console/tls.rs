@@ -1,0 +1,215 @@
+//! TLS settings shared by the console client and the Fabric CA probe: system
+//! roots plus a configured bundle plus per-call trusted certificates.
+//!
+//! A Fabric CA's TLS certificate as the console reports it
+//! (`msp.component.tls_cert`) is often a leaf, not a root. webpki cannot use a
+//! leaf as a trust anchor, so certificates given for a call are also *pinned*:
+//! a server presenting exactly one of them is accepted (its handshake signature
+//! is still checked).
+
+use std::sync::Arc;
+
+use base64::Engine;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::WebPkiServerVerifier;
+use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
+
+use super::error::ConsoleError;
+
+/// Parses certificates from PEM, or from base64 of PEM (the console's format).
+/// Returns an error when nothing usable is found.
+pub fn parse_certificates(input: &[u8]) -> Result<Vec<CertificateDer<'static>>, ConsoleError> {
+    let pem = if contains(input, b"-----BEGIN") {
+        input.to_vec()
+    } else {
+        let compact: Vec<u8> = input
+            .iter()
+            .copied()
+            .filter(|b| !b.is_ascii_whitespace())
+            .collect();
+        base64::engine::general_purpose::STANDARD
+            .decode(&compact)
+            .map_err(|_| {
+                ConsoleError::Config(
+                    "a certificate is neither PEM nor base64-encoded PEM".to_owned(),
+                )
+            })?
+    };
+    let certs: Vec<CertificateDer<'static>> = rustls_pemfile::certs(&mut pem.as_slice())
+        .collect::<Result<_, _>>()
+        .map_err(|e| ConsoleError::Config(format!("unreadable PEM certificate: {e}")))?;
+    if certs.is_empty() {
+        return Err(ConsoleError::Config(
+            "no certificate found in the given PEM".to_owned(),
+        ));
+    }
+    Ok(certs)
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// The crypto provider used everywhere (aws-lc-rs, matching the rest of the crate).
+pub(crate) fn provider() -> Arc<CryptoProvider> {
+    Arc::new(rustls::crypto::aws_lc_rs::default_provider())
+}
+
+/// Builds a rustls client config. `trusted` certificates act both as extra
+/// roots and as pins; `insecure` turns verification off entirely.
+pub(crate) fn client_config(
+    bundle: &[CertificateDer<'static>],
+    trusted: &[CertificateDer<'static>],
+    insecure: bool,
+    alpn: &[&[u8]],
+) -> Result<ClientConfig, ConsoleError> {
+    let provider = provider();
+    let verifier = Arc::new(Verifier::new(bundle, trusted, insecure, provider.clone()));
+    let mut cfg = ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| ConsoleError::Config(format!("TLS setup failed: {e}")))?
+        .dangerous()
+        .with_custom_certificate_verifier(verifier)
+        .with_no_client_auth();
+    cfg.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
+    Ok(cfg)
+}
+
+/// webpki over (system + bundle + trusted) roots, then exact-match pins.
+#[derive(Debug)]
+struct Verifier {
+    webpki: Option<Arc<WebPkiServerVerifier>>,
+    pins: Vec<CertificateDer<'static>>,
+    insecure: bool,
+    provider: Arc<CryptoProvider>,
+}
+
+impl Verifier {
+    fn new(
+        bundle: &[CertificateDer<'static>],
+        trusted: &[CertificateDer<'static>],
+        insecure: bool,
+        provider: Arc<CryptoProvider>,
+    ) -> Self {
+        let mut roots = RootCertStore::empty();
+        let native = rustls_native_certs::load_native_certs();
+        let (_, ignored) = roots.add_parsable_certificates(native.certs);
+        if ignored > 0 {
+            tracing::debug!(ignored, "some system root certificates could not be used");
+        }
+        let (_, ignored) = roots.add_parsable_certificates(bundle.iter().chain(trusted).cloned());
+        if ignored > 0 {
+            tracing::warn!(
+                ignored,
+                "some configured certificates could not be used as TLS roots"
+            );
+        }
+        let webpki = if roots.is_empty() {
+            None
+        } else {
+            WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+                .build()
+                .ok()
+        };
+        Self {
+            webpki,
+            pins: trusted.to_vec(),
+            insecure,
+            provider,
+        }
+    }
+}
+
+impl ServerCertVerifier for Verifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        if self.insecure {
+            return Ok(ServerCertVerified::assertion());
+        }
+        let verdict = match &self.webpki {
+            Some(w) => {
+                w.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+            }
+            None => Err(rustls::Error::InvalidCertificate(
+                rustls::CertificateError::UnknownIssuer,
+            )),
+        };
+        match verdict {
+            Ok(v) => Ok(v),
+            Err(_) if self.pins.iter().any(|p| p.as_ref() == end_entity.as_ref()) => {
+                Ok(ServerCertVerified::assertion())
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PEM: &str = include_str!("../../tests/fixtures/console/certs/org1-ca-tls.pem");
+
+    #[test]
+    fn certificates_parse_from_pem_and_from_base64_pem() {
+        let raw = parse_certificates(PEM.as_bytes()).unwrap();
+        let b64 = base64::engine::general_purpose::STANDARD.encode(PEM);
+        let decoded = parse_certificates(b64.as_bytes()).unwrap();
+        assert_eq!(raw.len(), 1);
+        assert_eq!(raw, decoded);
+    }
+
+    #[test]
+    fn garbage_is_a_config_error() {
+        assert!(matches!(
+            parse_certificates(b"not a cert"),
+            Err(ConsoleError::Config(_))
+        ));
+        assert!(matches!(
+            parse_certificates(b"-----BEGIN NOTHING-----"),
+            Err(ConsoleError::Config(_))
+        ));
+    }
+}

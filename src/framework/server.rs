@@ -1,0 +1,862 @@
+//! The tfplugin5 `Provider` gRPC service, driving a [`Provider`] and its resources.
+//!
+//! Every RPC answers with diagnostics rather than a gRPC error, so the user sees a readable
+//! message. Attribute values are never logged (they may hold secrets); only RPC and type names.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock};
+
+use tokio_util::sync::CancellationToken;
+use tonic::{Request, Response, Status};
+
+use crate::framework::codec::{
+    decode_json_lenient, decode_optional_dynamic_value, encode_dynamic_value,
+};
+use crate::framework::diagnostics::{Diagnostic, Diagnostics};
+use crate::framework::path::AttributePath;
+use crate::framework::plan::{
+    inconsistencies, mark_computed_unknown, null_write_only, plan_resource_change, unknown_paths,
+};
+use crate::framework::resource::{
+    DataSource, PlanContext, Provider, ProviderData, Resource, ResourceContext,
+};
+use crate::framework::schema::{Block, NestingMode, Schema};
+use crate::framework::types::Type;
+use crate::framework::value::Value;
+use crate::proto::tfplugin5;
+use crate::proto::tfplugin5::provider_server::Provider as ProviderRpc;
+
+/// Largest gRPC message accepted or sent; state of big resources can exceed tonic's 4 MiB.
+const MAX_MESSAGE_BYTES: usize = 256 * 1024 * 1024;
+
+/// A schema with its implied type, computed once.
+struct Typed<T: ?Sized> {
+    imp: Arc<T>,
+    schema: Schema,
+    ty: Type,
+}
+
+/// Serves one [`Provider`] over tfplugin5.
+pub struct ProviderServer<P: Provider> {
+    provider: P,
+    provider_schema: Schema,
+    provider_type: Type,
+    resources: BTreeMap<String, Typed<dyn Resource>>,
+    data_sources: BTreeMap<String, Typed<dyn DataSource>>,
+    schema_response: tfplugin5::get_provider_schema::Response,
+    data: RwLock<Option<ProviderData>>,
+    cancel: CancellationToken,
+}
+
+impl<P: Provider> ProviderServer<P> {
+    /// Builds every schema once and caches it.
+    pub fn new(provider: P) -> Self {
+        let provider_schema = provider.schema();
+        let provider_type = provider_schema.implied_type();
+        let mut resources = BTreeMap::new();
+        for r in provider.resources() {
+            let schema = r.schema();
+            let ty = schema.implied_type();
+            if resources
+                .insert(
+                    r.type_name().to_string(),
+                    Typed {
+                        imp: r.clone(),
+                        schema,
+                        ty,
+                    },
+                )
+                .is_some()
+            {
+                tracing::warn!(
+                    type_name = r.type_name(),
+                    "resource type registered twice; the last one wins"
+                );
+            }
+        }
+        let mut data_sources = BTreeMap::new();
+        for d in provider.data_sources() {
+            let schema = d.schema();
+            let ty = schema.implied_type();
+            if data_sources
+                .insert(
+                    d.type_name().to_string(),
+                    Typed {
+                        imp: d.clone(),
+                        schema,
+                        ty,
+                    },
+                )
+                .is_some()
+            {
+                tracing::warn!(
+                    type_name = d.type_name(),
+                    "data source type registered twice; the last one wins"
+                );
+            }
+        }
+        let schema_response = tfplugin5::get_provider_schema::Response {
+            provider: Some(provider_schema.to_proto()),
+            resource_schemas: resources
+                .iter()
+                .map(|(k, t)| (k.clone(), t.schema.to_proto()))
+                .collect(),
+            data_source_schemas: data_sources
+                .iter()
+                .map(|(k, t)| (k.clone(), t.schema.to_proto()))
+                .collect(),
+            server_capabilities: Some(capabilities()),
+            ..Default::default()
+        };
+        Self {
+            provider,
+            provider_schema,
+            provider_type,
+            resources,
+            data_sources,
+            schema_response,
+            data: RwLock::new(None),
+            cancel: CancellationToken::new(),
+        }
+    }
+
+    /// The tonic service, ready to add to a `Router`.
+    pub fn into_service(self) -> tfplugin5::provider_server::ProviderServer<Self> {
+        tfplugin5::provider_server::ProviderServer::new(self)
+            .max_decoding_message_size(MAX_MESSAGE_BYTES)
+            .max_encoding_message_size(MAX_MESSAGE_BYTES)
+    }
+
+    /// The token cancelled by the `Stop` RPC.
+    pub fn cancellation_token(&self) -> CancellationToken {
+        self.cancel.clone()
+    }
+
+    fn context(&self) -> ResourceContext {
+        let data = self
+            .data
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        ResourceContext::new(data, self.cancel.clone())
+    }
+
+    fn resource(&self, type_name: &str, diags: &mut Diagnostics) -> Option<&Typed<dyn Resource>> {
+        let r = self.resources.get(type_name);
+        if r.is_none() {
+            diags.error(
+                "Unknown resource type",
+                format!("This provider has no resource type named {type_name:?}."),
+            );
+        }
+        r
+    }
+
+    fn data_source(
+        &self,
+        type_name: &str,
+        diags: &mut Diagnostics,
+    ) -> Option<&Typed<dyn DataSource>> {
+        let d = self.data_sources.get(type_name);
+        if d.is_none() {
+            diags.error(
+                "Unknown data source type",
+                format!("This provider has no data source type named {type_name:?}."),
+            );
+        }
+        d
+    }
+}
+
+fn capabilities() -> tfplugin5::ServerCapabilities {
+    tfplugin5::ServerCapabilities {
+        plan_destroy: true,
+        get_provider_schema_optional: true,
+        move_resource_state: false,
+    }
+}
+
+/// Decodes a request value, reporting failure as a diagnostic.
+fn decode(
+    dv: Option<&tfplugin5::DynamicValue>,
+    ty: &Type,
+    what: &str,
+    diags: &mut Diagnostics,
+) -> Option<Value> {
+    match decode_optional_dynamic_value(dv, ty) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            diags.error(
+                format!("Invalid {what}"),
+                format!("Terraform sent a {what} this provider cannot decode: {e}"),
+            );
+            None
+        }
+    }
+}
+
+/// Encodes a response value, reporting failure as a diagnostic (a provider bug).
+fn encode(v: &Value, ty: &Type, diags: &mut Diagnostics) -> Option<tfplugin5::DynamicValue> {
+    match encode_dynamic_value(v, ty) {
+        Ok(dv) => Some(dv),
+        Err(e) => {
+            diags.error(
+                "Provider produced an invalid value",
+                format!("Provider bug: the value does not match the schema: {e}"),
+            );
+            None
+        }
+    }
+}
+
+/// Runs attribute validators on known, non-null values, at any depth.
+pub fn validate_block(block: &Block, value: &Value, path: &AttributePath, diags: &mut Diagnostics) {
+    if !matches!(value, Value::Object(_)) {
+        return;
+    }
+    for a in &block.attributes {
+        let v = value.get(&a.name);
+        if v.is_null() || v.is_unknown() {
+            continue;
+        }
+        let p = path.clone().attr(a.name.clone());
+        if a.deprecated {
+            diags.attribute_warning(
+                p.clone(),
+                "Deprecated attribute",
+                format!("The attribute {p} is deprecated."),
+            );
+        }
+        for validator in &a.validators {
+            validator.validate(&p, v, diags);
+        }
+    }
+    for nb in &block.blocks {
+        let v = value.get(&nb.type_name);
+        let p = path.clone().attr(nb.type_name.clone());
+        match (nb.nesting, v) {
+            (NestingMode::Single | NestingMode::Group, _) => {
+                validate_block(&nb.block, v, &p, diags)
+            }
+            (NestingMode::List, Value::List(items)) => {
+                for (i, item) in items.iter().enumerate() {
+                    validate_block(&nb.block, item, &p.clone().index(i as i64), diags);
+                }
+            }
+            // Protocol 5 cannot address a set element, so errors point at the block.
+            (NestingMode::Set, Value::Set(items)) => items
+                .iter()
+                .for_each(|item| validate_block(&nb.block, item, &p, diags)),
+            (NestingMode::Map, Value::Map(items)) => {
+                for (k, item) in items {
+                    validate_block(&nb.block, item, &p.clone().key(k.clone()), diags);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Makes a value returned by a resource storable: write-only nulled, unknowns reported and
+/// replaced by null.
+fn storable(block: &Block, mut v: Value, what: &str, diags: &mut Diagnostics) -> Value {
+    null_write_only(block, &mut v);
+    let unknown = unknown_paths(&v);
+    if !unknown.is_empty() {
+        for p in &unknown {
+            diags.push(
+                Diagnostic::error(
+                    format!("Provider returned invalid result object after {what}"),
+                    format!("Provider bug: the value at {p} is unknown; every value must be known after {what}."),
+                )
+                .at(p.clone()),
+            );
+        }
+        v = v.unknown_as_null();
+    }
+    v
+}
+
+fn path_list(paths: &[AttributePath]) -> String {
+    paths
+        .iter()
+        .map(|p| {
+            if p.is_root() {
+                "(root)".to_string()
+            } else {
+                p.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[tonic::async_trait]
+impl<P: Provider> ProviderRpc for ProviderServer<P> {
+    async fn get_metadata(
+        &self,
+        _request: Request<tfplugin5::get_metadata::Request>,
+    ) -> Result<Response<tfplugin5::get_metadata::Response>, Status> {
+        tracing::debug!(rpc = "GetMetadata");
+        Ok(Response::new(tfplugin5::get_metadata::Response {
+            server_capabilities: Some(capabilities()),
+            resources: self
+                .resources
+                .keys()
+                .map(|k| tfplugin5::get_metadata::ResourceMetadata {
+                    type_name: k.clone(),
+                })
+                .collect(),
+            data_sources: self
+                .data_sources
+                .keys()
+                .map(|k| tfplugin5::get_metadata::DataSourceMetadata {
+                    type_name: k.clone(),
+                })
+                .collect(),
+            ..Default::default()
+        }))
+    }
+
+    async fn get_schema(
+        &self,
+        _request: Request<tfplugin5::get_provider_schema::Request>,
+    ) -> Result<Response<tfplugin5::get_provider_schema::Response>, Status> {
+        tracing::debug!(rpc = "GetSchema");
+        Ok(Response::new(self.schema_response.clone()))
+    }
+
+    async fn prepare_provider_config(
+        &self,
+        request: Request<tfplugin5::prepare_provider_config::Request>,
+    ) -> Result<Response<tfplugin5::prepare_provider_config::Response>, Status> {
+        tracing::debug!(rpc = "PrepareProviderConfig");
+        let req = request.into_inner();
+        let mut diags = Diagnostics::new();
+        if let Some(config) = decode(
+            req.config.as_ref(),
+            &self.provider_type,
+            "provider configuration",
+            &mut diags,
+        ) {
+            validate_block(
+                &self.provider_schema.block,
+                &config,
+                &AttributePath::root(),
+                &mut diags,
+            );
+            self.provider.validate_config(&config, &mut diags);
+        }
+        Ok(Response::new(
+            tfplugin5::prepare_provider_config::Response {
+                prepared_config: req.config,
+                diagnostics: diags.to_proto(),
+            },
+        ))
+    }
+
+    async fn validate_resource_type_config(
+        &self,
+        request: Request<tfplugin5::validate_resource_type_config::Request>,
+    ) -> Result<Response<tfplugin5::validate_resource_type_config::Response>, Status> {
+        let req = request.into_inner();
+        tracing::debug!(rpc = "ValidateResourceTypeConfig", type_name = %req.type_name);
+        let mut diags = Diagnostics::new();
+        if let Some(r) = self.resource(&req.type_name, &mut diags) {
+            if let Some(config) = decode(req.config.as_ref(), &r.ty, "configuration", &mut diags) {
+                validate_block(&r.schema.block, &config, &AttributePath::root(), &mut diags);
+                r.imp.validate_config(&config, &mut diags);
+            }
+        }
+        Ok(Response::new(
+            tfplugin5::validate_resource_type_config::Response {
+                diagnostics: diags.to_proto(),
+            },
+        ))
+    }
+
+    async fn validate_data_source_config(
+        &self,
+        request: Request<tfplugin5::validate_data_source_config::Request>,
+    ) -> Result<Response<tfplugin5::validate_data_source_config::Response>, Status> {
+        let req = request.into_inner();
+        tracing::debug!(rpc = "ValidateDataSourceConfig", type_name = %req.type_name);
+        let mut diags = Diagnostics::new();
+        if let Some(d) = self.data_source(&req.type_name, &mut diags) {
+            if let Some(config) = decode(req.config.as_ref(), &d.ty, "configuration", &mut diags) {
+                validate_block(&d.schema.block, &config, &AttributePath::root(), &mut diags);
+                d.imp.validate_config(&config, &mut diags);
+            }
+        }
+        Ok(Response::new(
+            tfplugin5::validate_data_source_config::Response {
+                diagnostics: diags.to_proto(),
+            },
+        ))
+    }
+
+    async fn upgrade_resource_state(
+        &self,
+        request: Request<tfplugin5::upgrade_resource_state::Request>,
+    ) -> Result<Response<tfplugin5::upgrade_resource_state::Response>, Status> {
+        let req = request.into_inner();
+        tracing::debug!(rpc = "UpgradeResourceState", type_name = %req.type_name, version = req.version);
+        let mut diags = Diagnostics::new();
+        let mut upgraded = Value::Null;
+        let mut ty = Type::Dynamic;
+        if let Some(r) = self.resource(&req.type_name, &mut diags) {
+            ty = r.ty.clone();
+            let raw = req.raw_state.unwrap_or_default();
+            if req.version > r.schema.version {
+                diags.error(
+                    "Resource state from a newer provider",
+                    format!(
+                        "The stored state has schema version {}, but this provider only knows up to version {}. \
+                         Upgrade the provider.",
+                        req.version, r.schema.version
+                    ),
+                );
+            } else if !raw.json.is_empty() {
+                match decode_json_lenient(&raw.json, &r.ty) {
+                    Ok(mut v) => {
+                        null_write_only(&r.schema.block, &mut v);
+                        upgraded = v;
+                    }
+                    Err(e) => {
+                        diags.error(
+                            "Cannot read stored state",
+                            format!("The stored state does not match the schema: {e}"),
+                        );
+                    }
+                }
+            } else if !raw.flatmap.is_empty() {
+                diags.error(
+                    "Unsupported legacy state",
+                    "The stored state uses the flatmap format of Terraform 0.11 and earlier, which this provider cannot read.",
+                );
+            }
+        }
+        // Never leave upgraded_state unset: Terraform would drop the resource from state.
+        let upgraded_state = encode(&upgraded, &ty, &mut diags)
+            .or_else(|| encode_dynamic_value(&Value::Null, &Type::Dynamic).ok());
+        Ok(Response::new(tfplugin5::upgrade_resource_state::Response {
+            upgraded_state,
+            diagnostics: diags.to_proto(),
+        }))
+    }
+
+    async fn configure(
+        &self,
+        request: Request<tfplugin5::configure::Request>,
+    ) -> Result<Response<tfplugin5::configure::Response>, Status> {
+        tracing::debug!(rpc = "Configure");
+        let req = request.into_inner();
+        let mut diags = Diagnostics::new();
+        if let Some(config) = decode(
+            req.config.as_ref(),
+            &self.provider_type,
+            "provider configuration",
+            &mut diags,
+        ) {
+            match self
+                .provider
+                .configure(&config, &req.terraform_version)
+                .await
+            {
+                Ok(data) => {
+                    *self
+                        .data
+                        .write()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(data);
+                }
+                Err(d) => {
+                    diags.extend(d);
+                }
+            }
+        }
+        Ok(Response::new(tfplugin5::configure::Response {
+            diagnostics: diags.to_proto(),
+        }))
+    }
+
+    async fn read_resource(
+        &self,
+        request: Request<tfplugin5::read_resource::Request>,
+    ) -> Result<Response<tfplugin5::read_resource::Response>, Status> {
+        let req = request.into_inner();
+        tracing::debug!(rpc = "ReadResource", type_name = %req.type_name);
+        let mut diags = Diagnostics::new();
+        let mut new_state = req.current_state.clone();
+        if let Some(r) = self.resource(&req.type_name, &mut diags) {
+            if let Some(current) = decode(
+                req.current_state.as_ref(),
+                &r.ty,
+                "current state",
+                &mut diags,
+            ) {
+                if !current.is_null() {
+                    match r.imp.read(&self.context(), &current).await {
+                        Ok(Some(v)) => {
+                            let v = storable(&r.schema.block, v, "read", &mut diags);
+                            new_state = encode(&v, &r.ty, &mut diags).or(new_state);
+                        }
+                        Ok(None) => {
+                            tracing::debug!(type_name = %req.type_name, "remote object is gone");
+                            new_state = encode(&Value::Null, &r.ty, &mut diags);
+                        }
+                        // Keep the current state so a transient error does not lose the object.
+                        Err(d) => {
+                            diags.extend(d);
+                        }
+                    }
+                }
+            }
+        }
+        Ok(Response::new(tfplugin5::read_resource::Response {
+            new_state,
+            diagnostics: diags.to_proto(),
+            private: req.private,
+            deferred: None,
+        }))
+    }
+
+    async fn plan_resource_change(
+        &self,
+        request: Request<tfplugin5::plan_resource_change::Request>,
+    ) -> Result<Response<tfplugin5::plan_resource_change::Response>, Status> {
+        let req = request.into_inner();
+        tracing::debug!(rpc = "PlanResourceChange", type_name = %req.type_name);
+        let mut diags = Diagnostics::new();
+        let mut resp = tfplugin5::plan_resource_change::Response {
+            planned_private: req.prior_private.clone(),
+            ..Default::default()
+        };
+        let Some(r) = self.resource(&req.type_name, &mut diags) else {
+            resp.diagnostics = diags.to_proto();
+            return Ok(Response::new(resp));
+        };
+        let prior = decode(req.prior_state.as_ref(), &r.ty, "prior state", &mut diags);
+        let proposed = decode(
+            req.proposed_new_state.as_ref(),
+            &r.ty,
+            "proposed new state",
+            &mut diags,
+        );
+        let config = decode(req.config.as_ref(), &r.ty, "configuration", &mut diags);
+        let (Some(prior), Some(proposed), Some(config)) = (prior, proposed, config) else {
+            resp.diagnostics = diags.to_proto();
+            return Ok(Response::new(resp));
+        };
+        let change = plan_resource_change(&r.schema, &prior, &proposed, &config);
+        let mut planned = change.planned;
+        let mut requires_replace = change.requires_replace;
+        if !planned.is_null() {
+            let replace_before = requires_replace.len();
+            r.imp
+                .modify_plan(
+                    &self.context(),
+                    PlanContext {
+                        prior: &prior,
+                        config: &config,
+                        planned: &mut planned,
+                        requires_replace: &mut requires_replace,
+                        diagnostics: &mut diags,
+                    },
+                )
+                .await;
+            if replace_before == 0 && !requires_replace.is_empty() && !prior.is_null() {
+                // modify_plan asked for a replacement: the new object's computed values are unknown.
+                mark_computed_unknown(&r.schema.block, &mut planned, &config);
+            }
+            null_write_only(&r.schema.block, &mut planned);
+        }
+        requires_replace.dedup();
+        resp.planned_state = encode(&planned, &r.ty, &mut diags);
+        resp.requires_replace = requires_replace
+            .iter()
+            .map(AttributePath::to_proto)
+            .collect();
+        resp.diagnostics = diags.to_proto();
+        Ok(Response::new(resp))
+    }
+
+    async fn apply_resource_change(
+        &self,
+        request: Request<tfplugin5::apply_resource_change::Request>,
+    ) -> Result<Response<tfplugin5::apply_resource_change::Response>, Status> {
+        let req = request.into_inner();
+        tracing::debug!(rpc = "ApplyResourceChange", type_name = %req.type_name);
+        let mut diags = Diagnostics::new();
+        let mut resp = tfplugin5::apply_resource_change::Response {
+            new_state: req.prior_state.clone(),
+            private: req.planned_private.clone(),
+            ..Default::default()
+        };
+        let Some(r) = self.resource(&req.type_name, &mut diags) else {
+            resp.diagnostics = diags.to_proto();
+            return Ok(Response::new(resp));
+        };
+        let prior = decode(req.prior_state.as_ref(), &r.ty, "prior state", &mut diags);
+        let planned = decode(
+            req.planned_state.as_ref(),
+            &r.ty,
+            "planned state",
+            &mut diags,
+        );
+        let config = decode(req.config.as_ref(), &r.ty, "configuration", &mut diags);
+        let (Some(prior), Some(planned), Some(config)) = (prior, planned, config) else {
+            resp.diagnostics = diags.to_proto();
+            return Ok(Response::new(resp));
+        };
+        let ctx = self.context();
+        let block = &r.schema.block;
+
+        if planned.is_null() {
+            tracing::debug!(type_name = %req.type_name, "delete");
+            match r.imp.delete(&ctx, &prior).await {
+                Ok(()) => resp.new_state = encode(&Value::Null, &r.ty, &mut diags),
+                // The object may still exist: keep it in state (new_state stays the prior state).
+                Err(d) => {
+                    diags.extend(d);
+                }
+            }
+            resp.diagnostics = diags.to_proto();
+            return Ok(Response::new(resp));
+        }
+
+        let creating = prior.is_null();
+        let what = if creating { "create" } else { "update" };
+        tracing::debug!(type_name = %req.type_name, action = what);
+        let result = if creating {
+            r.imp.create(&ctx, &planned, &config).await
+        } else {
+            r.imp.update(&ctx, &prior, &planned, &config).await
+        };
+        let new_state = match result {
+            Ok(v) if v.is_null() => {
+                diags.error(
+                    format!("Provider returned no object after {what}"),
+                    format!("Provider bug: {what} succeeded but returned a null state."),
+                );
+                if creating {
+                    Value::Null
+                } else {
+                    prior
+                }
+            }
+            Ok(v) => {
+                let v = storable(block, v, "apply", &mut diags);
+                let bad = inconsistencies(&planned, &v);
+                if !bad.is_empty() {
+                    diags.push(
+                        Diagnostic::error(
+                            "Provider produced inconsistent result after apply",
+                            format!(
+                                "Provider bug: after {what}, these attributes differ from the values known in the plan: {}.",
+                                path_list(&bad)
+                            ),
+                        )
+                        .at(bad[0].clone()),
+                    );
+                }
+                v
+            }
+            Err(e) => {
+                diags.extend(e.diagnostics);
+                match e.partial_state {
+                    Some(partial) if !partial.is_null() => {
+                        storable(block, partial, "apply", &mut Diagnostics::new())
+                    }
+                    // Nothing was created, or the update failed: the prior state is the best record.
+                    _ => prior,
+                }
+            }
+        };
+        resp.new_state = encode(&new_state, &r.ty, &mut diags);
+        resp.diagnostics = diags.to_proto();
+        Ok(Response::new(resp))
+    }
+
+    async fn import_resource_state(
+        &self,
+        request: Request<tfplugin5::import_resource_state::Request>,
+    ) -> Result<Response<tfplugin5::import_resource_state::Response>, Status> {
+        let req = request.into_inner();
+        tracing::debug!(rpc = "ImportResourceState", type_name = %req.type_name);
+        let mut diags = Diagnostics::new();
+        let mut imported = Vec::new();
+        if let Some(r) = self.resource(&req.type_name, &mut diags) {
+            match r.imp.import(&self.context(), &req.id).await {
+                Ok(v) if v.is_null() => {
+                    diags.error(
+                        "Import returned no resources",
+                        format!("No object was found for the id {:?}.", req.id),
+                    );
+                }
+                Ok(v) => {
+                    let v = storable(&r.schema.block, v, "import", &mut diags);
+                    if let Some(state) = encode(&v, &r.ty, &mut diags) {
+                        imported.push(tfplugin5::import_resource_state::ImportedResource {
+                            type_name: req.type_name.clone(),
+                            state: Some(state),
+                            private: Vec::new(),
+                        });
+                    }
+                }
+                Err(d) => {
+                    diags.extend(d);
+                }
+            }
+        }
+        Ok(Response::new(tfplugin5::import_resource_state::Response {
+            imported_resources: imported,
+            diagnostics: diags.to_proto(),
+            deferred: None,
+        }))
+    }
+
+    async fn move_resource_state(
+        &self,
+        request: Request<tfplugin5::move_resource_state::Request>,
+    ) -> Result<Response<tfplugin5::move_resource_state::Response>, Status> {
+        let req = request.into_inner();
+        tracing::debug!(rpc = "MoveResourceState", type_name = %req.target_type_name);
+        let diags: Diagnostics = Diagnostic::error(
+            "Moving resource state is not supported",
+            format!(
+                "This provider cannot move state from {} into {}.",
+                req.source_type_name, req.target_type_name
+            ),
+        )
+        .into();
+        Ok(Response::new(tfplugin5::move_resource_state::Response {
+            diagnostics: diags.to_proto(),
+            ..Default::default()
+        }))
+    }
+
+    async fn read_data_source(
+        &self,
+        request: Request<tfplugin5::read_data_source::Request>,
+    ) -> Result<Response<tfplugin5::read_data_source::Response>, Status> {
+        let req = request.into_inner();
+        tracing::debug!(rpc = "ReadDataSource", type_name = %req.type_name);
+        let mut diags = Diagnostics::new();
+        let mut state = None;
+        if let Some(d) = self.data_source(&req.type_name, &mut diags) {
+            if let Some(config) = decode(req.config.as_ref(), &d.ty, "configuration", &mut diags) {
+                match d.imp.read(&self.context(), &config).await {
+                    Ok(v) => {
+                        let v = storable(&d.schema.block, v, "read", &mut diags);
+                        state = encode(&v, &d.ty, &mut diags);
+                    }
+                    Err(e) => {
+                        diags.extend(e);
+                    }
+                }
+            }
+        }
+        Ok(Response::new(tfplugin5::read_data_source::Response {
+            state,
+            diagnostics: diags.to_proto(),
+            deferred: None,
+        }))
+    }
+
+    async fn validate_ephemeral_resource_config(
+        &self,
+        request: Request<tfplugin5::validate_ephemeral_resource_config::Request>,
+    ) -> Result<Response<tfplugin5::validate_ephemeral_resource_config::Response>, Status> {
+        let name = request.into_inner().type_name;
+        tracing::debug!(rpc = "ValidateEphemeralResourceConfig", type_name = %name);
+        Ok(Response::new(
+            tfplugin5::validate_ephemeral_resource_config::Response {
+                diagnostics: unsupported_ephemeral(&name).to_proto(),
+            },
+        ))
+    }
+
+    async fn open_ephemeral_resource(
+        &self,
+        request: Request<tfplugin5::open_ephemeral_resource::Request>,
+    ) -> Result<Response<tfplugin5::open_ephemeral_resource::Response>, Status> {
+        let name = request.into_inner().type_name;
+        tracing::debug!(rpc = "OpenEphemeralResource", type_name = %name);
+        Ok(Response::new(
+            tfplugin5::open_ephemeral_resource::Response {
+                diagnostics: unsupported_ephemeral(&name).to_proto(),
+                ..Default::default()
+            },
+        ))
+    }
+
+    async fn renew_ephemeral_resource(
+        &self,
+        request: Request<tfplugin5::renew_ephemeral_resource::Request>,
+    ) -> Result<Response<tfplugin5::renew_ephemeral_resource::Response>, Status> {
+        let name = request.into_inner().type_name;
+        tracing::debug!(rpc = "RenewEphemeralResource", type_name = %name);
+        Ok(Response::new(
+            tfplugin5::renew_ephemeral_resource::Response {
+                diagnostics: unsupported_ephemeral(&name).to_proto(),
+                ..Default::default()
+            },
+        ))
+    }
+
+    async fn close_ephemeral_resource(
+        &self,
+        request: Request<tfplugin5::close_ephemeral_resource::Request>,
+    ) -> Result<Response<tfplugin5::close_ephemeral_resource::Response>, Status> {
+        let name = request.into_inner().type_name;
+        tracing::debug!(rpc = "CloseEphemeralResource", type_name = %name);
+        Ok(Response::new(
+            tfplugin5::close_ephemeral_resource::Response {
+                diagnostics: unsupported_ephemeral(&name).to_proto(),
+            },
+        ))
+    }
+
+    async fn get_functions(
+        &self,
+        _request: Request<tfplugin5::get_functions::Request>,
+    ) -> Result<Response<tfplugin5::get_functions::Response>, Status> {
+        tracing::debug!(rpc = "GetFunctions");
+        Ok(Response::new(tfplugin5::get_functions::Response::default()))
+    }
+
+    async fn call_function(
+        &self,
+        request: Request<tfplugin5::call_function::Request>,
+    ) -> Result<Response<tfplugin5::call_function::Response>, Status> {
+        let name = request.into_inner().name;
+        tracing::debug!(rpc = "CallFunction", function = %name);
+        Ok(Response::new(tfplugin5::call_function::Response {
+            result: None,
+            error: Some(tfplugin5::FunctionError {
+                text: format!("This provider has no functions (called {name:?})."),
+                function_argument: None,
+            }),
+        }))
+    }
+
+    async fn stop(
+        &self,
+        _request: Request<tfplugin5::stop::Request>,
+    ) -> Result<Response<tfplugin5::stop::Response>, Status> {
+        tracing::info!(rpc = "Stop", "cancelling in-flight operations");
+        self.cancel.cancel();
+        Ok(Response::new(tfplugin5::stop::Response::default()))
+    }
+}
+
+fn unsupported_ephemeral(type_name: &str) -> Diagnostics {
+    Diagnostic::error(
+        "Ephemeral resources are not supported",
+        format!("This provider has no ephemeral resource type named {type_name:?}."),
+    )
+    .into()
+}
+
+#[cfg(test)]
+mod tests;

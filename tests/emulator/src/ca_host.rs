@@ -1,0 +1,201 @@
+//! Runs the Fabric CA endpoint of every deployer-created CA: generates its state, reserves a
+//! loopback port, starts serving only after the deployer delay (before that the port refuses
+//! connections, as a real CA does while its pods start; console-api.md §3 "Readiness"), persists
+//! the state on every registry change and restores it after a restart on the same port.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use tokio::net::TcpSocket;
+use tokio::sync::Mutex;
+use tokio::task::JoinHandle;
+
+use crate::error::EmulatorError;
+use crate::fabric_ca::{self, BootstrapIdentity, CaServerHandle, FabricCaState};
+use crate::store::Store;
+
+/// What the console needs to describe a created CA.
+#[derive(Clone, Debug)]
+pub struct CaInfo {
+    pub port: u16,
+    pub ca_name: String,
+    pub tlsca_name: String,
+    pub ca_root_pem: String,
+    pub tlsca_root_pem: String,
+    pub tls_cert_pem: String,
+}
+
+enum Running {
+    /// Waiting for the deployer delay; aborting the task frees the port.
+    Starting(JoinHandle<()>),
+    Serving(CaServerHandle),
+}
+
+/// The CA servers of one console.
+pub struct CaHost {
+    console: String,
+    store: Store,
+    running: Arc<Mutex<HashMap<String, Running>>>,
+}
+
+fn reserve(port: u16) -> Result<TcpSocket, EmulatorError> {
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let socket = TcpSocket::new_v4()?;
+    // SO_REUSEADDR so a restart can re-bind while old connections sit in TIME_WAIT. Bound but not
+    // listening: connections are refused until `listen`.
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr).map_err(|source| EmulatorError::Bind {
+        addr: addr.to_string(),
+        source,
+    })?;
+    Ok(socket)
+}
+
+impl CaHost {
+    pub fn new(console: &str, store: Store) -> CaHost {
+        CaHost {
+            console: console.to_string(),
+            store,
+            running: Arc::new(Mutex::new(HashMap::new())),
+        }
+    }
+
+    /// Creates a CA for component `id` and schedules it to serve after `delay`.
+    pub async fn create(
+        &self,
+        id: &str,
+        ca_ids: Vec<BootstrapIdentity>,
+        tlsca_ids: Vec<BootstrapIdentity>,
+        delay: Duration,
+    ) -> Result<CaInfo, EmulatorError> {
+        let state =
+            tokio::task::spawn_blocking(move || FabricCaState::generate(&ca_ids, &tlsca_ids))
+                .await
+                .map_err(|e| EmulatorError::Ca(e.to_string()))?
+                .map_err(|e| EmulatorError::Ca(e.to_string()))?;
+        let socket = reserve(0)?;
+        let port = socket.local_addr()?.port();
+        let info = CaInfo {
+            port,
+            ca_name: state.ca_name().to_string(),
+            tlsca_name: state.tlsca_name().to_string(),
+            ca_root_pem: state.ca_root_pem().to_string(),
+            tlsca_root_pem: state.tlsca_root_pem().to_string(),
+            tls_cert_pem: state.tls_cert_pem().to_string(),
+        };
+        self.persist(id, port, &state)?;
+        self.start(id, socket, state, delay).await;
+        Ok(info)
+    }
+
+    fn persist(&self, id: &str, port: u16, state: &FabricCaState) -> Result<(), EmulatorError> {
+        let doc = json!({"port": port, "state": serde_json::to_value(state)?});
+        self.store.put_ca(&self.console, id, &doc)
+    }
+
+    async fn start(&self, id: &str, socket: TcpSocket, state: FabricCaState, delay: Duration) {
+        let running = self.running.clone();
+        let store = self.store.clone();
+        let console = self.console.clone();
+        let id_owned = id.to_string();
+        // Held across the spawn so the task's `Serving` entry always replaces this `Starting` one.
+        let mut guard = self.running.lock().await;
+        let task = tokio::spawn(async move {
+            tokio::time::sleep(delay).await;
+            let listener = match socket.listen(1024) {
+                Ok(l) => l,
+                Err(e) => {
+                    tracing::error!(console = %console, ca = %id_owned, error = %e, "CA listen failed");
+                    return;
+                }
+            };
+            let port = listener.local_addr().map(|a| a.port()).unwrap_or_default();
+            let (c2, i2) = (console.clone(), id_owned.clone());
+            let on_change: Arc<dyn Fn(&FabricCaState) + Send + Sync> =
+                Arc::new(move |s: &FabricCaState| {
+                    let doc =
+                        serde_json::to_value(s).map(|state| json!({"port": port, "state": state}));
+                    match doc {
+                        Ok(doc) => {
+                            if let Err(e) = store.put_ca(&c2, &i2, &doc) {
+                                tracing::error!(ca = %i2, error = %e, "persisting CA state failed");
+                            }
+                        }
+                        Err(e) => {
+                            tracing::error!(ca = %i2, error = %e, "serialising CA state failed")
+                        }
+                    }
+                });
+            match fabric_ca::serve(listener, Arc::new(Mutex::new(state)), on_change).await {
+                Ok(handle) => {
+                    tracing::info!(console = %console, ca = %id_owned, port, "CA serving");
+                    let mut map = running.lock().await;
+                    if let Some(slot) = map.get_mut(&id_owned) {
+                        *slot = Running::Serving(handle);
+                    } else {
+                        // Removed while starting: do not leave an orphan server behind.
+                        drop(map);
+                        handle.shutdown().await;
+                    }
+                }
+                Err(e) => {
+                    tracing::error!(console = %console, ca = %id_owned, error = %e, "CA serve failed")
+                }
+            }
+        });
+        guard.insert(id.to_string(), Running::Starting(task));
+    }
+
+    /// Restarts every persisted CA on its old port, serving at once.
+    pub async fn restore(&self) -> Result<(), EmulatorError> {
+        for (id, doc) in self.store.load_cas(&self.console)? {
+            let port = doc.get("port").and_then(Value::as_u64).unwrap_or_default() as u16;
+            let state: FabricCaState = match doc.get("state").cloned().map(serde_json::from_value) {
+                Some(Ok(s)) => s,
+                _ => {
+                    tracing::error!(ca = %id, "stored CA state unreadable; skipped");
+                    continue;
+                }
+            };
+            match reserve(port) {
+                Ok(socket) => self.start(&id, socket, state, Duration::ZERO).await,
+                Err(e) => tracing::error!(ca = %id, port, error = %e, "cannot restore CA port"),
+            }
+        }
+        Ok(())
+    }
+
+    /// Stops the CA of `id` (if any) and forgets its state.
+    pub async fn remove(&self, id: &str) -> Result<(), EmulatorError> {
+        let entry = self.running.lock().await.remove(id);
+        stop(entry).await;
+        self.store.delete_ca(&self.console, id)
+    }
+
+    /// Whether the CA of `id` has started serving.
+    pub async fn is_serving(&self, id: &str) -> bool {
+        matches!(self.running.lock().await.get(id), Some(Running::Serving(_)))
+    }
+
+    /// Stops every CA server (state stays persisted).
+    pub async fn shutdown(&self) {
+        let all: Vec<Running> = self.running.lock().await.drain().map(|(_, r)| r).collect();
+        for r in all {
+            stop(Some(r)).await;
+        }
+    }
+}
+
+async fn stop(entry: Option<Running>) {
+    match entry {
+        Some(Running::Starting(task)) => {
+            task.abort();
+            let _ = task.await;
+        }
+        Some(Running::Serving(handle)) => handle.shutdown().await,
+        None => {}
+    }
+}

@@ -1,0 +1,59 @@
+//! Emulator configuration: which consoles to run and how the emulated deployer behaves.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// One emulated console (one "region").
+#[derive(Clone, Debug)]
+pub struct ConsoleSpec {
+    /// Region label, used to address the console in the library API.
+    pub name: String,
+    /// Loopback port; 0 picks a free one.
+    pub port: u16,
+    /// The API key accepted with HTTP Basic auth (roles reader, writer and manager).
+    pub api_key: String,
+    /// Its secret.
+    pub api_secret: String,
+}
+
+/// Everything [`crate::Emulator::start`] needs.
+#[derive(Clone, Debug)]
+pub struct EmulatorConfig {
+    pub consoles: Vec<ConsoleSpec>,
+    /// redb file; `None` keeps everything in memory (lost on shutdown).
+    pub db_path: Option<PathBuf>,
+    /// How long a created CA's endpoint refuses connections before it serves (pods starting;
+    /// console-api.md §3 "Readiness").
+    pub deployer_delay: Duration,
+    /// Non-GET `/ak/` requests per client per minute (athena's `max_req_per_min_ak`, default 25;
+    /// console-api.md §3 "Rate limit"); GETs get four times this.
+    pub rate_limit_writes_per_min: u32,
+}
+
+impl Default for EmulatorConfig {
+    fn default() -> Self {
+        EmulatorConfig {
+            consoles: Vec::new(),
+            db_path: None,
+            deployer_delay: Duration::from_secs(2),
+            rate_limit_writes_per_min: 25,
+        }
+    }
+}
+
+impl ConsoleSpec {
+    /// A console with the given name, port and credentials.
+    pub fn new(
+        name: impl Into<String>,
+        port: u16,
+        api_key: impl Into<String>,
+        api_secret: impl Into<String>,
+    ) -> Self {
+        ConsoleSpec {
+            name: name.into(),
+            port,
+            api_key: api_key.into(),
+            api_secret: api_secret.into(),
+        }
+    }
+}

@@ -1,0 +1,406 @@
+//! The `/kubernetes/...` routes with an emulated deployer behind them.
+//!
+//! athena validates the body first (`k8s.create-ca.invalid.*`), then calls the deployer
+//! (fixture README 26). The recordings stop at the deployer call, so what happens after a valid
+//! CA create follows console-api.md §2.1 (CaResponse) and the brief; peer and orderer creates are
+//! validated but not deployed here.
+
+use base64::Engine;
+use serde_json::{json, Map, Value};
+
+use super::components::remove_record;
+use super::docs::{self, View};
+use super::{ApiRequest, Console};
+use crate::fabric_ca::BootstrapIdentity;
+use crate::http::Reply;
+use crate::validate::{self, Context, Mode};
+
+/// Default image version of created CAs. Not recorded; athena's settings name 1.5.5 as the minimum
+/// CA version (`settings.get.no-auth` MIGRATION_MIN_VERSIONS), and `-0` is IBP's image suffix
+/// (console-api.md §2.4 `version` row: "e.g. 2.2.1-0").
+pub const DEFAULT_CA_VERSION: &str = "1.5.5-0";
+const DEFAULT_PEER_VERSION: &str = "2.5.12-0";
+
+/// A deployer failure, in athena's `{statusCode, msg:<deployer body>}` shape (console-api.md §3).
+fn deployer_error(message: &str, code: &str) -> Reply {
+    Reply::json(
+        500,
+        &json!({"statusCode":500,"msg":{"message":message,"name":"Error","code":code}}),
+    )
+}
+
+fn body_of(req: &ApiRequest) -> Value {
+    if req.json_body {
+        req.body.clone()
+    } else {
+        json!({})
+    }
+}
+
+/// Case-insensitive object lookup (`ConfigCACreate` keys are case-insensitive in the spec).
+fn get_ci<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
+    v.as_object().and_then(|o| {
+        o.get(key).or_else(|| {
+            o.iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(key))
+                .map(|(_, v)| v)
+        })
+    })
+}
+
+fn identities(section: Option<&Value>) -> Vec<BootstrapIdentity> {
+    section
+        .and_then(|s| get_ci(s, "registry"))
+        .and_then(|r| get_ci(r, "identities"))
+        .and_then(Value::as_array)
+        .map(|ids| {
+            ids.iter()
+                .map(|i| BootstrapIdentity {
+                    name: get_ci(i, "name")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_string(),
+                    pass: get_ci(i, "pass")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_string(),
+                    kind: get_ci(i, "type")
+                        .and_then(Value::as_str)
+                        .unwrap_or("client")
+                        .to_string(),
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Secrets are redacted at rest: `name`/`pass` of registry identities and any `enroll_id` /
+/// `enroll_secret` become `"[redacted]"` (console-api.md §2.1, `redact_enroll_details`).
+pub fn redact(v: &mut Value, in_identity: bool) {
+    match v {
+        Value::Object(m) => {
+            for (k, val) in m.iter_mut() {
+                let lk = k.to_ascii_lowercase();
+                if lk == "enroll_id"
+                    || lk == "enroll_secret"
+                    || (in_identity && (lk == "name" || lk == "pass"))
+                {
+                    *val = json!("[redacted]");
+                } else if lk == "identities" {
+                    if let Value::Array(items) = val {
+                        for item in items {
+                            redact(item, true);
+                        }
+                    }
+                } else {
+                    redact(val, false);
+                }
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(|x| redact(x, false)),
+        _ => {}
+    }
+}
+
+fn b64(pem: &str) -> String {
+    base64::engine::general_purpose::STANDARD.encode(pem)
+}
+
+/// `POST /kubernetes/components/{type}`.
+pub async fn create(c: &Console, req: &ApiRequest, t: &str) -> Reply {
+    let schema = match t {
+        "fabric-ca" => "CreateCaBody",
+        "fabric-peer" => "CreatePeerBody",
+        "fabric-orderer" => "CreateOrdererRaftBody",
+        _ => return Reply::route_not_found(),
+    };
+    let body = body_of(req);
+    let mut data = c.data.lock().await;
+    let ctx = Context {
+        known_hosts: Console::known_hosts(&data.docs),
+    };
+    let errors = validate::validate_body(c.spec, schema, &body, Mode::Create, &ctx);
+    if !errors.is_empty() {
+        return Reply::validation(errors);
+    }
+    if t != "fabric-ca" {
+        return deployer_error(
+            &format!("the emulated deployer does not create {t} components"),
+            "ENOTSUP",
+        );
+    }
+    let id = match body.get("id").and_then(Value::as_str) {
+        Some(explicit) if data.docs.contains_key(explicit) => {
+            return Reply::json(
+                409,
+                &json!({"statusCode":409,"msg":"unable to onboard component b/c of id conflict. use a different component id."}),
+            );
+        }
+        Some(explicit) => explicit.to_string(),
+        None => {
+            let name = body
+                .get("display_name")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            docs::derive_id(name, |cand| data.docs.contains_key(cand))
+        }
+    };
+    let co = body
+        .get("config_override")
+        .cloned()
+        .unwrap_or_else(|| json!({}));
+    let ca_section = get_ci(&co, "ca");
+    let ca_ids = identities(ca_section);
+    // tlsca defaults to a copy of ca (OpenAPI CreateCaBody.config_override description).
+    let tlsca_section = get_ci(&co, "tlsca").or(ca_section);
+    let tlsca_ids = identities(tlsca_section);
+    let info = match c.cas.create(&id, ca_ids, tlsca_ids, c.deployer_delay).await {
+        Ok(i) => i,
+        Err(e) => {
+            tracing::error!(error = %e, "CA create failed");
+            return deployer_error(&e.to_string(), "EDEPLOY");
+        }
+    };
+    let mut config_override = co.clone();
+    if let (Some(obj), Some(ca)) = (config_override.as_object_mut(), ca_section) {
+        if get_ci(&co, "tlsca").is_none() {
+            obj.insert("tlsca".into(), ca.clone());
+        }
+    }
+    redact(&mut config_override, false);
+    let url = format!("https://127.0.0.1:{}", info.port);
+    let mut doc = Map::new();
+    doc.insert("id".into(), json!(id));
+    doc.insert(
+        "dep_component_id".into(),
+        json!(id
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .collect::<String>()),
+    );
+    doc.insert(
+        "display_name".into(),
+        body.get("display_name").cloned().unwrap_or(Value::Null),
+    );
+    doc.insert("api_url".into(), json!(url));
+    doc.insert("operations_url".into(), json!(url));
+    doc.insert("location".into(), json!("ibm_saas"));
+    doc.insert("imported".into(), json!(false));
+    doc.insert(
+        "msp".into(),
+        json!({
+            "ca": {"name": info.ca_name, "root_certs": [b64(&info.ca_root_pem)]},
+            "tlsca": {"name": info.tlsca_name, "root_certs": [b64(&info.tlsca_root_pem)]},
+            "component": {"tls_cert": b64(&info.tls_cert_pem)}
+        }),
+    );
+    doc.insert("config_override".into(), config_override);
+    // Defaults from athena's THE_DEFAULT_RESOURCES_MAP.ca (`settings.get.no-auth`): 100m / 200Mi / 20Gi.
+    doc.insert(
+        "resources".into(),
+        body.get("resources")
+            .cloned()
+            .unwrap_or_else(|| json!({"ca":{"requests":{"cpu":"100m","memory":"200Mi"}}})),
+    );
+    doc.insert(
+        "storage".into(),
+        body.get("storage")
+            .cloned()
+            .unwrap_or_else(|| json!({"ca":{"size":"20Gi","class":""}})),
+    );
+    doc.insert("scheme_version".into(), json!("v1"));
+    doc.insert(
+        "tags".into(),
+        docs::create_tags(body.get("tags"), "fabric-ca"),
+    );
+    doc.insert("timestamp".into(), json!(c.now()));
+    doc.insert("type".into(), json!("fabric-ca"));
+    doc.insert(
+        "version".into(),
+        body.get("version")
+            .cloned()
+            .unwrap_or_else(|| json!(DEFAULT_CA_VERSION)),
+    );
+    doc.insert(
+        "replicas".into(),
+        body.get("replicas").cloned().unwrap_or_else(|| json!(1)),
+    );
+    for k in ["zone", "region", "hsm"] {
+        if let Some(v) = body.get(k) {
+            doc.insert(k.into(), v.clone());
+        }
+    }
+    let doc = Value::Object(doc);
+    if let Err(e) = c.store.put_component(&c.name, &id, &doc) {
+        tracing::error!(error = %e, "persisting component failed");
+        let _ = c.cas.remove(&id).await;
+        return deployer_error("database error", "EDB");
+    }
+    data.docs.insert(id.clone(), doc.clone());
+    data.stale.remove(&id);
+    Reply::json(
+        200,
+        &docs::render(
+            &doc,
+            View {
+                full_msp: true,
+                deployment: true,
+                parsed_certs: false,
+            },
+            c.now(),
+        ),
+    )
+}
+
+fn uses_postgres(co: &Value, section: &str) -> bool {
+    get_ci(co, section)
+        .and_then(|s| get_ci(s, "db"))
+        .and_then(|d| get_ci(d, "type"))
+        .and_then(Value::as_str)
+        .is_some_and(|t| t.eq_ignore_ascii_case("postgres"))
+}
+
+/// `PUT /kubernetes/components/{type}/{id}`: 404 first (`k8s.update-ca.missing-id`), then the
+/// schema, then "not on imported components", then the one-field rule (`k8s.update-ca.two-fields.imported`).
+pub async fn update(c: &Console, req: &ApiRequest, id: &str) -> Reply {
+    let mut data = c.data.lock().await;
+    let Some(existing) = data.docs.get(id).cloned() else {
+        return Reply::missing_component();
+    };
+    let t = existing
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let schema = match t.as_str() {
+        "fabric-ca" => "UpdateCaBody",
+        "fabric-peer" => "UpdatePeerBody",
+        _ => "UpdateOrdererBody",
+    };
+    let body = body_of(req);
+    let mut errors =
+        validate::validate_body(c.spec, schema, &body, Mode::Edit, &Context::default());
+    if existing
+        .get("imported")
+        .and_then(Value::as_bool)
+        .unwrap_or(true)
+    {
+        errors.push(c.spec.message("invalid_on_imported_comps", &[]));
+    }
+    let keys = body.as_object().map(|o| o.len()).unwrap_or(0);
+    if keys > 1 {
+        errors.push(c.spec.message("too_many_keys", &[]));
+    }
+    if !errors.is_empty() {
+        return Reply::validation(errors);
+    }
+    let mut doc = existing;
+    let Some(patch) = body.as_object() else {
+        return Reply::validation(vec![c.spec.message("too_many_keys", &[])]);
+    };
+    if patch.get("dry_run_mode").and_then(Value::as_bool) == Some(true) {
+        return Reply::json(
+            200,
+            &docs::render(
+                &doc,
+                View {
+                    full_msp: true,
+                    deployment: true,
+                    parsed_certs: false,
+                },
+                c.now(),
+            ),
+        );
+    }
+    if let Some(obj) = doc.as_object_mut() {
+        for (k, v) in patch {
+            match k.as_str() {
+                "config_override" => {
+                    let mut v = v.clone();
+                    redact(&mut v, false);
+                    let target = obj.entry("config_override").or_insert(json!({}));
+                    merge(target, &v);
+                }
+                "replicas" => {
+                    // Replicas > 1 need a shared postgres database for ca and tlsca (console-api.md §2.1).
+                    let n = v.as_f64().unwrap_or(1.0);
+                    let co = obj.get("config_override").cloned().unwrap_or(Value::Null);
+                    if n > 1.0 && !(uses_postgres(&co, "ca") && uses_postgres(&co, "tlsca")) {
+                        return Reply::validation(vec![
+                            "Parameter 'replicas' cannot be greater than 1 unless 'config_override.ca.db' and 'config_override.tlsca.db' use a 'postgres' database.".to_string(),
+                        ]);
+                    }
+                    obj.insert(k.clone(), v.clone());
+                }
+                "resources" | "version" | "zone" => {
+                    obj.insert(k.clone(), v.clone());
+                }
+                _ => {}
+            }
+        }
+        obj.insert("edited_timestamp".into(), json!(c.now()));
+    }
+    if let Err(e) = c.store.put_component(&c.name, id, &doc) {
+        tracing::error!(error = %e, "persisting component failed");
+        return deployer_error("database error", "EDB");
+    }
+    data.docs.insert(id.to_string(), doc.clone());
+    Reply::json(
+        200,
+        &docs::render(
+            &doc,
+            View {
+                full_msp: true,
+                deployment: true,
+                parsed_certs: false,
+            },
+            c.now(),
+        ),
+    )
+}
+
+fn merge(target: &mut Value, patch: &Value) {
+    match (target, patch) {
+        (Value::Object(t), Value::Object(p)) => {
+            for (k, v) in p {
+                match t.get_mut(k) {
+                    Some(existing) if existing.is_object() && v.is_object() => merge(existing, v),
+                    _ => {
+                        t.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+        }
+        (t, p) => *t = p.clone(),
+    }
+}
+
+/// `DELETE /kubernetes/components/{id}`. On an imported component the real console errors out
+/// (OpenAPI "Delete component": "Using this api on an **imported** component will *error out*");
+/// the recording shows a 500 only because no deployer ran (`k8s.delete.imported-component`), so
+/// this deployer refuses with 400 `invalid_on_imported_comps` and keeps the document.
+pub async fn delete(c: &Console, id: &str) -> Reply {
+    let mut data = c.data.lock().await;
+    let Some(doc) = data.docs.get(id) else {
+        return Reply::missing_component();
+    };
+    if doc.get("imported").and_then(Value::as_bool).unwrap_or(true) {
+        return Reply::validation(vec![c.spec.message("invalid_on_imported_comps", &[])]);
+    }
+    if let Err(e) = c.cas.remove(id).await {
+        tracing::error!(error = %e, "removing CA failed");
+    }
+    match remove_record(c, &mut data, id) {
+        Ok(body) => Reply::json(200, &body),
+        Err(r) => r,
+    }
+}
+
+/// `GET /kubernetes/fabric/versions` (console-api.md §2 GetFabVersions shape).
+pub fn versions() -> Reply {
+    let entry = |v: &str| json!({v: {"default": true, "version": v, "image": {}}});
+    Reply::json(
+        200,
+        &json!({"versions": {"ca": entry(DEFAULT_CA_VERSION), "peer": entry(DEFAULT_PEER_VERSION), "orderer": entry(DEFAULT_PEER_VERSION)}}),
+    )
+}

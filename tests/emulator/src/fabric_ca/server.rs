@@ -1,0 +1,350 @@
+//! The HTTPS server: TLS with the state's server certificate, fabric-ca's routes (both `/X`
+//! and `/api/v1/X`, `lib/server.go` registerHandlers), and clean shutdown.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, LOCATION};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, MethodRouter};
+use axum::Router;
+use hyper_util::rt::TokioIo;
+use hyper_util::service::TowerToHyperService;
+use rustls::pki_types::pem::PemObject as _;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{watch, Mutex};
+use tokio::task::{JoinHandle, JoinSet};
+use tokio_rustls::TlsAcceptor;
+
+use super::endpoint::{self, CaRequest, Reply};
+use super::enroll;
+use super::error::CaError;
+use super::register::{self, RegisterRoute};
+use super::responses::{codes, ApiError};
+use super::state::FabricCaState;
+
+/// How long a client may take to finish the TLS handshake.
+const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// Pause after a failed `accept` (e.g. out of file descriptors) before trying again.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
+
+/// Callback run (with the lock held) after every registry change, so the owner can persist.
+type OnChange = Arc<dyn Fn(&FabricCaState) + Send + Sync>;
+
+/// A running CA server. Dropping it stops the server as [`shutdown`](Self::shutdown) does,
+/// without waiting.
+pub struct CaServerHandle {
+    /// The address the server listens on.
+    pub addr: SocketAddr,
+    stop: watch::Sender<bool>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl CaServerHandle {
+    /// Stop accepting, close open connections, release the port, and wait for all of it.
+    pub async fn shutdown(mut self) {
+        let _ = self.stop.send(true);
+        if let Some(task) = self.task.take() {
+            if let Err(e) = task.await {
+                tracing::warn!(error = %e, "fabric CA emulator task ended abnormally");
+            }
+        }
+    }
+}
+
+impl Drop for CaServerHandle {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+#[derive(Clone)]
+struct App {
+    state: Arc<Mutex<FabricCaState>>,
+    on_change: OnChange,
+}
+
+/// Serve both CAs of `state` over HTTPS on `listener` (already bound, e.g. to 127.0.0.1:0).
+pub async fn serve(
+    listener: TcpListener,
+    state: Arc<Mutex<FabricCaState>>,
+    on_change: Arc<dyn Fn(&FabricCaState) + Send + Sync>,
+) -> Result<CaServerHandle, CaError> {
+    let addr = listener.local_addr()?;
+    let tls = {
+        let guard = state.lock().await;
+        tls_config(guard.tls_cert_pem(), guard.tls_key_pem())?
+    };
+    let acceptor = TlsAcceptor::from(Arc::new(tls));
+    let router = router(App { state, on_change });
+    let (stop, stopped) = watch::channel(false);
+    let task = tokio::spawn(accept_loop(listener, acceptor, router, stopped));
+    tracing::info!(%addr, "fabric CA emulator listening");
+    Ok(CaServerHandle {
+        addr,
+        stop,
+        task: Some(task),
+    })
+}
+
+fn tls_config(cert_pem: &str, key_pem: &str) -> Result<rustls::ServerConfig, CaError> {
+    let certs = CertificateDer::pem_slice_iter(cert_pem.as_bytes())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| CaError::InvalidMaterial(format!("server TLS certificate: {e}")))?;
+    let key = PrivateKeyDer::from_pem_slice(key_pem.as_bytes())
+        .map_err(|e| CaError::InvalidMaterial(format!("server TLS key: {e}")))?;
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()?
+        .with_no_client_auth()
+        .with_single_cert(certs, key)?;
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(config)
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    acceptor: TlsAcceptor,
+    router: Router,
+    mut stopped: watch::Receiver<bool>,
+) {
+    let mut connections = JoinSet::new();
+    loop {
+        tokio::select! {
+            // A send or a dropped handle both end the loop.
+            _ = stopped.changed() => break,
+            accepted = listener.accept() => match accepted {
+                Ok((tcp, peer)) => {
+                    connections.spawn(serve_connection(tcp, peer, acceptor.clone(), router.clone()));
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "fabric CA emulator: accept failed");
+                    tokio::time::sleep(ACCEPT_BACKOFF).await;
+                }
+            },
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+        }
+    }
+    drop(listener);
+    connections.shutdown().await;
+    tracing::debug!("fabric CA emulator stopped");
+}
+
+async fn serve_connection(tcp: TcpStream, peer: SocketAddr, acceptor: TlsAcceptor, router: Router) {
+    let tls = match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
+        Ok(Ok(tls)) => tls,
+        Ok(Err(e)) => {
+            tracing::debug!(%peer, error = %e, "fabric CA emulator: TLS handshake failed");
+            return;
+        }
+        Err(_) => {
+            tracing::debug!(%peer, "fabric CA emulator: TLS handshake timed out");
+            return;
+        }
+    };
+    let service = TowerToHyperService::new(router);
+    if let Err(e) = hyper::server::conn::http1::Builder::new()
+        .serve_connection(TokioIo::new(tls), service)
+        .await
+    {
+        tracing::debug!(%peer, error = %e, "fabric CA emulator: connection error");
+    }
+}
+
+/// Each endpoint under both its bare and `/api/v1` path.
+fn router(app: App) -> Router {
+    let routes: [(&str, MethodRouter<App>); 4] = [
+        ("/cainfo", get(cainfo).post(cainfo)),
+        ("/enroll", post(enroll)),
+        ("/register", post(register)),
+        ("/identities", post(add_identity)),
+    ];
+    let mut router = Router::new();
+    for (path, route) in routes {
+        let route = route.fallback(method_not_allowed);
+        router = router
+            .route(path, route.clone())
+            .route(&format!("/api/v1{path}"), route);
+    }
+    let identity = get(get_identity).fallback(method_not_allowed);
+    router
+        .route("/identities/{id}", identity.clone())
+        .route("/api/v1/identities/{id}", identity)
+        .with_state(app)
+}
+
+/// What a handler needs from the HTTP request.
+struct Incoming<'a> {
+    method: &'a Method,
+    uri: &'a Uri,
+    headers: &'a HeaderMap,
+    body: &'a [u8],
+}
+
+impl Incoming<'_> {
+    fn ca_request(&self) -> CaRequest<'_> {
+        CaRequest {
+            method: self.method.as_str(),
+            uri: self
+                .uri
+                .path_and_query()
+                .map_or_else(|| self.uri.path(), |pq| pq.as_str()),
+            query: self.uri.query(),
+            authorization: self
+                .headers
+                .get(AUTHORIZATION)
+                .and_then(|v| v.to_str().ok()),
+            body: self.body,
+        }
+    }
+}
+
+/// Run one endpoint under the state lock, persist on change, log like fabric-ca's access log.
+async fn run<F>(app: &App, incoming: Incoming<'_>, endpoint: F) -> Response
+where
+    F: FnOnce(&mut FabricCaState, &CaRequest<'_>) -> Result<Reply, ApiError>,
+{
+    let req = incoming.ca_request();
+    let mut state = app.state.lock().await;
+    match endpoint(&mut state, &req) {
+        Ok(reply) => {
+            if reply.changed {
+                (app.on_change)(&state);
+            }
+            tracing::info!(
+                method = req.method,
+                uri = req.uri,
+                status = reply.status,
+                "0 \"OK\""
+            );
+            respond(reply.status, reply.body, reply.location)
+        }
+        Err(e) => {
+            tracing::info!(
+                method = req.method,
+                uri = req.uri,
+                status = e.status,
+                code = e.local_code,
+                message = %e.local_message,
+                "fabric CA request failed"
+            );
+            respond(e.status, e.body(), None)
+        }
+    }
+}
+
+fn respond(status: u16, body: Vec<u8>, location: Option<String>) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = (status, body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    if let Some(value) = location.and_then(|l| HeaderValue::from_str(&l).ok()) {
+        headers.insert(LOCATION, value);
+    }
+    response
+}
+
+async fn cainfo(
+    State(app): State<App>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let incoming = Incoming {
+        method: &method,
+        uri: &uri,
+        headers: &headers,
+        body: &body,
+    };
+    run(&app, incoming, |state, req| endpoint::cainfo(state, req)).await
+}
+
+async fn enroll(
+    State(app): State<App>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let incoming = Incoming {
+        method: &method,
+        uri: &uri,
+        headers: &headers,
+        body: &body,
+    };
+    run(&app, incoming, enroll::enroll).await
+}
+
+async fn register(
+    State(app): State<App>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let incoming = Incoming {
+        method: &method,
+        uri: &uri,
+        headers: &headers,
+        body: &body,
+    };
+    run(&app, incoming, |state, req| {
+        register::register(state, req, RegisterRoute::Register)
+    })
+    .await
+}
+
+async fn add_identity(
+    State(app): State<App>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let incoming = Incoming {
+        method: &method,
+        uri: &uri,
+        headers: &headers,
+        body: &body,
+    };
+    run(&app, incoming, |state, req| {
+        register::register(state, req, RegisterRoute::Identities)
+    })
+    .await
+}
+
+async fn get_identity(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let incoming = Incoming {
+        method: &method,
+        uri: &uri,
+        headers: &headers,
+        body: &body,
+    };
+    run(&app, incoming, |state, req| {
+        register::get_identity(state, req, &id)
+    })
+    .await
+}
+
+/// `serverendpoint.go` validateMethod: 405 with code 1.
+async fn method_not_allowed(method: Method) -> Response {
+    let err = ApiError::http(
+        405,
+        codes::METHOD_NOT_ALLOWED,
+        format!("Method {method} is not allowed"),
+    );
+    respond(err.status, err.body(), None)
+}

@@ -1,0 +1,150 @@
+//! Fault injection for reliability tests: 429 bursts, 5xx, dropped connections, lost create
+//! responses and latency. These are switches of the emulator, not behaviours of the real console.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+/// Current fault switches (also the JSON shape of `GET /_emulator/stats` "faults").
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct FaultState {
+    pub rate_limit_burst: u32,
+    pub retry_after_secs: u64,
+    pub server_errors: u32,
+    pub server_error_status: u16,
+    pub drop_connections: u32,
+    pub lose_next_create_response: bool,
+    pub latency_ms: u64,
+}
+
+/// What the server must do with the current request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Fault {
+    RateLimited { retry_after_secs: u64 },
+    ServerError(u16),
+    Drop,
+}
+
+/// Per-console handle to switch faults on; clones share state.
+#[derive(Clone, Default)]
+pub struct FaultInjector {
+    state: Arc<Mutex<FaultState>>,
+}
+
+impl FaultInjector {
+    fn with<R>(&self, f: impl FnOnce(&mut FaultState) -> R) -> R {
+        let mut guard = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        f(&mut guard)
+    }
+
+    /// The next `n` requests get a 429 with `Retry-After: retry_after_secs` (athena's body and headers).
+    pub fn rate_limit_burst(&self, n: u32, retry_after_secs: u64) -> &Self {
+        self.with(|s| {
+            s.rate_limit_burst = n;
+            s.retry_after_secs = retry_after_secs;
+        });
+        self
+    }
+
+    /// The next `n` requests get `status` (a 5xx).
+    pub fn server_errors(&self, n: u32, status: u16) -> &Self {
+        self.with(|s| {
+            s.server_errors = n;
+            s.server_error_status = status;
+        });
+        self
+    }
+
+    /// The next `n` requests have their connection closed without a response.
+    pub fn drop_connections(&self, n: u32) -> &Self {
+        self.with(|s| s.drop_connections = n);
+        self
+    }
+
+    /// The next create (POST import or deployer create) is processed, then its connection is dropped.
+    pub fn lose_next_create_response(&self) -> &Self {
+        self.with(|s| s.lose_next_create_response = true);
+        self
+    }
+
+    /// Extra latency before every request is handled.
+    pub fn latency(&self, d: Duration) -> &Self {
+        self.with(|s| s.latency_ms = d.as_millis() as u64);
+        self
+    }
+
+    /// Switches every fault off.
+    pub fn clear(&self) -> &Self {
+        self.with(|s| *s = FaultState::default());
+        self
+    }
+
+    /// A copy of the switches.
+    pub fn snapshot(&self) -> FaultState {
+        self.with(|s| s.clone())
+    }
+
+    /// Replaces the switches (the HTTP admin route).
+    pub fn set(&self, state: FaultState) {
+        self.with(|s| *s = state);
+    }
+
+    pub(crate) fn latency_value(&self) -> Duration {
+        Duration::from_millis(self.with(|s| s.latency_ms))
+    }
+
+    /// Consumes one pending request-level fault, in a fixed order: drop, 429, 5xx.
+    pub(crate) fn take_request_fault(&self) -> Option<Fault> {
+        self.with(|s| {
+            if s.drop_connections > 0 {
+                s.drop_connections -= 1;
+                return Some(Fault::Drop);
+            }
+            if s.rate_limit_burst > 0 {
+                s.rate_limit_burst -= 1;
+                return Some(Fault::RateLimited {
+                    retry_after_secs: s.retry_after_secs,
+                });
+            }
+            if s.server_errors > 0 {
+                s.server_errors -= 1;
+                return Some(Fault::ServerError(s.server_error_status));
+            }
+            None
+        })
+    }
+
+    /// Consumes the lost-create switch.
+    pub(crate) fn take_lose_create(&self) -> bool {
+        self.with(|s| std::mem::take(&mut s.lose_next_create_response))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn faults_are_consumed_in_order_and_cleared() {
+        let f = FaultInjector::default();
+        f.drop_connections(1)
+            .rate_limit_burst(1, 7)
+            .server_errors(1, 503);
+        assert_eq!(f.take_request_fault(), Some(Fault::Drop));
+        assert_eq!(
+            f.take_request_fault(),
+            Some(Fault::RateLimited {
+                retry_after_secs: 7
+            })
+        );
+        assert_eq!(f.take_request_fault(), Some(Fault::ServerError(503)));
+        assert_eq!(f.take_request_fault(), None);
+        f.lose_next_create_response()
+            .latency(Duration::from_millis(5));
+        assert!(f.take_lose_create());
+        assert!(!f.take_lose_create());
+        f.clear();
+        assert_eq!(f.snapshot(), FaultState::default());
+    }
+}

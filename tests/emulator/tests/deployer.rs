@@ -1,0 +1,270 @@
+//! Deployer mode end to end: create a CA, wait for its endpoint, update it, delete it, restart.
+
+use std::time::{Duration, Instant};
+
+use blockchain_emulator::{ConsoleSpec, Emulator, EmulatorConfig};
+use serde_json::{json, Value};
+
+fn config(db: Option<std::path::PathBuf>, port: u16, delay: Duration) -> EmulatorConfig {
+    EmulatorConfig {
+        consoles: vec![ConsoleSpec::new("r1", port, "key", "secret")],
+        db_path: db,
+        deployer_delay: delay,
+        rate_limit_writes_per_min: 1000,
+    }
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .danger_accept_invalid_certs(true)
+        .build()
+        .unwrap()
+}
+
+async fn call(
+    c: &reqwest::Client,
+    method: reqwest::Method,
+    url: String,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut rb = c.request(method, url).basic_auth("key", Some("secret"));
+    if let Some(b) = body {
+        rb = rb.json(&b);
+    }
+    let resp = rb.send().await.unwrap();
+    let status = resp.status().as_u16();
+    let text = resp.text().await.unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}
+
+fn create_body(name: &str) -> Value {
+    json!({"display_name": name, "config_override": {"ca": {"registry": {"maxenrollments": -1, "identities": [{"name": "admin", "pass": "adminpw", "type": "client"}]}}}, "tags": ["TF"]})
+}
+
+async fn wait_for_cainfo(c: &reqwest::Client, api_url: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        if let Ok(r) = c.get(format!("{api_url}/cainfo")).send().await {
+            if r.status().is_success() {
+                return r.json().await.unwrap();
+            }
+        }
+        assert!(Instant::now() < deadline, "CA never became ready");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn created_ca_refuses_until_delay_then_serves_cainfo() {
+    let emu = Emulator::start(config(None, 0, Duration::from_millis(800)))
+        .await
+        .unwrap();
+    let base = format!("{}/ak/api/v3", emu.console_url("r1").unwrap());
+    let c = client();
+    let (status, ca) = call(
+        &c,
+        reqwest::Method::POST,
+        format!("{base}/kubernetes/components/fabric-ca"),
+        Some(create_body("New CA")),
+    )
+    .await;
+    assert_eq!(status, 200, "{ca}");
+    assert_eq!(ca["id"], "newca");
+    assert_eq!(ca["location"], "ibm_saas");
+    assert_eq!(ca["imported"], false);
+    assert_eq!(ca["tags"], json!(["fabric-ca", "ibm_saas", "tf"]));
+    assert_eq!(ca["version"], "1.5.5-0");
+    assert_eq!(ca["replicas"], 1);
+    assert_eq!(ca["storage"], json!({"ca":{"class":"","size":"20Gi"}}));
+    let identity = &ca["config_override"]["tlsca"]["registry"]["identities"][0];
+    assert_eq!(
+        identity["pass"], "[redacted]",
+        "secrets are redacted and tlsca copies ca"
+    );
+    let api_url = ca["api_url"].as_str().unwrap().to_string();
+    let port: u16 = api_url.rsplit(':').next().unwrap().parse().unwrap();
+    assert!(
+        tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_err(),
+        "port must refuse before the delay"
+    );
+    let info = wait_for_cainfo(&c, &api_url).await;
+    assert_eq!(info["success"], true);
+    // Same display name again: suffixed id; explicit taken id: 409.
+    let (_, again) = call(
+        &c,
+        reqwest::Method::POST,
+        format!("{base}/kubernetes/components/fabric-ca"),
+        Some(create_body("New CA")),
+    )
+    .await;
+    assert_eq!(again["id"], "newca_0");
+    let mut explicit = create_body("Other");
+    explicit["id"] = json!("newca");
+    let (status, _) = call(
+        &c,
+        reqwest::Method::POST,
+        format!("{base}/kubernetes/components/fabric-ca"),
+        Some(explicit),
+    )
+    .await;
+    assert_eq!(status, 409);
+    // Plain GET hides deployer fields; deployment_attrs shows them.
+    let (_, plain) = call(
+        &c,
+        reqwest::Method::GET,
+        format!("{base}/components/newca"),
+        None,
+    )
+    .await;
+    assert!(plain.get("resources").is_none());
+    let (_, full) = call(
+        &c,
+        reqwest::Method::GET,
+        format!("{base}/components/newca?deployment_attrs=included"),
+        None,
+    )
+    .await;
+    assert_eq!(full["resources"]["ca"]["requests"]["cpu"], "100m");
+    // Delete through the deployer stops the CA.
+    let (status, del) = call(
+        &c,
+        reqwest::Method::DELETE,
+        format!("{base}/kubernetes/components/newca"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(del["message"], "deleted");
+    assert!(
+        tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_err(),
+        "CA stopped"
+    );
+    let (status, _) = call(
+        &c,
+        reqwest::Method::DELETE,
+        format!("{base}/kubernetes/components/newca"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 404);
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn update_takes_exactly_one_field() {
+    let emu = Emulator::start(config(None, 0, Duration::ZERO))
+        .await
+        .unwrap();
+    let base = format!("{}/ak/api/v3", emu.console_url("r1").unwrap());
+    let c = client();
+    let (_, ca) = call(
+        &c,
+        reqwest::Method::POST,
+        format!("{base}/kubernetes/components/fabric-ca"),
+        Some(create_body("Up CA")),
+    )
+    .await;
+    let url = format!(
+        "{base}/kubernetes/components/fabric-ca/{}",
+        ca["id"].as_str().unwrap()
+    );
+    let (status, body) = call(
+        &c,
+        reqwest::Method::PUT,
+        url.clone(),
+        Some(json!({"version": "1.5.7-0"})),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["version"], "1.5.7-0");
+    let (status, body) = call(
+        &c,
+        reqwest::Method::PUT,
+        url.clone(),
+        Some(json!({"version": "1.5.7-0", "zone": "z"})),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(body["msgs"], json!(["Too many fields in body. This API only supports 1 field in the body. Use multiple apis to update multiple fields."]));
+    let (status, body) = call(
+        &c,
+        reqwest::Method::PUT,
+        url.clone(),
+        Some(json!({"storage": {"ca": {"size": "2Gi"}}})),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        body["msgs"],
+        json!(["Parameter 'storage' is either never editable or not editable via this api."])
+    );
+    let (status, body) = call(
+        &c,
+        reqwest::Method::PUT,
+        url.clone(),
+        Some(json!({"replicas": 2})),
+    )
+    .await;
+    assert_eq!(status, 400, "replicas > 1 needs postgres: {body}");
+    let (status, _) = call(
+        &c,
+        reqwest::Method::PUT,
+        format!("{base}/kubernetes/components/fabric-ca/nope"),
+        Some(json!({"replicas": 1})),
+    )
+    .await;
+    assert_eq!(status, 404);
+    let (status, body) = call(
+        &c,
+        reqwest::Method::GET,
+        format!("{base}/kubernetes/fabric/versions"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(body["versions"]["ca"]["1.5.5-0"]["default"], true);
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn components_and_ca_servers_survive_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("emu.redb");
+    let emu = Emulator::start(config(Some(db.clone()), 0, Duration::ZERO))
+        .await
+        .unwrap();
+    let url = emu.console_url("r1").unwrap();
+    let console_port: u16 = url.rsplit(':').next().unwrap().parse().unwrap();
+    let c = client();
+    let (_, ca) = call(
+        &c,
+        reqwest::Method::POST,
+        format!("{url}/ak/api/v3/kubernetes/components/fabric-ca"),
+        Some(create_body("Kept CA")),
+    )
+    .await;
+    let api_url = ca["api_url"].as_str().unwrap().to_string();
+    let before = wait_for_cainfo(&c, &api_url).await;
+    emu.shutdown().await;
+
+    let emu = Emulator::start(config(Some(db), console_port, Duration::ZERO))
+        .await
+        .unwrap();
+    let comps = emu.components("r1").await;
+    assert_eq!(comps.len(), 1);
+    assert_eq!(comps[0]["id"], "keptca");
+    let after = wait_for_cainfo(&c, &api_url).await;
+    assert_eq!(
+        before["result"]["CAChain"], after["result"]["CAChain"],
+        "same CA keys after restart"
+    );
+    emu.shutdown().await;
+}

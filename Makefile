@@ -42,11 +42,12 @@ fmt:
 ## bench: speed and memory benchmarks
 bench:
 	$(CARGO) bench --workspace --locked
+	$(CARGO) build --release --workspace --locked
+	bash tests/scripts/measure.sh
 
 ## docs: regenerate docs/ from the provider schema
 docs:
-	$(CARGO) build --locked
-	bash tests/scripts/gen-docs.sh
+	UPDATE_DOCS=1 $(CARGO) test --locked --test docs
 
 clean:
 	$(CARGO) clean

@@ -1,7 +1,10 @@
 //! Compiles the vendored protocol definitions with protox (pure Rust, so no `protoc` is needed).
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let protos = ["proto/tfplugin5.8.proto", "proto/go-plugin/grpc_controller.proto"];
+    let protos = [
+        "proto/tfplugin5.8.proto",
+        "proto/go-plugin/grpc_controller.proto",
+    ];
     for proto in protos {
         println!("cargo:rerun-if-changed={proto}");
     }

@@ -87,6 +87,11 @@ impl ConsoleClient {
                 cfg.url
             )));
         }
+        if !cfg.url.username().is_empty() || cfg.url.password().is_some() {
+            return Err(ConsoleError::Config(
+                "the console URL must not contain credentials; use api_key/api_secret".to_owned(),
+            ));
+        }
         if cfg.url.cannot_be_a_base() {
             return Err(ConsoleError::Config(format!(
                 "the console URL {} cannot carry a path",
@@ -419,18 +424,22 @@ pub(crate) fn classify(label: &str, e: &reqwest::Error) -> (Outcome, ConsoleErro
 }
 
 /// The error chain as one line (reqwest's top-level text alone says little).
+/// The URL reqwest puts in its text is dropped: the request label names the path.
 fn describe(e: &reqwest::Error) -> String {
-    let mut parts = vec![e.to_string()];
+    let mut top = e.to_string();
+    if let Some(url) = e.url() {
+        top = top.replace(&format!(" for url ({url})"), "");
+        top = top.replace(url.as_str(), url.path());
+    }
+    let mut parts = vec![top];
     let mut source = std::error::Error::source(e);
     while let Some(s) = source {
         let text = s.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
+        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
             parts.push(text);
         }
         source = s.source();
     }
-    // reqwest's own text includes the full URL; keep only the path-free parts.
-    parts.retain(|p| !p.is_empty());
     parts.join(": ")
 }
 
@@ -480,6 +489,29 @@ mod tests {
             ConsoleClient::new(cfg).unwrap_err(),
             ConsoleError::Config(_)
         ));
+    }
+
+    #[test]
+    fn urls_with_credentials_are_refused() {
+        let e = ConsoleClient::new(ConsoleConfig::new(
+            Url::parse("https://user:pw@console.example.org").unwrap(),
+            Credentials::Bearer(Secret::new("t")),
+        ))
+        .unwrap_err();
+        assert!(!e.to_string().contains("pw"), "{e}");
+    }
+
+    #[test]
+    fn client_and_call_futures_are_send_for_use_in_grpc_handlers() {
+        fn assert_send<T: Send>(_: &T) {}
+        fn assert_sync<T: Send + Sync + Clone>() {}
+        assert_sync::<ConsoleClient>();
+        let c = client("http://127.0.0.1:1");
+        let req = crate::console::CreateCaRequest::default();
+        assert_send(&c.create_ca(&req));
+        assert_send(&c.get_component("x", crate::console::GetOptions::default()));
+        assert_send(&c.wait_ca_ready("https://x", "ca", None, Duration::ZERO, Duration::ZERO));
+        assert_send(&c.wait_deleted("x", Duration::ZERO));
     }
 
     #[test]
@@ -635,9 +667,10 @@ mod tests {
                 .await
                 .unwrap_err();
             assert!(matches!(err, ConsoleError::Transport { .. }), "{err}");
-            assert!(err
-                .to_string()
-                .starts_with("GET /ak/api/v3/components: could not reach the console"));
+            assert!(err.to_string().starts_with(
+                "GET /ak/api/v3/components: could not reach the console: error sending request"
+            ));
+            assert!(!err.to_string().contains("127.0.0.1"), "{err}");
         }
 
         #[tokio::test]

@@ -190,7 +190,9 @@ fn apply_defaults_and_write_only(block: &Block, planned: &mut Value, config: &Va
 }
 
 /// Computed attributes null in config become unknown, or keep their prior value when
-/// `use_state` and the attribute has UseStateForUnknown.
+/// `use_state` and the attribute has UseStateForUnknown. A prior *null* is kept too: on an
+/// update the attribute exists and simply has no value, and marking it unknown would make a
+/// RequiresReplace attribute (an unset `region`, say) force a needless replacement.
 fn mark_computed(
     block: &Block,
     planned: &mut Value,
@@ -208,9 +210,7 @@ fn mark_computed(
             continue;
         }
         let prior_v = prior.get(&a.name);
-        let v = if use_state
-            && a.has_modifier(PlanModifier::UseStateForUnknown)
-            && !prior_v.is_null()
+        let v = if use_state && !prior.is_null() && a.has_modifier(PlanModifier::UseStateForUnknown)
         {
             prior_v.clone()
         } else {

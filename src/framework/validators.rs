@@ -125,6 +125,33 @@ impl Validator for OneOf {
     }
 }
 
+/// Requires every key of a map to be one of `allowed` (e.g. `cpu` and `memory`).
+pub fn map_keys_one_of(allowed: &[&str]) -> impl Validator {
+    MapKeysOneOf(OneOf(allowed.iter().map(|s| (*s).to_string()).collect()))
+}
+
+struct MapKeysOneOf(OneOf);
+
+impl Validator for MapKeysOneOf {
+    fn description(&self) -> String {
+        format!("keys {}", self.0.description())
+    }
+
+    fn validate(&self, path: &AttributePath, v: &Value, diags: &mut Diagnostics) {
+        if let Some(m) = v.as_map() {
+            for k in m.keys() {
+                if !self.0 .0.iter().any(|a| a == k) {
+                    invalid(
+                        diags,
+                        &path.clone().key(k.clone()),
+                        format!("{} has key {k:?}; {}.", name(path), self.description()),
+                    );
+                }
+            }
+        }
+    }
+}
+
 /// Requires a string to match `pattern`; `message` explains the rule to the user.
 ///
 /// An invalid pattern is a programming error; it is reported as a diagnostic rather than a
@@ -401,6 +428,7 @@ impl Validator for UniqueElements {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeMap;
 
     fn run(v: &dyn Validator, value: Value) -> Diagnostics {
         let mut d = Diagnostics::new();
@@ -432,6 +460,20 @@ mod tests {
         assert!(first.detail.contains("\"c\""), "{}", first.detail);
         assert!(run(&lowercase(), Value::string("aB")).has_errors());
         assert!(!run(&lowercase(), Value::string("ab-1")).has_errors());
+    }
+
+    #[test]
+    fn map_keys_must_be_allowed_and_the_path_names_the_key() {
+        let v = map_keys_one_of(&["cpu", "memory"]);
+        let ok: BTreeMap<String, String> = [("cpu".to_string(), "1".to_string())].into();
+        assert!(!run(&v, Value::map_of_strings(ok)).has_errors());
+        let bad: BTreeMap<String, String> = [("gpu".to_string(), "1".to_string())].into();
+        let d = run(&v, Value::map_of_strings(bad));
+        let first = d.iter().next().unwrap();
+        assert_eq!(
+            first.attribute,
+            Some(AttributePath::root().attr("a").key("gpu"))
+        );
     }
 
     #[test]

@@ -142,3 +142,49 @@ impl Emulator {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send<T: Send>(_: &T) {}
+
+    #[test]
+    fn futures_and_handles_are_send() {
+        let fut = Emulator::start(EmulatorConfig::default());
+        assert_send(&fut);
+        drop(fut);
+    }
+
+    #[tokio::test]
+    async fn duplicate_console_names_are_refused() {
+        let spec = ConsoleSpec::new("a", 0, "k", "s");
+        let cfg = EmulatorConfig {
+            consoles: vec![spec.clone(), spec],
+            ..EmulatorConfig::default()
+        };
+        assert!(matches!(
+            Emulator::start(cfg).await,
+            Err(EmulatorError::DuplicateConsole(_))
+        ));
+    }
+
+    #[tokio::test]
+    async fn accessors_report_each_console() {
+        let cfg = EmulatorConfig {
+            consoles: vec![
+                ConsoleSpec::new("a", 0, "k", "s"),
+                ConsoleSpec::new("b", 0, "k", "s"),
+            ],
+            ..EmulatorConfig::default()
+        };
+        let emu = Emulator::start(cfg).await.unwrap();
+        let all = emu.consoles();
+        assert_eq!(all.len(), 2);
+        assert_eq!(emu.console_url("b"), Some(all[1].1.clone()));
+        assert!(emu.console_url("zzz").is_none() && emu.faults("zzz").is_none());
+        assert_eq!(emu.request_count("a"), 0);
+        assert!(emu.components("a").await.is_empty());
+        emu.shutdown().await;
+    }
+}

@@ -1,0 +1,375 @@
+//! Acceptance tests for `blockchain_ca`: the real terraform binary, the provider built by cargo,
+//! and the emulator on loopback.
+
+mod support;
+
+use reqwest::Method;
+use serde_json::json;
+use support::{planned_changes, start_emulator, ConsoleUser, Workspace, API_KEY, API_SECRET};
+use tokio::task::block_in_place;
+
+fn config(console_url: &str, display_name: &str, extra: &str) -> String {
+    format!(
+        r#"
+terraform {{
+  required_providers {{
+    blockchain = {{ source = "ibm-blockchain/blockchain" }}
+  }}
+}}
+
+provider "blockchain" {{
+  console_url = "{console_url}"
+  api_key     = "{API_KEY}"
+  api_secret  = "{API_SECRET}"
+  retry_max_wait = "2s"
+}}
+
+resource "blockchain_ca" "org1" {{
+  display_name        = "{display_name}"
+  admin_enroll_id     = "admin"
+  admin_enroll_secret = "adminpw-very-secret"
+  tags                = ["org1", "tf"]
+  zone                = "zone-a"
+{extra}
+  timeouts {{
+    create = "2m"
+  }}
+}}
+"#
+    )
+}
+
+async fn ca_ids(emulator: &blockchain_emulator::Emulator) -> Vec<String> {
+    emulator
+        .components("region1")
+        .await
+        .iter()
+        .filter(|c| c["type"] == "fabric-ca")
+        .filter_map(|c| c["id"].as_str().map(str::to_string))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ca_lifecycle_apply_plan_import_drift_destroy() {
+    let emulator = start_emulator(&["region1"]).await;
+    let url = emulator.console_url("region1").expect("console url");
+    let ws = Workspace::new(&config(&url, "Org1 CA", ""));
+
+    // Apply creates exactly one CA, and it answers /cainfo.
+    let out = block_in_place(|| ws.apply());
+    out.assert_success("apply");
+    assert!(
+        out.stdout.contains("Apply complete! Resources: 1 added"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(ca_ids(&emulator).await, vec!["org1ca".to_string()]);
+    assert!(
+        !out.stdout.contains("adminpw-very-secret") && !out.stderr.contains("adminpw-very-secret")
+    );
+
+    let applied = block_in_place(|| ws.resource_values("blockchain_ca.org1")).expect("ca in state");
+    assert_eq!(applied["id"], "org1ca");
+    assert_eq!(applied["ca_name"], "ca");
+    assert_eq!(applied["tlsca_name"], "tlsca");
+    assert!(applied["api_url"]
+        .as_str()
+        .unwrap_or_default()
+        .starts_with("https://127.0.0.1:"));
+    assert!(applied["ca_root_certs"][0]
+        .as_str()
+        .unwrap_or_default()
+        .starts_with("-----BEGIN CERTIFICATE-----"));
+    // Write-only secrets never reach the state file.
+    assert!(applied["admin_enroll_secret"].is_null());
+    assert!(applied["admin_enroll_id"].is_null());
+    let state_file =
+        std::fs::read_to_string(ws.path().join("terraform.tfstate")).expect("state file");
+    assert!(!state_file.contains("adminpw-very-secret"));
+    let export: serde_json::Value =
+        serde_json::from_str(applied["export_json"].as_str().expect("export_json"))
+            .expect("export is JSON");
+    assert_eq!(export["type"], "fabric-ca");
+    assert_eq!(export["display_name"], "Org1 CA");
+    assert_eq!(export["msp"]["ca"]["name"], "ca");
+
+    // The plan right after apply is empty.
+    let (plan, _) = block_in_place(|| ws.plan());
+    assert_eq!(
+        plan.code, 0,
+        "plan after apply not empty:\n{}\n{}",
+        plan.stdout, plan.stderr
+    );
+
+    // Import into a fresh state yields the same attributes.
+    // (without a timeouts block: that is configuration, not a property of the CA)
+    let import_ws = Workspace::new(
+        &config(&url, "Org1 CA", "").replace("  timeouts {\n    create = \"2m\"\n  }\n", ""),
+    );
+    block_in_place(|| import_ws.tf(&["import", "blockchain_ca.org1", "org1ca"]))
+        .assert_success("import");
+    let imported =
+        block_in_place(|| import_ws.resource_values("blockchain_ca.org1")).expect("imported ca");
+    for (key, value) in applied.as_object().expect("object") {
+        if key == "timeouts" {
+            continue; // configuration-only, not a property of the CA
+        }
+        assert_eq!(&imported[key], value, "imported attribute {key} differs");
+    }
+    let (plan, _) = block_in_place(|| import_ws.plan());
+    assert_eq!(
+        plan.code, 0,
+        "plan after import not empty:\n{}\n{}",
+        plan.stdout, plan.stderr
+    );
+
+    // Drift: another console user renames the CA and moves it to another zone.
+    let user = ConsoleUser::new(&url);
+    let (status, body) = user
+        .send(
+            Method::PUT,
+            "/components/fabric-ca/org1ca",
+            Some(json!({"display_name": "Renamed"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = user
+        .send(
+            Method::PUT,
+            "/kubernetes/components/fabric-ca/org1ca",
+            Some(json!({"zone": "zone-b"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (plan, json) = block_in_place(|| ws.plan());
+    assert_eq!(
+        plan.code, 2,
+        "drift not detected:\n{}\n{}",
+        plan.stdout, plan.stderr
+    );
+    let json = json.expect("plan json");
+    let changes = planned_changes(&json);
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    assert_eq!(changes[0].1, vec!["update".to_string()], "{}", plan.stdout);
+    assert_eq!(
+        changes[0].2,
+        vec!["display_name".to_string(), "zone".to_string()]
+    );
+
+    // Apply repairs it; the plan is empty again.
+    block_in_place(|| ws.apply()).assert_success("apply after drift");
+    let (_, body) = user
+        .send(
+            Method::GET,
+            "/components/org1ca?deployment_attrs=included&cache=skip",
+            None,
+        )
+        .await;
+    assert_eq!(body["display_name"], "Org1 CA");
+    let (plan, _) = block_in_place(|| ws.plan());
+    assert_eq!(
+        plan.code, 0,
+        "plan after repair not empty:\n{}",
+        plan.stdout
+    );
+
+    // Destroy leaves nothing behind.
+    block_in_place(|| ws.destroy()).assert_success("destroy");
+    assert!(ca_ids(&emulator).await.is_empty());
+    emulator.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ca_deleted_behind_terraforms_back_is_planned_for_creation() {
+    let emulator = start_emulator(&["region1"]).await;
+    let url = emulator.console_url("region1").expect("console url");
+    let ws = Workspace::new(&config(&url, "Gone CA", ""));
+    block_in_place(|| ws.apply()).assert_success("apply");
+    let user = ConsoleUser::new(&url);
+    let (status, body) = user
+        .send(Method::DELETE, "/kubernetes/components/goneca", None)
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (plan, json) = block_in_place(|| ws.plan());
+    assert_eq!(plan.code, 2, "{}", plan.stdout);
+    let changes = planned_changes(&json.expect("plan json"));
+    assert_eq!(changes[0].1, vec!["create".to_string()], "{changes:?}");
+    block_in_place(|| ws.destroy()).assert_success("destroy");
+    emulator.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn storage_change_forces_replacement_and_display_name_updates_in_place() {
+    let emulator = start_emulator(&["region1"]).await;
+    let url = emulator.console_url("region1").expect("console url");
+    let ws = Workspace::new(&config(&url, "Store CA", "  storage_size = \"10Gi\"\n"));
+    block_in_place(|| ws.apply()).assert_success("apply");
+
+    ws.write(
+        "main.tf",
+        &config(&url, "Store CA", "  storage_size = \"30Gi\"\n"),
+    );
+    let (plan, json) = block_in_place(|| ws.plan());
+    assert_eq!(plan.code, 2);
+    assert!(
+        plan.stdout.contains("forces replacement"),
+        "{}",
+        plan.stdout
+    );
+    let changes = planned_changes(&json.expect("plan json"));
+    assert_eq!(
+        changes[0].1,
+        vec!["delete".to_string(), "create".to_string()],
+        "{changes:?}"
+    );
+
+    ws.write(
+        "main.tf",
+        &config(&url, "Store CA v2", "  storage_size = \"10Gi\"\n"),
+    );
+    let (plan, json) = block_in_place(|| ws.plan());
+    assert_eq!(plan.code, 2);
+    let changes = planned_changes(&json.expect("plan json"));
+    assert_eq!(changes[0].1, vec!["update".to_string()], "{changes:?}");
+    block_in_place(|| ws.apply()).assert_success("rename");
+    assert_eq!(ca_ids(&emulator).await.len(), 1);
+    block_in_place(|| ws.destroy()).assert_success("destroy");
+    assert!(ca_ids(&emulator).await.is_empty());
+    emulator.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invalid_input_fails_at_plan_with_the_attribute_and_sends_nothing() {
+    let emulator = start_emulator(&["region1"]).await;
+    let url = emulator.console_url("region1").expect("console url");
+    let cases = [
+        (config(&url, "", ""), "display_name"),
+        (
+            config(&url, "Org1 CA", "").replace("create = \"2m\"", "create = \"ten minutes\""),
+            "create",
+        ),
+        (
+            config(&url, "Org1 CA", "").replace(&url, "not a url"),
+            "console_url",
+        ),
+        (
+            config(
+                &url,
+                "Org1 CA",
+                "  resource_requests = { cpu = \"lots\" }\n",
+            ),
+            "resource_requests",
+        ),
+        (
+            config(&url, "Org1 CA", "").replace("adminpw-very-secret", "pw"),
+            "admin_enroll_secret",
+        ),
+    ];
+    for (main_tf, attribute) in cases {
+        let ws = Workspace::new(&main_tf);
+        let out = block_in_place(|| ws.tf(&["plan"]));
+        assert_eq!(
+            out.code, 1,
+            "plan should fail for {attribute}:\n{}",
+            out.stdout
+        );
+        assert!(out.stderr.contains("Error"), "{}", out.stderr);
+        assert!(
+            out.stderr.contains(attribute),
+            "diagnostic does not point at {attribute}:\n{}",
+            out.stderr
+        );
+    }
+    assert_eq!(
+        emulator.request_count("region1"),
+        0,
+        "invalid configurations must not reach the console"
+    );
+    emulator.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rate_limit_storm_and_lost_create_response_still_make_exactly_one_ca() {
+    let emulator = start_emulator(&["region1"]).await;
+    let url = emulator.console_url("region1").expect("console url");
+    let faults = emulator.faults("region1").expect("fault injector");
+
+    faults.rate_limit_burst(4, 1);
+    let ws = Workspace::new(&config(&url, "Storm CA", ""));
+    block_in_place(|| ws.apply()).assert_success("apply under 429s");
+    assert_eq!(ca_ids(&emulator).await, vec!["stormca".to_string()]);
+    block_in_place(|| ws.destroy()).assert_success("destroy");
+
+    faults.clear();
+    faults.lose_next_create_response();
+    let ws = Workspace::new(&config(&url, "Lost CA", ""));
+    block_in_place(|| ws.apply()).assert_success("apply with a lost create response");
+    assert_eq!(ca_ids(&emulator).await, vec!["lostca".to_string()]);
+    let (plan, _) = block_in_place(|| ws.plan());
+    assert_eq!(plan.code, 0, "{}", plan.stdout);
+    block_in_place(|| ws.destroy()).assert_success("destroy");
+    assert!(ca_ids(&emulator).await.is_empty());
+    emulator.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_aliased_providers_manage_cas_in_two_consoles() {
+    let emulator = start_emulator(&["region1", "region2"]).await;
+    let url1 = emulator.console_url("region1").expect("url1");
+    let url2 = emulator.console_url("region2").expect("url2");
+    let main_tf = format!(
+        r#"
+terraform {{
+  required_providers {{
+    blockchain = {{ source = "ibm-blockchain/blockchain" }}
+  }}
+}}
+provider "blockchain" {{
+  alias       = "east"
+  console_url = "{url1}"
+  api_key     = "{API_KEY}"
+  api_secret  = "{API_SECRET}"
+}}
+provider "blockchain" {{
+  alias       = "west"
+  console_url = "{url2}"
+  api_key     = "{API_KEY}"
+  api_secret  = "{API_SECRET}"
+}}
+resource "blockchain_ca" "east" {{
+  provider            = blockchain.east
+  display_name        = "East CA"
+  admin_enroll_id     = "admin"
+  admin_enroll_secret = "adminpw"
+}}
+resource "blockchain_ca" "west" {{
+  provider            = blockchain.west
+  display_name        = "West CA"
+  admin_enroll_id     = "admin"
+  admin_enroll_secret = "adminpw"
+}}
+"#
+    );
+    let ws = Workspace::new(&main_tf);
+    block_in_place(|| ws.apply()).assert_success("apply");
+    let east: Vec<String> = emulator
+        .components("region1")
+        .await
+        .iter()
+        .filter_map(|c| c["id"].as_str().map(str::to_string))
+        .collect();
+    let west: Vec<String> = emulator
+        .components("region2")
+        .await
+        .iter()
+        .filter_map(|c| c["id"].as_str().map(str::to_string))
+        .collect();
+    assert_eq!(east, vec!["eastca".to_string()]);
+    assert_eq!(west, vec!["westca".to_string()]);
+    let (plan, _) = block_in_place(|| ws.plan());
+    assert_eq!(plan.code, 0);
+    block_in_place(|| ws.destroy()).assert_success("destroy");
+    assert!(emulator.components("region1").await.is_empty());
+    assert!(emulator.components("region2").await.is_empty());
+    emulator.shutdown().await;
+}

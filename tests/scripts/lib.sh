@@ -1,0 +1,34 @@
+# Shared helpers for the demo and measurement scripts (sourced, not run).
+# Everything stays on 127.0.0.1 and inside $work.
+
+# start_emulator BIN_DIR WORK_DIR: starts one console "region1"; sets $emulator_pid and $console_url.
+start_emulator() {
+  local bin=$1 work=$2
+  "$bin/blockchain-emulator" --console region1=0:demo-key:demo-secret --db "$work/emulator.redb" \
+    --deployer-delay "${DEPLOYER_DELAY:-2s}" >"$work/emulator.log" 2>&1 &
+  emulator_pid=$!
+  console_url=""
+  for _ in $(seq 1 200); do
+    console_url=$(sed -n 's/^console region1 listening on \(http[^ ]*\).*/\1/p' "$work/emulator.log" | head -n1)
+    [ -n "$console_url" ] && grep -q '^ready' "$work/emulator.log" && return 0
+    kill -0 "$emulator_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "the emulator did not start:" >&2
+  cat "$work/emulator.log" >&2
+  return 1
+}
+
+# write_cli_config WORK_DIR PROVIDER_DIR: a Terraform CLI config with dev_overrides, exported.
+write_cli_config() {
+  local work=$1 provider_dir=$2
+  cat >"$work/terraformrc" <<RC
+provider_installation {
+  dev_overrides {
+    "registry.terraform.io/ibm-blockchain/blockchain" = "$provider_dir"
+  }
+  direct {}
+}
+RC
+  export TF_CLI_CONFIG_FILE="$work/terraformrc" TF_IN_AUTOMATION=1 TF_INPUT=0 CHECKPOINT_DISABLE=1
+}

@@ -1,0 +1,305 @@
+//! Acceptance-test harness: the emulator in-process on free loopback ports, and the real
+//! `terraform` binary driving the provider through `dev_overrides` in a throwaway folder.
+//!
+//! Terraform is never allowed to read a developer's `~/.terraformrc`: every command gets its own
+//! CLI config. A missing `terraform` fails the test with a clear message instead of skipping it.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use blockchain_emulator::{ConsoleSpec, Emulator, EmulatorConfig};
+use serde_json::Value as Json;
+
+pub const API_KEY: &str = "acc-key";
+pub const API_SECRET: &str = "acc-secret";
+/// Upper bound for one terraform command; they normally take a few seconds.
+const TERRAFORM_TIMEOUT: Duration = Duration::from_secs(240);
+
+/// The provider binary cargo built for this test run.
+pub fn provider_dir() -> PathBuf {
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_terraform-provider-blockchain"));
+    bin.parent().map(Path::to_path_buf).unwrap_or_default()
+}
+
+/// Fails loudly when terraform is not installed: these tests must never pass vacuously.
+pub fn require_terraform() {
+    let ok = Command::new("terraform")
+        .arg("version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+    match ok {
+        Ok(s) if s.success() => {}
+        _ => panic!(
+            "the acceptance tests need the `terraform` binary (1.11 or newer) on PATH; install it and run `make test` again"
+        ),
+    }
+}
+
+/// Starts an emulator with the named consoles, all sharing one API key pair.
+pub async fn start_emulator(consoles: &[&str]) -> Emulator {
+    let cfg = EmulatorConfig {
+        consoles: consoles
+            .iter()
+            .map(|name| ConsoleSpec {
+                name: (*name).to_string(),
+                port: 0,
+                api_key: API_KEY.to_string(),
+                api_secret: API_SECRET.to_string(),
+            })
+            .collect(),
+        db_path: None,
+        deployer_delay: Duration::from_millis(800),
+        rate_limit_writes_per_min: 10_000,
+    };
+    Emulator::start(cfg).await.expect("emulator starts")
+}
+
+/// Output of one terraform command.
+#[derive(Debug)]
+pub struct TfOutput {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl TfOutput {
+    pub fn assert_success(&self, what: &str) -> &Self {
+        assert_eq!(
+            self.code,
+            0,
+            "terraform {what} failed:\nstdout:\n{}\nstderr:\n{}",
+            tail(&self.stdout),
+            tail(&self.stderr)
+        );
+        self
+    }
+}
+
+/// A terraform working directory with its own CLI config.
+pub struct Workspace {
+    dir: tempfile::TempDir,
+    env: Vec<(String, String)>,
+}
+
+impl Workspace {
+    pub fn new(main_tf: &str) -> Self {
+        require_terraform();
+        let dir = tempfile::tempdir().expect("temp dir");
+        let rc = dir.path().join("terraformrc");
+        std::fs::write(
+            &rc,
+            format!(
+                "provider_installation {{\n  dev_overrides {{\n    \"registry.terraform.io/ibm-blockchain/blockchain\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
+                provider_dir().display()
+            ),
+        )
+        .expect("write cli config");
+        std::fs::write(dir.path().join("main.tf"), main_tf).expect("write main.tf");
+        let env = vec![
+            ("TF_CLI_CONFIG_FILE".to_string(), rc.display().to_string()),
+            ("TF_IN_AUTOMATION".to_string(), "1".to_string()),
+            ("TF_INPUT".to_string(), "0".to_string()),
+            ("CHECKPOINT_DISABLE".to_string(), "1".to_string()),
+        ];
+        Self { dir, env }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn write(&self, name: &str, content: &str) {
+        std::fs::write(self.dir.path().join(name), content).expect("write file");
+    }
+
+    pub fn set_env(&mut self, key: &str, value: &str) {
+        self.env.push((key.to_string(), value.to_string()));
+    }
+
+    /// Runs terraform with `-no-color` in this folder (blocking; call from spawn_blocking or a
+    /// multi-thread runtime so the in-process emulator keeps serving).
+    pub fn tf(&self, args: &[&str]) -> TfOutput {
+        let mut cmd = Command::new("terraform");
+        cmd.args(args).arg("-no-color").current_dir(self.dir.path());
+        // Terraform itself must not log to our stderr capture unless asked.
+        cmd.env_remove("TF_LOG");
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+        let child = cmd.spawn().expect("spawn terraform");
+        let output = wait_with_timeout(child, TERRAFORM_TIMEOUT);
+        TfOutput {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
+    pub fn apply(&self) -> TfOutput {
+        self.tf(&["apply", "-auto-approve"])
+    }
+
+    pub fn destroy(&self) -> TfOutput {
+        self.tf(&["destroy", "-auto-approve"])
+    }
+
+    /// `plan -detailed-exitcode -out`: 0 = no changes, 2 = changes, 1 = error; plus the plan as JSON.
+    pub fn plan(&self) -> (TfOutput, Option<Json>) {
+        let out = self.tf(&["plan", "-detailed-exitcode", "-out=tfplan"]);
+        if out.code == 1 {
+            return (out, None);
+        }
+        let show = self.tf(&["show", "-json", "tfplan"]);
+        let json = serde_json::from_str(&show.stdout).ok();
+        (out, json)
+    }
+
+    /// The current state as `terraform show -json` prints it.
+    pub fn state(&self) -> Json {
+        let out = self.tf(&["show", "-json"]);
+        out.assert_success("show -json");
+        serde_json::from_str(&out.stdout).expect("state json")
+    }
+
+    /// The attribute values of one resource in the current state.
+    pub fn resource_values(&self, address: &str) -> Option<Json> {
+        let state = self.state();
+        state["values"]["root_module"]["resources"]
+            .as_array()?
+            .iter()
+            .find(|r| r["address"] == address)
+            .map(|r| r["values"].clone())
+    }
+}
+
+/// Waits for terraform, draining its pipes on threads (a large `show -json` would otherwise
+/// fill the pipe and block forever), and kills it after `timeout`.
+fn wait_with_timeout(mut child: std::process::Child, timeout: Duration) -> std::process::Output {
+    fn drain(
+        pipe: Option<impl std::io::Read + Send + 'static>,
+    ) -> std::thread::JoinHandle<Vec<u8>> {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            if let Some(mut p) = pipe {
+                let _ = p.read_to_end(&mut buf);
+            }
+            buf
+        })
+    }
+    let stdout = drain(child.stdout.take());
+    let stderr = drain(child.stderr.take());
+    let deadline = std::time::Instant::now() + timeout;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(20))
+            }
+            _ => {
+                let _ = child.kill();
+                let _ = child.wait();
+                let out = String::from_utf8_lossy(&stdout.join().unwrap_or_default()).into_owned();
+                let err = String::from_utf8_lossy(&stderr.join().unwrap_or_default()).into_owned();
+                panic!("terraform did not finish within {timeout:?}\nstdout (tail):\n{}\nstderr (tail):\n{}", tail(&out), tail(&err));
+            }
+        }
+    };
+    std::process::Output {
+        status,
+        stdout: stdout.join().unwrap_or_default(),
+        stderr: stderr.join().unwrap_or_default(),
+    }
+}
+
+/// The last few KiB of a long output, for assertion messages.
+pub fn tail(s: &str) -> &str {
+    const KEEP: usize = 6000;
+    if s.len() <= KEEP {
+        return s;
+    }
+    let mut start = s.len() - KEEP;
+    while !s.is_char_boundary(start) {
+        start += 1;
+    }
+    &s[start..]
+}
+
+/// Paths of the resource changes in a plan JSON: (address, actions, changed attribute names).
+pub fn planned_changes(plan: &Json) -> Vec<(String, Vec<String>, Vec<String>)> {
+    let mut out = Vec::new();
+    for rc in plan["resource_changes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+    {
+        let actions: Vec<String> = rc["change"]["actions"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|a| a.as_str().map(str::to_string))
+            .collect();
+        if actions == ["no-op"] {
+            continue;
+        }
+        let before = &rc["change"]["before"];
+        let after = &rc["change"]["after"];
+        let mut changed = Vec::new();
+        if let (Some(b), Some(a)) = (before.as_object(), after.as_object()) {
+            for (k, av) in a {
+                if b.get(k) != Some(av) {
+                    changed.push(k.clone());
+                }
+            }
+        }
+        changed.sort();
+        out.push((
+            rc["address"].as_str().unwrap_or_default().to_string(),
+            actions,
+            changed,
+        ));
+    }
+    out
+}
+
+/// An HTTP client for changing things behind Terraform's back, as another console user would.
+pub struct ConsoleUser {
+    base: String,
+    http: reqwest::Client,
+}
+
+impl ConsoleUser {
+    pub fn new(console_url: &str) -> Self {
+        Self {
+            base: format!("{console_url}/ak/api/v3"),
+            http: reqwest::Client::new(),
+        }
+    }
+
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Json>,
+    ) -> (u16, Json) {
+        let mut req = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .basic_auth(API_KEY, Some(API_SECRET));
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.expect("console request");
+        let status = resp.status().as_u16();
+        let text = resp.text().await.unwrap_or_default();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Json::String(text)),
+        )
+    }
+}

@@ -8,6 +8,9 @@
 //! - `console`: the console REST client; knows nothing about Terraform.
 //! - `provider` and `resources`: the Terraform types, one file each.
 
+// No unwrap/expect where user input or a server's answer could reach it (tests may).
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
 pub mod console;
 pub mod framework;
 pub mod plugin;

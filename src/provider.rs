@@ -22,6 +22,8 @@ pub const DEFAULT_IAM_TOKEN_URL: &str = "https://iam.cloud.ibm.com/identity/toke
 /// Above the console's own 105 s wait for the deployer on a create (console-api.md §3).
 const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(180);
 const DEFAULT_MAX_RETRIES: u32 = 5;
+/// Highest `max_retries` accepted, from the configuration or the environment alike.
+const MAX_RETRIES_LIMIT: u32 = 100;
 const DEFAULT_RETRY_MAX_WAIT: Duration = Duration::from_secs(60);
 
 /// One provider setting: its attribute name and its environment fallback.
@@ -173,7 +175,8 @@ impl Provider for BlockchainProvider {
                 Attribute::string(REQUEST_TIMEOUT.attr)
                     .optional()
                     .description(
-                        "Timeout of one HTTP request, as a Go duration (`90s`, `2m`). Default `60s`. \
+                        "Timeout of one HTTP request, as a Go duration (`90s`, `2m`). Default `180s`, \
+                         above the console's own 105 s wait for the deployer on a create. \
                          Environment: `BLOCKCHAIN_REQUEST_TIMEOUT`.",
                     )
                     .validate(validators::go_duration()),
@@ -186,7 +189,7 @@ impl Provider for BlockchainProvider {
                          retried (only where a retry is safe). Default 5. 401 is never retried: the \
                          console locks a client out after 5 failures. Environment: `BLOCKCHAIN_MAX_RETRIES`.",
                     )
-                    .validate(validators::int_between(0, 100)),
+                    .validate(validators::int_between(0, i64::from(MAX_RETRIES_LIMIT))),
             )
             .attribute(
                 Attribute::string(RETRY_MAX_WAIT.attr)
@@ -202,29 +205,7 @@ impl Provider for BlockchainProvider {
     }
 
     fn validate_config(&self, config: &Value, diags: &mut Diagnostics) {
-        let set = |name: &str| !config.get(name).is_null();
-        if set(API_KEY.attr) && set(IAM_API_KEY.attr) {
-            diags.attribute_error(
-                AttributePath::root().attr(IAM_API_KEY.attr),
-                "Conflicting credentials",
-                "Set either api_key/api_secret (console API key) or iam_api_key (IBM Cloud IAM), not both.",
-            );
-        }
-        if set(API_KEY.attr) != set(API_SECRET.attr)
-            && config.get(API_KEY.attr).is_known()
-            && config.get(API_SECRET.attr).is_known()
-        {
-            let missing = if set(API_KEY.attr) {
-                API_SECRET.attr
-            } else {
-                API_KEY.attr
-            };
-            diags.attribute_error(
-                AttributePath::root().attr(missing),
-                "Incomplete console API key",
-                "api_key and api_secret must be set together.",
-            );
-        }
+        validate_provider_config(config, diags, &process_env);
     }
 
     async fn configure(
@@ -251,6 +232,46 @@ impl Provider for BlockchainProvider {
     }
 }
 
+/// Reads one environment variable. Injected so that tests resolve settings against a fixed map
+/// instead of the process environment, which is global and shared by parallel tests.
+type EnvLookup<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+/// The real process environment.
+fn process_env(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+/// Cross-attribute checks of the provider block. The API key pair is checked against the
+/// environment too: keeping `api_secret` in `BLOCKCHAIN_API_SECRET` next to a configured
+/// `api_key` is the documented way to keep the secret out of the configuration.
+fn validate_provider_config(config: &Value, diags: &mut Diagnostics, env: EnvLookup<'_>) {
+    let in_config = |name: &str| config_string(config, name).is_some();
+    if in_config(API_KEY.attr) && in_config(IAM_API_KEY.attr) {
+        diags.attribute_error(
+            AttributePath::root().attr(IAM_API_KEY.attr),
+            "Conflicting credentials",
+            "Set either api_key/api_secret (console API key) or iam_api_key (IBM Cloud IAM), not both.",
+        );
+    }
+    // An unknown value may still turn out to be set (or not): nothing to say yet.
+    if !config.get(API_KEY.attr).is_known() || !config.get(API_SECRET.attr).is_known() {
+        return;
+    }
+    let key_set = string_setting(config, &API_KEY, env).is_some();
+    let secret_set = string_setting(config, &API_SECRET, env).is_some();
+    if key_set != secret_set {
+        let missing = if key_set { &API_SECRET } else { &API_KEY };
+        diags.attribute_error(
+            AttributePath::root().attr(missing.attr),
+            "Incomplete console API key",
+            format!(
+                "api_key and api_secret must be set together; set {} or the {} environment variable.",
+                missing.attr, missing.env
+            ),
+        );
+    }
+}
+
 /// Provider settings after applying the environment fallbacks and defaults.
 struct ResolvedSettings {
     url: String,
@@ -263,11 +284,20 @@ struct ResolvedSettings {
 }
 
 impl ResolvedSettings {
+    /// Settings from `config`, falling back to the process environment.
     fn resolve(config: &Value) -> Result<Self, Diagnostics> {
+        Self::resolve_with(config, &process_env)
+    }
+
+    /// Settings from `config`, falling back to `env`. Every problem is reported at once, each at
+    /// the attribute it concerns; no diagnostic repeats a credential.
+    fn resolve_with(config: &Value, env: EnvLookup<'_>) -> Result<Self, Diagnostics> {
         let mut diags = Diagnostics::new();
-        let url = string_setting(config, &CONSOLE_URL);
-        let url = match url {
-            Some(u) => u,
+        let url = match string_setting(config, &CONSOLE_URL, env) {
+            Some(u) => {
+                check_url(&CONSOLE_URL, &u, &mut diags);
+                u
+            }
             None => {
                 diags.attribute_error(
                     AttributePath::root().attr(CONSOLE_URL.attr),
@@ -277,21 +307,11 @@ impl ResolvedSettings {
                 String::new()
             }
         };
-        if !url.is_empty() {
-            let mut url_diags = Diagnostics::new();
-            Validator::validate(
-                &validators::url_with_scheme(&["http", "https"]),
-                &AttributePath::root().attr(CONSOLE_URL.attr),
-                &Value::string(url.clone()),
-                &mut url_diags,
-            );
-            diags.extend(url_diags);
-        }
 
         let credentials = match (
-            string_setting(config, &API_KEY),
-            string_setting(config, &API_SECRET),
-            string_setting(config, &IAM_API_KEY),
+            string_setting(config, &API_KEY, env),
+            string_setting(config, &API_SECRET, env),
+            string_setting(config, &IAM_API_KEY, env),
         ) {
             (Some(_), _, Some(_)) => {
                 diags.attribute_error(
@@ -314,22 +334,15 @@ impl ResolvedSettings {
                 None
             }
             (None, _, Some(iam)) => {
-                let token_url = string_setting(config, &IAM_TOKEN_URL)
+                let token_url = string_setting(config, &IAM_TOKEN_URL, env)
                     .unwrap_or_else(|| DEFAULT_IAM_TOKEN_URL.to_string());
-                match url::Url::parse(&token_url) {
-                    Ok(token_url) => Some(Credentials::Iam {
+                check_url(&IAM_TOKEN_URL, &token_url, &mut diags)
+                    .then(|| url::Url::parse(&token_url).ok())
+                    .flatten()
+                    .map(|token_url| Credentials::Iam {
                         api_key: Secret::new(iam),
                         token_url,
-                    }),
-                    Err(e) => {
-                        diags.attribute_error(
-                            AttributePath::root().attr(IAM_TOKEN_URL.attr),
-                            "Invalid IAM token URL",
-                            format!("{token_url:?} is not a URL: {e}"),
-                        );
-                        None
-                    }
-                }
+                    })
             }
             (None, _, None) => {
                 diags.attribute_error(
@@ -342,8 +355,8 @@ impl ResolvedSettings {
             }
         };
 
-        let mut ca_bundle_pem = string_setting(config, &CA_BUNDLE).map(String::into_bytes);
-        if let Some(path) = string_setting(config, &CA_BUNDLE_FILE) {
+        let mut ca_bundle_pem = string_setting(config, &CA_BUNDLE, env).map(String::into_bytes);
+        if let Some(path) = string_setting(config, &CA_BUNDLE_FILE, env) {
             match std::fs::read(&path) {
                 Ok(mut bytes) => {
                     let mut all = ca_bundle_pem.take().unwrap_or_default();
@@ -361,28 +374,12 @@ impl ResolvedSettings {
             }
         }
 
-        let insecure = bool_setting(config, &INSECURE, &mut diags).unwrap_or(false);
-        let request_timeout = duration_setting(config, &REQUEST_TIMEOUT, &mut diags)
+        let insecure = bool_setting(config, &INSECURE, env, &mut diags).unwrap_or(false);
+        let request_timeout = duration_setting(config, &REQUEST_TIMEOUT, env, &mut diags)
             .unwrap_or(DEFAULT_REQUEST_TIMEOUT);
-        let retry_max_wait =
-            duration_setting(config, &RETRY_MAX_WAIT, &mut diags).unwrap_or(DEFAULT_RETRY_MAX_WAIT);
-        let max_retries = match config.get(MAX_RETRIES.attr).as_i64() {
-            Some(n) => u32::try_from(n).unwrap_or(DEFAULT_MAX_RETRIES),
-            None => match env_value(MAX_RETRIES.env) {
-                Some(v) => match v.parse::<u32>() {
-                    Ok(n) => n,
-                    Err(_) => {
-                        diags.attribute_error(
-                            AttributePath::root().attr(MAX_RETRIES.attr),
-                            "Invalid BLOCKCHAIN_MAX_RETRIES",
-                            format!("{v:?} is not a whole number."),
-                        );
-                        DEFAULT_MAX_RETRIES
-                    }
-                },
-                None => DEFAULT_MAX_RETRIES,
-            },
-        };
+        let retry_max_wait = duration_setting(config, &RETRY_MAX_WAIT, env, &mut diags)
+            .unwrap_or(DEFAULT_RETRY_MAX_WAIT);
+        let max_retries = retries_setting(config, env, &mut diags).unwrap_or(DEFAULT_MAX_RETRIES);
 
         if diags.has_errors() {
             return Err(diags);
@@ -426,24 +423,51 @@ impl ResolvedSettings {
     }
 }
 
-/// A non-empty environment variable.
-fn env_value(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.is_empty())
+/// Checks an http(s) URL setting with the schema's own validator (which redacts any password in
+/// the URL from its message); true when it is acceptable.
+fn check_url(s: &Setting, raw: &str, diags: &mut Diagnostics) -> bool {
+    let mut url_diags = Diagnostics::new();
+    Validator::validate(
+        &validators::url_with_scheme(&["http", "https"]),
+        &AttributePath::root().attr(s.attr),
+        &Value::string(raw),
+        &mut url_diags,
+    );
+    let ok = !url_diags.has_errors();
+    diags.extend(url_diags);
+    ok
 }
 
-fn string_setting(config: &Value, s: &Setting) -> Option<String> {
-    match config.get(s.attr).as_str() {
+/// A non-empty environment variable.
+fn env_value(env: EnvLookup<'_>, name: &str) -> Option<String> {
+    env(name).filter(|v| !v.is_empty())
+}
+
+/// A non-empty known string of the configuration. An empty string counts as unset, as an empty
+/// environment variable does: `api_key = var.key` with an empty default then still falls back to
+/// the environment, and an empty URL or secret never reaches the console.
+fn config_string<'a>(config: &'a Value, attr: &str) -> Option<&'a str> {
+    config.get(attr).as_str().filter(|v| !v.is_empty())
+}
+
+fn string_setting(config: &Value, s: &Setting, env: EnvLookup<'_>) -> Option<String> {
+    match config_string(config, s.attr) {
         Some(v) => Some(v.to_string()),
-        None => env_value(s.env),
+        None => env_value(env, s.env),
     }
 }
 
-fn bool_setting(config: &Value, s: &Setting, diags: &mut Diagnostics) -> Option<bool> {
+fn bool_setting(
+    config: &Value,
+    s: &Setting,
+    env: EnvLookup<'_>,
+    diags: &mut Diagnostics,
+) -> Option<bool> {
     if let Some(b) = config.get(s.attr).as_bool() {
         return Some(b);
     }
-    let raw = env_value(s.env)?;
-    match raw.to_ascii_lowercase().as_str() {
+    let raw = env_value(env, s.env)?;
+    match raw.trim().to_ascii_lowercase().as_str() {
         "1" | "true" | "yes" => Some(true),
         "0" | "false" | "no" => Some(false),
         _ => {
@@ -457,9 +481,14 @@ fn bool_setting(config: &Value, s: &Setting, diags: &mut Diagnostics) -> Option<
     }
 }
 
-fn duration_setting(config: &Value, s: &Setting, diags: &mut Diagnostics) -> Option<Duration> {
-    let raw = string_setting(config, s)?;
-    match parse_go_duration(&raw) {
+fn duration_setting(
+    config: &Value,
+    s: &Setting,
+    env: EnvLookup<'_>,
+    diags: &mut Diagnostics,
+) -> Option<Duration> {
+    let raw = string_setting(config, s, env)?;
+    match parse_go_duration(raw.trim()) {
         Ok(d) if !d.is_zero() => Some(d),
         Ok(_) => {
             diags.attribute_error(
@@ -477,5 +506,830 @@ fn duration_setting(config: &Value, s: &Setting, diags: &mut Diagnostics) -> Opt
             );
             None
         }
+    }
+}
+
+/// `max_retries`, held to the same 0..=100 range whether it comes from the configuration (where
+/// the schema validator already checked it) or from `BLOCKCHAIN_MAX_RETRIES`.
+fn retries_setting(config: &Value, env: EnvLookup<'_>, diags: &mut Diagnostics) -> Option<u32> {
+    let path = AttributePath::root().attr(MAX_RETRIES.attr);
+    let n = match config.get(MAX_RETRIES.attr).as_i64() {
+        Some(n) => n,
+        None => {
+            let raw = env_value(env, MAX_RETRIES.env)?;
+            match raw.trim().parse::<i64>() {
+                Ok(n) => n,
+                Err(_) => {
+                    diags.attribute_error(
+                        path,
+                        "Invalid BLOCKCHAIN_MAX_RETRIES",
+                        format!("{raw:?} is not a whole number."),
+                    );
+                    return None;
+                }
+            }
+        }
+    };
+    match u32::try_from(n) {
+        Ok(n) if n <= MAX_RETRIES_LIMIT => Some(n),
+        _ => {
+            diags.attribute_error(
+                path,
+                "Invalid max_retries",
+                format!("max_retries must be between 0 and {MAX_RETRIES_LIMIT}, got {n}."),
+            );
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{BTreeMap, HashMap};
+    use std::io::Write as _;
+
+    use super::*;
+    use crate::framework::Diagnostic;
+
+    const ALL_ATTRS: [&str; 11] = [
+        "console_url",
+        "api_key",
+        "api_secret",
+        "iam_api_key",
+        "iam_token_url",
+        "ca_bundle",
+        "ca_bundle_file",
+        "insecure_skip_tls_verify",
+        "request_timeout",
+        "max_retries",
+        "retry_max_wait",
+    ];
+
+    /// A provider block as Terraform sends it: every attribute present, null unless given.
+    fn config(pairs: &[(&str, Value)]) -> Value {
+        let mut attrs: BTreeMap<String, Value> = ALL_ATTRS
+            .iter()
+            .map(|a| (a.to_string(), Value::Null))
+            .collect();
+        for (k, v) in pairs {
+            assert!(ALL_ATTRS.contains(k), "not a provider attribute: {k}");
+            attrs.insert(k.to_string(), v.clone());
+        }
+        Value::object(attrs)
+    }
+
+    fn s(v: &str) -> Value {
+        Value::string(v)
+    }
+
+    /// A fixed environment: no process-global state, so tests run in parallel safely.
+    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |name| map.get(name).cloned()
+    }
+
+    fn resolve(config: &Value, env: &[(&str, &str)]) -> Result<ResolvedSettings, Diagnostics> {
+        ResolvedSettings::resolve_with(config, &env_of(env))
+    }
+
+    fn ok(config: &Value, env: &[(&str, &str)]) -> ResolvedSettings {
+        match resolve(config, env) {
+            Ok(r) => r,
+            Err(d) => panic!("expected settings, got diagnostics: {d}"),
+        }
+    }
+
+    fn err(config: &Value, env: &[(&str, &str)]) -> Diagnostics {
+        match resolve(config, env) {
+            Ok(r) => panic!("expected diagnostics, got settings for {}", r.url),
+            Err(d) => {
+                assert!(d.has_errors(), "an Err must carry an error: {d}");
+                d
+            }
+        }
+    }
+
+    /// `(attribute, summary)` of every error.
+    fn errors(d: &Diagnostics) -> Vec<(String, String)> {
+        d.iter()
+            .filter(|x| x.is_error())
+            .map(|x| {
+                let at = x.attribute.as_ref().map(ToString::to_string);
+                (at.unwrap_or_default(), x.summary.clone())
+            })
+            .collect()
+    }
+
+    fn error_at<'a>(d: &'a Diagnostics, attr: &str) -> &'a Diagnostic {
+        let path = AttributePath::root().attr(attr);
+        d.iter()
+            .find(|x| x.is_error() && x.attribute.as_ref() == Some(&path))
+            .unwrap_or_else(|| panic!("no error at {attr}; got {:?}", errors(d)))
+    }
+
+    fn all_text(d: &Diagnostics) -> String {
+        d.iter()
+            .map(|x| format!("{} | {} | {x}\n", x.summary, x.detail))
+            .collect()
+    }
+
+    fn api_key_config() -> Vec<(&'static str, Value)> {
+        vec![
+            ("console_url", s("https://console.example.org:32000")),
+            ("api_key", s("key-1")),
+            ("api_secret", s("secret-1")),
+        ]
+    }
+
+    fn api_key_of(c: &Credentials) -> (&str, &str) {
+        match c {
+            Credentials::ApiKey { key, secret } => (key.as_str(), secret.expose()),
+            other => panic!("expected an API key, got {other:?}"),
+        }
+    }
+
+    fn iam_of(c: &Credentials) -> (&str, &str) {
+        match c {
+            Credentials::Iam { api_key, token_url } => (api_key.expose(), token_url.as_str()),
+            other => panic!("expected IAM credentials, got {other:?}"),
+        }
+    }
+
+    fn bundle_file(content: &str) -> tempfile::NamedTempFile {
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        f.write_all(content.as_bytes()).unwrap();
+        f.flush().unwrap();
+        f
+    }
+
+    const PEM_A: &str = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
+    const PEM_B: &str = "-----BEGIN CERTIFICATE-----\nBBBB\n-----END CERTIFICATE-----\n";
+
+    // ---- defaults and environment fallbacks ----
+
+    #[test]
+    fn defaults_apply_when_only_url_and_key_are_set() {
+        let r = ok(&config(&api_key_config()), &[]);
+        assert_eq!(r.url, "https://console.example.org:32000");
+        assert_eq!(api_key_of(&r.credentials), ("key-1", "secret-1"));
+        assert_eq!(r.request_timeout, Duration::from_secs(180));
+        assert_eq!(r.max_retries, 5);
+        assert_eq!(r.retry_max_wait, Duration::from_secs(60));
+        assert!(!r.insecure);
+        assert!(r.ca_bundle_pem.is_none());
+    }
+
+    #[test]
+    fn every_setting_falls_back_to_its_environment_variable() {
+        let file = bundle_file(PEM_B);
+        let path = file.path().to_str().unwrap().to_string();
+        let env = [
+            ("BLOCKCHAIN_CONSOLE_URL", "http://127.0.0.1:3000"),
+            ("BLOCKCHAIN_API_KEY", "env-key"),
+            ("BLOCKCHAIN_API_SECRET", "env-secret"),
+            ("BLOCKCHAIN_CA_BUNDLE", PEM_A),
+            ("BLOCKCHAIN_CA_BUNDLE_FILE", path.as_str()),
+            ("BLOCKCHAIN_INSECURE_SKIP_TLS_VERIFY", "true"),
+            ("BLOCKCHAIN_REQUEST_TIMEOUT", "2m30s"),
+            ("BLOCKCHAIN_MAX_RETRIES", "7"),
+            ("BLOCKCHAIN_RETRY_MAX_WAIT", "15s"),
+        ];
+        let r = ok(&config(&[]), &env);
+        assert_eq!(r.url, "http://127.0.0.1:3000");
+        assert_eq!(api_key_of(&r.credentials), ("env-key", "env-secret"));
+        let bundle = String::from_utf8(r.ca_bundle_pem.unwrap()).unwrap();
+        assert_eq!(bundle, format!("{PEM_A}\n{PEM_B}"));
+        assert!(r.insecure);
+        assert_eq!(r.request_timeout, Duration::from_secs(150));
+        assert_eq!(r.max_retries, 7);
+        assert_eq!(r.retry_max_wait, Duration::from_secs(15));
+    }
+
+    #[test]
+    fn iam_credentials_from_environment_use_the_default_token_url() {
+        let env = [
+            ("BLOCKCHAIN_CONSOLE_URL", "https://console.example.org"),
+            ("BLOCKCHAIN_IAM_API_KEY", "iam-key"),
+        ];
+        let r = ok(&config(&[]), &env);
+        assert_eq!(iam_of(&r.credentials), ("iam-key", DEFAULT_IAM_TOKEN_URL));
+        assert_eq!(
+            DEFAULT_IAM_TOKEN_URL,
+            crate::console::IBM_CLOUD_IAM_TOKEN_URL
+        );
+    }
+
+    #[test]
+    fn iam_token_url_comes_from_config_or_environment() {
+        let base = [
+            ("console_url", s("https://console.example.org")),
+            ("iam_api_key", s("iam-key")),
+        ];
+        let env = [("BLOCKCHAIN_IAM_TOKEN_URL", "https://iam.test/env/token")];
+        let r = ok(&config(&base), &env);
+        assert_eq!(iam_of(&r.credentials).1, "https://iam.test/env/token");
+
+        let mut with_cfg = base.to_vec();
+        with_cfg.push(("iam_token_url", s("https://iam.test/cfg/token")));
+        let r = ok(&config(&with_cfg), &env);
+        assert_eq!(iam_of(&r.credentials).1, "https://iam.test/cfg/token");
+    }
+
+    #[test]
+    fn configuration_wins_over_the_environment() {
+        let file = bundle_file(PEM_B);
+        let cfg = config(&[
+            ("console_url", s("https://cfg.example.org")),
+            ("api_key", s("cfg-key")),
+            ("api_secret", s("cfg-secret")),
+            ("ca_bundle", s(PEM_A)),
+            ("ca_bundle_file", s(file.path().to_str().unwrap())),
+            ("insecure_skip_tls_verify", Value::bool(false)),
+            ("request_timeout", s("90s")),
+            ("max_retries", Value::int(2)),
+            ("retry_max_wait", s("5s")),
+        ]);
+        let env = [
+            ("BLOCKCHAIN_CONSOLE_URL", "https://env.example.org"),
+            ("BLOCKCHAIN_API_KEY", "env-key"),
+            ("BLOCKCHAIN_API_SECRET", "env-secret"),
+            ("BLOCKCHAIN_CA_BUNDLE", "env bundle"),
+            ("BLOCKCHAIN_CA_BUNDLE_FILE", "/nonexistent/env-bundle.pem"),
+            ("BLOCKCHAIN_INSECURE_SKIP_TLS_VERIFY", "true"),
+            ("BLOCKCHAIN_REQUEST_TIMEOUT", "1h"),
+            ("BLOCKCHAIN_MAX_RETRIES", "9"),
+            ("BLOCKCHAIN_RETRY_MAX_WAIT", "1m"),
+        ];
+        let r = ok(&cfg, &env);
+        assert_eq!(r.url, "https://cfg.example.org");
+        assert_eq!(api_key_of(&r.credentials), ("cfg-key", "cfg-secret"));
+        let bundle = String::from_utf8(r.ca_bundle_pem.unwrap()).unwrap();
+        assert_eq!(bundle, format!("{PEM_A}\n{PEM_B}"));
+        assert!(!r.insecure, "a configured false beats BLOCKCHAIN_*=true");
+        assert_eq!(r.request_timeout, Duration::from_secs(90));
+        assert_eq!(r.max_retries, 2);
+        assert_eq!(r.retry_max_wait, Duration::from_secs(5));
+    }
+
+    #[test]
+    fn the_secret_may_come_from_the_environment_while_the_key_is_configured() {
+        let cfg = config(&[
+            ("console_url", s("https://console.example.org")),
+            ("api_key", s("cfg-key")),
+        ]);
+        let r = ok(&cfg, &[("BLOCKCHAIN_API_SECRET", "env-secret")]);
+        assert_eq!(api_key_of(&r.credentials), ("cfg-key", "env-secret"));
+    }
+
+    #[test]
+    fn empty_values_count_as_unset() {
+        // An empty environment variable is ignored: the default applies.
+        let env = [
+            ("BLOCKCHAIN_REQUEST_TIMEOUT", ""),
+            ("BLOCKCHAIN_MAX_RETRIES", ""),
+            ("BLOCKCHAIN_INSECURE_SKIP_TLS_VERIFY", ""),
+            ("BLOCKCHAIN_IAM_API_KEY", ""),
+        ];
+        let r = ok(&config(&api_key_config()), &env);
+        assert_eq!(r.request_timeout, DEFAULT_REQUEST_TIMEOUT);
+        assert_eq!(r.max_retries, DEFAULT_MAX_RETRIES);
+        assert!(!r.insecure);
+
+        // An empty configured string falls back to the environment.
+        let cfg = config(&[
+            ("console_url", s("")),
+            ("api_key", s("")),
+            ("api_secret", s("")),
+        ]);
+        let env = [
+            ("BLOCKCHAIN_CONSOLE_URL", "https://env.example.org"),
+            ("BLOCKCHAIN_API_KEY", "env-key"),
+            ("BLOCKCHAIN_API_SECRET", "env-secret"),
+        ];
+        let r = ok(&cfg, &env);
+        assert_eq!(r.url, "https://env.example.org");
+        assert_eq!(api_key_of(&r.credentials), ("env-key", "env-secret"));
+    }
+
+    #[test]
+    fn boolean_environment_spellings() {
+        for (raw, want) in [
+            ("1", true),
+            ("true", true),
+            ("TRUE", true),
+            ("yes", true),
+            (" true ", true),
+            ("0", false),
+            ("false", false),
+            ("No", false),
+        ] {
+            let r = ok(
+                &config(&api_key_config()),
+                &[("BLOCKCHAIN_INSECURE_SKIP_TLS_VERIFY", raw)],
+            );
+            assert_eq!(
+                r.insecure, want,
+                "BLOCKCHAIN_INSECURE_SKIP_TLS_VERIFY={raw:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn max_retries_accepts_the_whole_range() {
+        for (raw, want) in [("0", 0), ("100", 100), (" 3 ", 3)] {
+            let r = ok(
+                &config(&api_key_config()),
+                &[("BLOCKCHAIN_MAX_RETRIES", raw)],
+            );
+            assert_eq!(r.max_retries, want);
+        }
+        let mut cfg = api_key_config();
+        cfg.push(("max_retries", Value::int(0)));
+        assert_eq!(ok(&config(&cfg), &[]).max_retries, 0);
+    }
+
+    // ---- errors, each at its attribute ----
+
+    #[test]
+    fn missing_url_is_reported_at_console_url() {
+        let cfg = config(&[("api_key", s("k")), ("api_secret", s("s"))]);
+        let d = err(&cfg, &[]);
+        assert_eq!(
+            errors(&d),
+            vec![("console_url".to_string(), "Missing console URL".to_string())]
+        );
+        assert!(error_at(&d, "console_url")
+            .detail
+            .contains("BLOCKCHAIN_CONSOLE_URL"));
+    }
+
+    #[test]
+    fn missing_url_and_credentials_are_reported_together() {
+        let d = err(&config(&[]), &[]);
+        let found = errors(&d);
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert_eq!(error_at(&d, "console_url").summary, "Missing console URL");
+        assert_eq!(
+            error_at(&d, "api_key").summary,
+            "Missing console credentials"
+        );
+    }
+
+    #[test]
+    fn bad_urls_are_reported_at_console_url() {
+        for bad in [
+            "not a url",
+            "ftp://console.example.org",
+            "console.example.org:443",
+        ] {
+            let mut cfg = api_key_config();
+            cfg[0] = ("console_url", s(bad));
+            let d = err(&config(&cfg), &[]);
+            assert_eq!(errors(&d).len(), 1, "{bad}: {:?}", errors(&d));
+            error_at(&d, "console_url");
+            // The same mistake through the environment points at the same attribute.
+            let d = err(
+                &config(&api_key_config()[1..]),
+                &[("BLOCKCHAIN_CONSOLE_URL", bad)],
+            );
+            error_at(&d, "console_url");
+        }
+    }
+
+    #[test]
+    fn api_key_without_secret_is_reported_at_api_secret() {
+        let cfg = config(&[
+            ("console_url", s("https://c.example.org")),
+            ("api_key", s("k")),
+        ]);
+        let d = err(&cfg, &[]);
+        assert_eq!(errors(&d).len(), 1);
+        assert_eq!(error_at(&d, "api_secret").summary, "Missing API secret");
+    }
+
+    #[test]
+    fn secret_without_key_is_reported_at_api_key() {
+        let cfg = config(&[
+            ("console_url", s("https://c.example.org")),
+            ("api_secret", s("s")),
+        ]);
+        let d = err(&cfg, &[]);
+        assert_eq!(
+            error_at(&d, "api_key").summary,
+            "Missing console credentials"
+        );
+    }
+
+    #[test]
+    fn api_key_and_iam_key_conflict_wherever_they_come_from() {
+        let mut both = api_key_config();
+        both.push(("iam_api_key", s("iam")));
+        let d = err(&config(&both), &[]);
+        assert_eq!(errors(&d).len(), 1);
+        assert_eq!(
+            error_at(&d, "iam_api_key").summary,
+            "Conflicting credentials"
+        );
+
+        let d = err(
+            &config(&api_key_config()),
+            &[("BLOCKCHAIN_IAM_API_KEY", "iam")],
+        );
+        assert_eq!(
+            error_at(&d, "iam_api_key").summary,
+            "Conflicting credentials"
+        );
+    }
+
+    #[test]
+    fn invalid_iam_token_url_is_reported_at_iam_token_url() {
+        for bad in ["not a url", "ftp://iam.example.org/token"] {
+            let cfg = config(&[
+                ("console_url", s("https://c.example.org")),
+                ("iam_api_key", s("iam")),
+                ("iam_token_url", s(bad)),
+            ]);
+            let d = err(&cfg, &[]);
+            assert_eq!(errors(&d).len(), 1, "{bad}: {:?}", errors(&d));
+            error_at(&d, "iam_token_url");
+        }
+    }
+
+    #[test]
+    fn bad_durations_are_reported_at_their_attribute() {
+        let mut cfg = api_key_config();
+        cfg.push(("request_timeout", s("ten seconds")));
+        let d = err(&config(&cfg), &[]);
+        let e = error_at(&d, "request_timeout");
+        assert_eq!(e.summary, "Invalid duration");
+        assert!(e.detail.contains("\"ten seconds\""), "{}", e.detail);
+
+        let d = err(
+            &config(&api_key_config()),
+            &[("BLOCKCHAIN_RETRY_MAX_WAIT", "5 minutes")],
+        );
+        assert_eq!(error_at(&d, "retry_max_wait").summary, "Invalid duration");
+        assert_eq!(errors(&d).len(), 1);
+    }
+
+    #[test]
+    fn zero_durations_are_rejected() {
+        let mut cfg = api_key_config();
+        cfg.push(("retry_max_wait", s("0s")));
+        let d = err(&config(&cfg), &[("BLOCKCHAIN_REQUEST_TIMEOUT", "0")]);
+        assert!(error_at(&d, "retry_max_wait")
+            .detail
+            .contains("longer than zero"));
+        assert!(error_at(&d, "request_timeout")
+            .detail
+            .contains("longer than zero"));
+        assert_eq!(errors(&d).len(), 2);
+    }
+
+    #[test]
+    fn bad_boolean_is_reported_at_insecure_skip_tls_verify() {
+        let d = err(
+            &config(&api_key_config()),
+            &[("BLOCKCHAIN_INSECURE_SKIP_TLS_VERIFY", "maybe")],
+        );
+        let e = error_at(&d, "insecure_skip_tls_verify");
+        assert_eq!(e.summary, "Invalid BLOCKCHAIN_INSECURE_SKIP_TLS_VERIFY");
+        assert!(e.detail.contains("\"maybe\""));
+    }
+
+    #[test]
+    fn bad_max_retries_are_reported_at_max_retries() {
+        for raw in ["abc", "1.5", "-1", "101", "99999999999"] {
+            let d = err(
+                &config(&api_key_config()),
+                &[("BLOCKCHAIN_MAX_RETRIES", raw)],
+            );
+            assert_eq!(errors(&d).len(), 1, "{raw}: {:?}", errors(&d));
+            error_at(&d, "max_retries");
+        }
+        let mut cfg = api_key_config();
+        cfg.push(("max_retries", Value::int(-3)));
+        error_at(&err(&config(&cfg), &[]), "max_retries");
+    }
+
+    #[test]
+    fn unreadable_bundle_file_is_reported_at_ca_bundle_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("missing.pem");
+        let missing = missing.to_str().unwrap();
+        let mut cfg = api_key_config();
+        cfg.push(("ca_bundle_file", s(missing)));
+        let d = err(&config(&cfg), &[]);
+        let e = error_at(&d, "ca_bundle_file");
+        assert_eq!(e.summary, "Cannot read the CA bundle file");
+        assert!(e.detail.contains(missing), "{}", e.detail);
+
+        // A directory cannot be read as a file either.
+        let d = err(
+            &config(&api_key_config()),
+            &[("BLOCKCHAIN_CA_BUNDLE_FILE", dir.path().to_str().unwrap())],
+        );
+        error_at(&d, "ca_bundle_file");
+    }
+
+    #[test]
+    fn all_problems_are_reported_in_one_go() {
+        let cfg = config(&[
+            ("console_url", s("ftp://x")),
+            ("api_key", s("k")),
+            ("request_timeout", s("soon")),
+            ("ca_bundle_file", s("/nonexistent/bundle.pem")),
+        ]);
+        let d = err(&cfg, &[("BLOCKCHAIN_MAX_RETRIES", "many")]);
+        let mut attrs: Vec<String> = errors(&d).into_iter().map(|(a, _)| a).collect();
+        attrs.sort();
+        assert_eq!(
+            attrs,
+            [
+                "api_secret",
+                "ca_bundle_file",
+                "console_url",
+                "max_retries",
+                "request_timeout"
+            ]
+        );
+    }
+
+    #[test]
+    fn no_diagnostic_repeats_a_secret() {
+        const SECRETS: [&str; 4] = [
+            "SEKRET-api-secret",
+            "SEKRET-iam-key",
+            "SEKRET-url-password",
+            "SEKRET-api-key",
+        ];
+        let cases: Vec<(Value, Vec<(&str, &str)>)> = vec![
+            // key + IAM conflict
+            (
+                config(&[
+                    ("console_url", s("https://c.example.org")),
+                    ("api_key", s("SEKRET-api-key")),
+                    ("api_secret", s("SEKRET-api-secret")),
+                    ("iam_api_key", s("SEKRET-iam-key")),
+                ]),
+                vec![],
+            ),
+            // key without secret, IAM conflict from the environment
+            (
+                config(&[("api_key", s("SEKRET-api-key"))]),
+                vec![("BLOCKCHAIN_IAM_API_KEY", "SEKRET-iam-key")],
+            ),
+            // a password inside a bad console URL
+            (
+                config(&[
+                    (
+                        "console_url",
+                        s("ftp://admin:SEKRET-url-password@c.example.org"),
+                    ),
+                    ("api_key", s("SEKRET-api-key")),
+                    ("api_secret", s("SEKRET-api-secret")),
+                ]),
+                vec![],
+            ),
+            (
+                config(&[
+                    ("console_url", s("https://admin:SEKRET-url-password@[::1")),
+                    ("api_key", s("SEKRET-api-key")),
+                    ("api_secret", s("SEKRET-api-secret")),
+                ]),
+                vec![],
+            ),
+            // a password inside a bad IAM token URL, plus other errors next to valid secrets
+            (
+                config(&[
+                    ("console_url", s("https://c.example.org")),
+                    ("iam_api_key", s("SEKRET-iam-key")),
+                    (
+                        "iam_token_url",
+                        s("ftp://u:SEKRET-url-password@iam.example.org/token"),
+                    ),
+                    ("request_timeout", s("never")),
+                ]),
+                vec![
+                    ("BLOCKCHAIN_API_SECRET", "SEKRET-api-secret"),
+                    ("BLOCKCHAIN_MAX_RETRIES", "x"),
+                ],
+            ),
+            // an unparsable IAM token URL with a password in it
+            (
+                config(&[
+                    ("console_url", s("https://c.example.org")),
+                    ("iam_api_key", s("SEKRET-iam-key")),
+                    ("iam_token_url", s("https://u:SEKRET-url-password@[iam")),
+                ]),
+                vec![],
+            ),
+        ];
+        for (i, (cfg, env)) in cases.iter().enumerate() {
+            let d = err(cfg, env);
+            let text = all_text(&d);
+            for secret in SECRETS {
+                assert!(
+                    !text.contains(secret),
+                    "case {i}: diagnostics show {secret}:\n{text}"
+                );
+            }
+            let mut v = Diagnostics::new();
+            validate_provider_config(cfg, &mut v, &env_of(env));
+            let text = all_text(&v);
+            assert!(SECRETS.iter().all(|s| !text.contains(s)), "{text}");
+        }
+    }
+
+    // ---- into_console_config ----
+
+    #[test]
+    fn console_config_carries_every_setting() {
+        let file = bundle_file(PEM_B);
+        let cfg = config(&[
+            ("console_url", s("https://console.example.org:32000")),
+            ("api_key", s("k")),
+            ("api_secret", s("s")),
+            ("ca_bundle_file", s(file.path().to_str().unwrap())),
+            ("insecure_skip_tls_verify", Value::bool(true)),
+            ("request_timeout", s("4m")),
+            ("max_retries", Value::int(3)),
+            ("retry_max_wait", s("10s")),
+        ]);
+        let c = ok(&cfg, &[]).into_console_config("1.11.2").unwrap();
+        assert_eq!(c.url.as_str(), "https://console.example.org:32000/");
+        assert_eq!(api_key_of(&c.credentials), ("k", "s"));
+        assert_eq!(
+            c.ca_bundle_pem.as_deref(),
+            Some(format!("\n{PEM_B}").as_bytes())
+        );
+        assert!(c.insecure_skip_tls_verify);
+        assert_eq!(c.request_timeout, Duration::from_secs(240));
+        assert_eq!(c.max_retries, 3);
+        assert_eq!(c.retry_min_backoff, Duration::from_millis(250));
+        assert_eq!(c.retry_max_backoff, Duration::from_secs(10));
+        assert_eq!(
+            c.user_agent,
+            format!(
+                "terraform-provider-blockchain/{} (terraform 1.11.2)",
+                env!("CARGO_PKG_VERSION")
+            )
+        );
+    }
+
+    #[test]
+    fn console_config_defaults_keep_above_the_deployer_wait() {
+        let c = ok(&config(&api_key_config()), &[])
+            .into_console_config("1.9.0")
+            .unwrap();
+        assert_eq!(c.request_timeout, Duration::from_secs(180));
+        assert!(c.request_timeout > Duration::from_secs(105));
+        assert_eq!(c.max_retries, 5);
+        assert_eq!(c.retry_max_backoff, Duration::from_secs(60));
+        assert!(c.ca_bundle_pem.is_none());
+        assert!(!c.insecure_skip_tls_verify);
+    }
+
+    #[test]
+    fn console_config_keeps_iam_credentials() {
+        let cfg = config(&[
+            ("console_url", s("https://c.example.org")),
+            ("iam_api_key", s("iam")),
+        ]);
+        let c = ok(&cfg, &[]).into_console_config("1.9.0").unwrap();
+        assert_eq!(iam_of(&c.credentials), ("iam", DEFAULT_IAM_TOKEN_URL));
+    }
+
+    #[test]
+    fn console_config_rejects_an_unparsable_url_at_console_url() {
+        let settings = ResolvedSettings {
+            url: "::not-a-url".into(),
+            credentials: Credentials::Bearer(Secret::new("t")),
+            ca_bundle_pem: None,
+            insecure: false,
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            max_retries: DEFAULT_MAX_RETRIES,
+            retry_max_wait: DEFAULT_RETRY_MAX_WAIT,
+        };
+        let d = match settings.into_console_config("1.9.0") {
+            Ok(c) => panic!("accepted {}", c.url),
+            Err(d) => d,
+        };
+        assert_eq!(error_at(&d, "console_url").summary, "Invalid console URL");
+    }
+
+    // ---- validate_config ----
+
+    fn validate(cfg: &Value, env: &[(&str, &str)]) -> Diagnostics {
+        let mut d = Diagnostics::new();
+        validate_provider_config(cfg, &mut d, &env_of(env));
+        d
+    }
+
+    #[test]
+    fn validate_accepts_complete_credentials() {
+        assert!(validate(&config(&api_key_config()), &[]).is_empty());
+        let iam = config(&[("iam_api_key", s("iam"))]);
+        assert!(validate(&iam, &[]).is_empty());
+        // Nothing configured: the environment may still provide it at configure time.
+        assert!(validate(&config(&[]), &[]).is_empty());
+    }
+
+    #[test]
+    fn validate_flags_api_key_with_iam_key() {
+        let mut both = api_key_config();
+        both.push(("iam_api_key", s("iam")));
+        let d = validate(&config(&both), &[]);
+        assert_eq!(
+            errors(&d),
+            vec![(
+                "iam_api_key".to_string(),
+                "Conflicting credentials".to_string()
+            )]
+        );
+    }
+
+    #[test]
+    fn validate_flags_half_an_api_key() {
+        let d = validate(&config(&[("api_key", s("k"))]), &[]);
+        assert_eq!(
+            errors(&d),
+            vec![(
+                "api_secret".to_string(),
+                "Incomplete console API key".to_string()
+            )]
+        );
+        assert!(error_at(&d, "api_secret")
+            .detail
+            .contains("BLOCKCHAIN_API_SECRET"));
+        let d = validate(&config(&[("api_secret", s("s"))]), &[]);
+        assert_eq!(
+            errors(&d),
+            vec![(
+                "api_key".to_string(),
+                "Incomplete console API key".to_string()
+            )]
+        );
+    }
+
+    #[test]
+    fn validate_lets_the_environment_complete_an_api_key() {
+        let d = validate(
+            &config(&[("api_key", s("k"))]),
+            &[("BLOCKCHAIN_API_SECRET", "s")],
+        );
+        assert!(d.is_empty(), "{d}");
+        let d = validate(
+            &config(&[("api_secret", s("s"))]),
+            &[("BLOCKCHAIN_API_KEY", "k")],
+        );
+        assert!(d.is_empty(), "{d}");
+    }
+
+    #[test]
+    fn validate_says_nothing_about_unknown_values() {
+        let d = validate(
+            &config(&[("api_key", Value::unknown()), ("iam_api_key", s("iam"))]),
+            &[],
+        );
+        assert!(d.is_empty(), "{d}");
+        let d = validate(
+            &config(&[("api_key", s("k")), ("api_secret", Value::unknown())]),
+            &[],
+        );
+        assert!(d.is_empty(), "{d}");
+    }
+
+    // ---- schema ----
+
+    #[test]
+    fn schema_is_well_formed_and_hides_credentials() {
+        let schema = BlockchainProvider::new().schema();
+        schema.check();
+        for attr in ALL_ATTRS {
+            let a = schema
+                .block
+                .get_attribute(attr)
+                .unwrap_or_else(|| panic!("missing {attr}"));
+            assert!(a.optional && !a.required, "{attr} must be optional");
+            let secret = matches!(attr, "api_key" | "api_secret" | "iam_api_key");
+            assert_eq!(a.sensitive, secret, "{attr} sensitive");
+        }
+        assert_eq!(schema.block.attributes.len(), ALL_ATTRS.len());
+    }
+
+    #[test]
+    fn schema_documents_the_real_defaults() {
+        let schema = BlockchainProvider::new().schema();
+        let desc = |a: &str| schema.block.get_attribute(a).unwrap().description.clone();
+        let secs = DEFAULT_REQUEST_TIMEOUT.as_secs();
+        assert!(desc("request_timeout").contains(&format!("Default `{secs}s`")));
+        let secs = DEFAULT_RETRY_MAX_WAIT.as_secs();
+        assert!(desc("retry_max_wait").contains(&format!("Default `{secs}s`")));
+        assert!(desc("max_retries").contains(&format!("Default {DEFAULT_MAX_RETRIES}")));
+        assert!(desc("iam_token_url").contains(DEFAULT_IAM_TOKEN_URL));
     }
 }

@@ -373,3 +373,86 @@ resource "blockchain_ca" "west" {{
     assert!(emulator.components("region2").await.is_empty());
     emulator.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn provider_schema_through_dev_overrides_lists_blockchain_ca_with_descriptions() {
+    let ws = Workspace::new(&config("http://127.0.0.1:9", "Org1 CA", ""));
+    let out = block_in_place(|| ws.tf(&["providers", "schema", "-json"]));
+    out.assert_success("providers schema -json");
+    let schema: serde_json::Value = serde_json::from_str(&out.stdout).expect("schema JSON");
+    let provider = &schema["provider_schemas"]["registry.terraform.io/ibm-blockchain/blockchain"];
+    let ca = &provider["resource_schemas"]["blockchain_ca"]["block"];
+    let attributes = ca["attributes"]
+        .as_object()
+        .expect("blockchain_ca attributes");
+    assert!(attributes.len() >= 20, "{attributes:?}");
+    for (name, attr) in attributes {
+        let description = attr["description"].as_str().unwrap_or_default();
+        assert!(description.len() > 10, "{name} has no real description");
+    }
+    assert_eq!(attributes["admin_enroll_secret"]["sensitive"], true);
+    assert_eq!(attributes["admin_enroll_secret"]["write_only"], true);
+    assert!(ca["block_types"]["timeouts"].is_object());
+    assert!(provider["provider"]["block"]["attributes"]["console_url"]["description"].is_string());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn secrets_never_reach_provider_logs_plans_or_state() {
+    let emulator = start_emulator(&["region1"]).await;
+    let url = emulator.console_url("region1").expect("console url");
+    let mut ws = Workspace::new(&config(&url, "Quiet CA", ""));
+    // The provider logs at TRACE to Terraform's stderr; the API secret and the CA admin secret
+    // must appear nowhere in it.
+    ws.set_env("TF_LOG_PROVIDER", "TRACE");
+    let apply = block_in_place(|| ws.apply());
+    apply.assert_success("apply");
+    assert!(
+        apply
+            .stderr
+            .contains("provider.terraform-provider-blockchain")
+            && apply.stderr.contains("console answered"),
+        "the provider's TRACE logs were not captured:\n{}",
+        support::tail(&apply.stderr)
+    );
+    let (plan, json) = block_in_place(|| ws.plan());
+    assert_eq!(plan.code, 0, "{}", plan.stdout);
+    let state_file = std::fs::read_to_string(ws.path().join("terraform.tfstate")).expect("state");
+    for secret in ["adminpw-very-secret", API_SECRET] {
+        assert!(!apply.stdout.contains(secret), "{secret} in apply output");
+        assert!(!apply.stderr.contains(secret), "{secret} in provider logs");
+        assert!(!plan.stdout.contains(secret), "{secret} in plan output");
+        // What the provider contributes to a plan (the plan JSON's "configuration" section
+        // echoes literal constants from main.tf, which is the user's text, not ours).
+        let plan_json = json.as_ref().expect("plan JSON");
+        for section in ["planned_values", "resource_changes", "prior_state"] {
+            assert!(
+                !plan_json[section].to_string().contains(secret),
+                "{secret} in the plan's {section}"
+            );
+        }
+        assert!(!state_file.contains(secret), "{secret} in state");
+    }
+    block_in_place(|| ws.destroy()).assert_success("destroy");
+    emulator.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_errors_and_dropped_connections_are_retried_to_one_ca() {
+    let emulator = start_emulator(&["region1"]).await;
+    let url = emulator.console_url("region1").expect("console url");
+    let faults = emulator.faults("region1").expect("fault injector");
+    faults.server_errors(2, 503).drop_connections(2);
+    let ws = Workspace::new(&config(&url, "Flaky CA", ""));
+    block_in_place(|| ws.apply()).assert_success("apply through 503s and dropped connections");
+    assert_eq!(ca_ids(&emulator).await, vec!["flakyca".to_string()]);
+    faults.server_errors(2, 502);
+    let (plan, _) = block_in_place(|| ws.plan());
+    assert_eq!(
+        plan.code, 0,
+        "a refresh through 502s must still see no change:\n{}\n{}",
+        plan.stdout, plan.stderr
+    );
+    block_in_place(|| ws.destroy()).assert_success("destroy");
+    assert!(ca_ids(&emulator).await.is_empty());
+    emulator.shutdown().await;
+}

@@ -297,7 +297,7 @@ impl<P: Provider> ProviderRpc for ProviderServer<P> {
         &self,
         _request: Request<tfplugin5::get_metadata::Request>,
     ) -> Result<Response<tfplugin5::get_metadata::Response>, Status> {
-        tracing::debug!(rpc = "GetMetadata");
+        tracing::debug!(rpc = "GetMetadata", "rpc received");
         Ok(Response::new(tfplugin5::get_metadata::Response {
             server_capabilities: Some(capabilities()),
             resources: self
@@ -322,7 +322,7 @@ impl<P: Provider> ProviderRpc for ProviderServer<P> {
         &self,
         _request: Request<tfplugin5::get_provider_schema::Request>,
     ) -> Result<Response<tfplugin5::get_provider_schema::Response>, Status> {
-        tracing::debug!(rpc = "GetSchema");
+        tracing::debug!(rpc = "GetSchema", "rpc received");
         Ok(Response::new(self.schema_response.clone()))
     }
 
@@ -330,7 +330,7 @@ impl<P: Provider> ProviderRpc for ProviderServer<P> {
         &self,
         request: Request<tfplugin5::prepare_provider_config::Request>,
     ) -> Result<Response<tfplugin5::prepare_provider_config::Response>, Status> {
-        tracing::debug!(rpc = "PrepareProviderConfig");
+        tracing::debug!(rpc = "PrepareProviderConfig", "rpc received");
         let req = request.into_inner();
         let mut diags = Diagnostics::new();
         if let Some(config) = decode(
@@ -360,7 +360,7 @@ impl<P: Provider> ProviderRpc for ProviderServer<P> {
         request: Request<tfplugin5::validate_resource_type_config::Request>,
     ) -> Result<Response<tfplugin5::validate_resource_type_config::Response>, Status> {
         let req = request.into_inner();
-        tracing::debug!(rpc = "ValidateResourceTypeConfig", type_name = %req.type_name);
+        tracing::debug!(rpc = "ValidateResourceTypeConfig", type_name = %req.type_name, "rpc received");
         let mut diags = Diagnostics::new();
         if let Some(r) = self.resource(&req.type_name, &mut diags) {
             if let Some(config) = decode(req.config.as_ref(), &r.ty, "configuration", &mut diags) {
@@ -380,7 +380,7 @@ impl<P: Provider> ProviderRpc for ProviderServer<P> {
         request: Request<tfplugin5::validate_data_source_config::Request>,
     ) -> Result<Response<tfplugin5::validate_data_source_config::Response>, Status> {
         let req = request.into_inner();
-        tracing::debug!(rpc = "ValidateDataSourceConfig", type_name = %req.type_name);
+        tracing::debug!(rpc = "ValidateDataSourceConfig", type_name = %req.type_name, "rpc received");
         let mut diags = Diagnostics::new();
         if let Some(d) = self.data_source(&req.type_name, &mut diags) {
             if let Some(config) = decode(req.config.as_ref(), &d.ty, "configuration", &mut diags) {
@@ -400,7 +400,7 @@ impl<P: Provider> ProviderRpc for ProviderServer<P> {
         request: Request<tfplugin5::upgrade_resource_state::Request>,
     ) -> Result<Response<tfplugin5::upgrade_resource_state::Response>, Status> {
         let req = request.into_inner();
-        tracing::debug!(rpc = "UpgradeResourceState", type_name = %req.type_name, version = req.version);
+        tracing::debug!(rpc = "UpgradeResourceState", type_name = %req.type_name, version = req.version, "rpc received");
         let mut diags = Diagnostics::new();
         let mut upgraded = Value::Null;
         let mut ty = Type::Dynamic;
@@ -449,7 +449,7 @@ impl<P: Provider> ProviderRpc for ProviderServer<P> {
         &self,
         request: Request<tfplugin5::configure::Request>,
     ) -> Result<Response<tfplugin5::configure::Response>, Status> {
-        tracing::debug!(rpc = "Configure");
+        tracing::debug!(rpc = "Configure", "rpc received");
         let req = request.into_inner();
         let mut diags = Diagnostics::new();
         if let Some(config) = decode(
@@ -484,7 +484,7 @@ impl<P: Provider> ProviderRpc for ProviderServer<P> {
         request: Request<tfplugin5::read_resource::Request>,
     ) -> Result<Response<tfplugin5::read_resource::Response>, Status> {
         let req = request.into_inner();
-        tracing::debug!(rpc = "ReadResource", type_name = %req.type_name);
+        tracing::debug!(rpc = "ReadResource", type_name = %req.type_name, "rpc received");
         let mut diags = Diagnostics::new();
         let mut new_state = req.current_state.clone();
         if let Some(r) = self.resource(&req.type_name, &mut diags) {
@@ -525,7 +525,7 @@ impl<P: Provider> ProviderRpc for ProviderServer<P> {
         request: Request<tfplugin5::plan_resource_change::Request>,
     ) -> Result<Response<tfplugin5::plan_resource_change::Response>, Status> {
         let req = request.into_inner();
-        tracing::debug!(rpc = "PlanResourceChange", type_name = %req.type_name);
+        tracing::debug!(rpc = "PlanResourceChange", type_name = %req.type_name, "rpc received");
         let mut diags = Diagnostics::new();
         let mut resp = tfplugin5::plan_resource_change::Response {
             planned_private: req.prior_private.clone(),
@@ -585,7 +585,7 @@ impl<P: Provider> ProviderRpc for ProviderServer<P> {
         request: Request<tfplugin5::apply_resource_change::Request>,
     ) -> Result<Response<tfplugin5::apply_resource_change::Response>, Status> {
         let req = request.into_inner();
-        tracing::debug!(rpc = "ApplyResourceChange", type_name = %req.type_name);
+        tracing::debug!(rpc = "ApplyResourceChange", type_name = %req.type_name, "rpc received");
         let mut diags = Diagnostics::new();
         let mut resp = tfplugin5::apply_resource_change::Response {
             new_state: req.prior_state.clone(),
@@ -682,7 +682,7 @@ impl<P: Provider> ProviderRpc for ProviderServer<P> {
         request: Request<tfplugin5::import_resource_state::Request>,
     ) -> Result<Response<tfplugin5::import_resource_state::Response>, Status> {
         let req = request.into_inner();
-        tracing::debug!(rpc = "ImportResourceState", type_name = %req.type_name);
+        tracing::debug!(rpc = "ImportResourceState", type_name = %req.type_name, "rpc received");
         let mut diags = Diagnostics::new();
         let mut imported = Vec::new();
         if let Some(r) = self.resource(&req.type_name, &mut diags) {
@@ -720,7 +720,7 @@ impl<P: Provider> ProviderRpc for ProviderServer<P> {
         request: Request<tfplugin5::move_resource_state::Request>,
     ) -> Result<Response<tfplugin5::move_resource_state::Response>, Status> {
         let req = request.into_inner();
-        tracing::debug!(rpc = "MoveResourceState", type_name = %req.target_type_name);
+        tracing::debug!(rpc = "MoveResourceState", type_name = %req.target_type_name, "rpc received");
         let diags: Diagnostics = Diagnostic::error(
             "Moving resource state is not supported",
             format!(
@@ -740,7 +740,7 @@ impl<P: Provider> ProviderRpc for ProviderServer<P> {
         request: Request<tfplugin5::read_data_source::Request>,
     ) -> Result<Response<tfplugin5::read_data_source::Response>, Status> {
         let req = request.into_inner();
-        tracing::debug!(rpc = "ReadDataSource", type_name = %req.type_name);
+        tracing::debug!(rpc = "ReadDataSource", type_name = %req.type_name, "rpc received");
         let mut diags = Diagnostics::new();
         let mut state = None;
         if let Some(d) = self.data_source(&req.type_name, &mut diags) {
@@ -768,7 +768,7 @@ impl<P: Provider> ProviderRpc for ProviderServer<P> {
         request: Request<tfplugin5::validate_ephemeral_resource_config::Request>,
     ) -> Result<Response<tfplugin5::validate_ephemeral_resource_config::Response>, Status> {
         let name = request.into_inner().type_name;
-        tracing::debug!(rpc = "ValidateEphemeralResourceConfig", type_name = %name);
+        tracing::debug!(rpc = "ValidateEphemeralResourceConfig", type_name = %name, "rpc received");
         Ok(Response::new(
             tfplugin5::validate_ephemeral_resource_config::Response {
                 diagnostics: unsupported_ephemeral(&name).to_proto(),
@@ -781,7 +781,7 @@ impl<P: Provider> ProviderRpc for ProviderServer<P> {
         request: Request<tfplugin5::open_ephemeral_resource::Request>,
     ) -> Result<Response<tfplugin5::open_ephemeral_resource::Response>, Status> {
         let name = request.into_inner().type_name;
-        tracing::debug!(rpc = "OpenEphemeralResource", type_name = %name);
+        tracing::debug!(rpc = "OpenEphemeralResource", type_name = %name, "rpc received");
         Ok(Response::new(
             tfplugin5::open_ephemeral_resource::Response {
                 diagnostics: unsupported_ephemeral(&name).to_proto(),
@@ -795,7 +795,7 @@ impl<P: Provider> ProviderRpc for ProviderServer<P> {
         request: Request<tfplugin5::renew_ephemeral_resource::Request>,
     ) -> Result<Response<tfplugin5::renew_ephemeral_resource::Response>, Status> {
         let name = request.into_inner().type_name;
-        tracing::debug!(rpc = "RenewEphemeralResource", type_name = %name);
+        tracing::debug!(rpc = "RenewEphemeralResource", type_name = %name, "rpc received");
         Ok(Response::new(
             tfplugin5::renew_ephemeral_resource::Response {
                 diagnostics: unsupported_ephemeral(&name).to_proto(),
@@ -809,7 +809,7 @@ impl<P: Provider> ProviderRpc for ProviderServer<P> {
         request: Request<tfplugin5::close_ephemeral_resource::Request>,
     ) -> Result<Response<tfplugin5::close_ephemeral_resource::Response>, Status> {
         let name = request.into_inner().type_name;
-        tracing::debug!(rpc = "CloseEphemeralResource", type_name = %name);
+        tracing::debug!(rpc = "CloseEphemeralResource", type_name = %name, "rpc received");
         Ok(Response::new(
             tfplugin5::close_ephemeral_resource::Response {
                 diagnostics: unsupported_ephemeral(&name).to_proto(),
@@ -821,7 +821,7 @@ impl<P: Provider> ProviderRpc for ProviderServer<P> {
         &self,
         _request: Request<tfplugin5::get_functions::Request>,
     ) -> Result<Response<tfplugin5::get_functions::Response>, Status> {
-        tracing::debug!(rpc = "GetFunctions");
+        tracing::debug!(rpc = "GetFunctions", "rpc received");
         Ok(Response::new(tfplugin5::get_functions::Response::default()))
     }
 
@@ -830,7 +830,7 @@ impl<P: Provider> ProviderRpc for ProviderServer<P> {
         request: Request<tfplugin5::call_function::Request>,
     ) -> Result<Response<tfplugin5::call_function::Response>, Status> {
         let name = request.into_inner().name;
-        tracing::debug!(rpc = "CallFunction", function = %name);
+        tracing::debug!(rpc = "CallFunction", function = %name, "rpc received");
         Ok(Response::new(tfplugin5::call_function::Response {
             result: None,
             error: Some(tfplugin5::FunctionError {

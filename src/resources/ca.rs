@@ -609,15 +609,25 @@ fn console_diag(summary: &str, e: &ConsoleError) -> Diagnostics {
     Diagnostics::from(Diagnostic::error(summary, e.to_string()))
 }
 
-/// Console PEMs are base64 of the PEM text; Terraform users want the PEM itself.
+/// Console PEMs are base64 of the PEM text; Terraform users want the PEM itself. `None` unless
+/// the result is PEM: line-wrapped base64 is accepted, but DER or other data that merely happens
+/// to be valid base64 is not passed off as a certificate.
 fn decode_b64_pem(b64: &str) -> Option<Vec<u8>> {
     let trimmed = b64.trim();
     if trimmed.starts_with("-----BEGIN") {
         return Some(trimmed.as_bytes().to_vec()); // the console also stores raw PEM as given
     }
-    base64::engine::general_purpose::STANDARD
-        .decode(trimmed)
-        .ok()
+    let compact: String = trimmed
+        .chars()
+        .filter(|c| !c.is_ascii_whitespace())
+        .collect();
+    let pem = base64::engine::general_purpose::STANDARD
+        .decode(compact)
+        .ok()?;
+    let marker: &[u8] = b"-----BEGIN";
+    pem.windows(marker.len())
+        .any(|w| w == marker)
+        .then_some(pem)
 }
 
 fn pem_text(b64: &str) -> String {
@@ -657,7 +667,10 @@ fn applied_state(planned: &Value, c: &Component) -> Value {
 /// State from the console's view of the CA. `base` (plan or prior state) supplies what the console
 /// cannot report: the timeouts block, the HSM endpoint, and whether the user manages tags at all.
 fn live_state(base: &Value, c: &Component) -> Value {
-    let mut s = base.clone();
+    let mut s = match base {
+        Value::Object(_) => base.clone(),
+        _ => Value::object(BTreeMap::new()),
+    };
     let text = |v: &Option<String>| Value::string_or_null(v.clone());
     s.set("id", Value::string(c.id.clone()));
     s.set("display_name", Value::string(c.display_name.clone()));
@@ -689,10 +702,12 @@ fn live_state(base: &Value, c: &Component) -> Value {
     if !base.get("hsm_pkcs11_endpoint").is_known() {
         s.set("hsm_pkcs11_endpoint", Value::Null);
     }
+    // A system tag the user lists himself stays: dropping it would be a diff on every plan.
+    let wanted = base.get("tags").as_strings().unwrap_or_default();
     let user_tags: Vec<String> = c
         .tags
         .iter()
-        .filter(|t| !SYSTEM_TAGS.contains(&t.as_str()))
+        .filter(|t| !SYSTEM_TAGS.contains(&t.as_str()) || wanted.contains(t))
         .cloned()
         .collect();
     // No tags at all stays null when the user never set any, so it is not drift.
@@ -760,4 +775,835 @@ fn resource_maps(resources: &serde_json::Value) -> (Value, Value) {
         }
     };
     (as_map("requests"), as_map("limits"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::framework::{Provider as _, Severity};
+    use serde_json::json;
+
+    /// From the fixture exchange `import.ca` (seq 49).
+    const CA_ROOT_B64: &str = concat!(
+        "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUNaakNDQWd5Z0F3SUJBZ0lVR2cwV1Jzc3dkaUFRQkdrYmEx",
+        "WXFKWHVTcW5rd0NnWUlLb1pJemowRUF3SXcKY0RFTE1Ba0dBMVVFQmhNQ1ZWTXhGekFWQmdOVkJBZ01EazV2Y25S",
+        "b0lFTmhjbTlzYVc1aE1ROHdEUVlEVlFRSApEQVpFZFhKb1lXMHhHVEFYQmdOVkJBb01FRzl5WnpFdVpYaGhiWEJz",
+        "WlM1amIyMHhIREFhQmdOVkJBTU1FMk5oCkxtOXlaekV1WlhoaGJYQnNaUzVqYjIwd0hoY05Nall4TVRJMk1UZzBP",
+        "VEkyV2hjTk5ERXhNVEl5TVRnME9USTIKV2pCd01Rc3dDUVlEVlFRR0V3SlZVekVYTUJVR0ExVUVDQXdPVG05eWRH",
+        "Z2dRMkZ5YjJ4cGJtRXhEekFOQmdOVgpCQWNNQmtSMWNtaGhiVEVaTUJjR0ExVUVDZ3dRYjNKbk1TNWxlR0Z0Y0d4",
+        "bExtTnZiVEVjTUJvR0ExVUVBd3dUClkyRXViM0puTVM1bGVHRnRjR3hsTG1OdmJUQlpNQk1HQnlxR1NNNDlBZ0VH",
+        "Q0NxR1NNNDlBd0VIQTBJQUJPTnUKa1BWb2ZHS3NoRnliaXhEUEVWYVNvZGRqU05WS0lSa0V5NFNqa3VMbDN1K0p0",
+        "NmI0Q2FxeFQvTGZoamlxY3FmRgo2Y0cxZzgvQ0k1V056RXl5ZHdlamdZTXdnWUF3SHdZRFZSMGpCQmd3Rm9BVUsz",
+        "Z0xlVmdxSklrY2k4TVNRSmJICmorSG1XTzh3RHdZRFZSMFRBUUgvQkFVd0F3RUIvekFPQmdOVkhROEJBZjhFQkFN",
+        "Q0FhWXdIUVlEVlIwbEJCWXcKRkFZSUt3WUJCUVVIQXdJR0NDc0dBUVVGQndNQk1CMEdBMVVkRGdRV0JCUXJlQXQ1",
+        "V0Nva2lSeUx3eEpBbHNlUAo0ZVpZN3pBS0JnZ3Foa2pPUFFRREFnTklBREJGQWlBR1pNbGsrdUxsV1ZlcUMxTGQ4",
+        "ZENTUXFjWWdXNnpZWHlrCnk1Z253SCtWa3dJaEFLdjhlaGJ3MjVuaTRxMXNPQ00vdmxZVmhieDlzZDV6eDlNT24r",
+        "ZUU0QzBMCi0tLS0tRU5EIENFUlRJRklDQVRFLS0tLS0K",
+    );
+    /// From the fixture exchange `import.ca` (seq 49).
+    const TLSCA_ROOT_B64: &str = concat!(
+        "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUNiVENDQWhLZ0F3SUJBZ0lVV0lJSUltMDBsVU1CQldLUExI",
+        "S295aFVTUTdBd0NnWUlLb1pJemowRUF3SXcKY3pFTE1Ba0dBMVVFQmhNQ1ZWTXhGekFWQmdOVkJBZ01EazV2Y25S",
+        "b0lFTmhjbTlzYVc1aE1ROHdEUVlEVlFRSApEQVpFZFhKb1lXMHhHVEFYQmdOVkJBb01FRzl5WnpFdVpYaGhiWEJz",
+        "WlM1amIyMHhIekFkQmdOVkJBTU1GblJzCmMyTmhMbTl5WnpFdVpYaGhiWEJzWlM1amIyMHdIaGNOTWpZeE1USTJN",
+        "VGcwT1RJMldoY05OREV4TVRJeU1UZzAKT1RJMldqQnpNUXN3Q1FZRFZRUUdFd0pWVXpFWE1CVUdBMVVFQ0F3T1Rt",
+        "OXlkR2dnUTJGeWIyeHBibUV4RHpBTgpCZ05WQkFjTUJrUjFjbWhoYlRFWk1CY0dBMVVFQ2d3UWIzSm5NUzVsZUdG",
+        "dGNHeGxMbU52YlRFZk1CMEdBMVVFCkF3d1dkR3h6WTJFdWIzSm5NUzVsZUdGdGNHeGxMbU52YlRCWk1CTUdCeXFH",
+        "U000OUFnRUdDQ3FHU000OUF3RUgKQTBJQUJJenhIWkd3WWV5OStzVUhqMURhZ2pZRllodVRmT1d5d3ZobEhiU1Uy",
+        "Q1J5czA3SnZ1cDFZbkttK2RrMApPRFZZN1ArRCtZUXhxZUlzSXBvU1VvRnQwQnlqZ1lNd2dZQXdId1lEVlIwakJC",
+        "Z3dGb0FVVFRQVGZpeXphY3FDCityaVBVVGkyV3JZbWtsUXdEd1lEVlIwVEFRSC9CQVV3QXdFQi96QU9CZ05WSFE4",
+        "QkFmOEVCQU1DQWFZd0hRWUQKVlIwbEJCWXdGQVlJS3dZQkJRVUhBd0lHQ0NzR0FRVUZCd01CTUIwR0ExVWREZ1FX",
+        "QkJSTk05TitMTE5weW9MNgp1STlST0xaYXRpYVNWREFLQmdncWhrak9QUVFEQWdOSkFEQkdBaUVBdUdwVTgvV3ZX",
+        "UG54VU4zR1ByVGZrbGdjCkhCdXdXMUxvSDd0TXZxZSt5S0FDSVFDL0dNRmdRN3VSRjV2Q3BTbGVXSWoyeG4xMXF6",
+        "OVhQRXQrZTE1RU1rT20KMUE9PQotLS0tLUVORCBDRVJUSUZJQ0FURS0tLS0tCg==",
+    );
+    /// From the fixture exchange `import.ca` (seq 49).
+    const TLS_CERT_B64: &str = concat!(
+        "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUNqakNDQWpXZ0F3SUJBZ0lSQUx0Tm0vZThGT0owZk01bTFT",
+        "MTNLNGN3Q2dZSUtvWkl6ajBFQXdJd2N6RUwKTUFrR0ExVUVCaE1DVlZNeEZ6QVZCZ05WQkFnTURrNXZjblJvSUVO",
+        "aGNtOXNhVzVoTVE4d0RRWURWUVFIREFaRQpkWEpvWVcweEdUQVhCZ05WQkFvTUVHOXlaekV1WlhoaGJYQnNaUzVq",
+        "YjIweEh6QWRCZ05WQkFNTUZuUnNjMk5oCkxtOXlaekV1WlhoaGJYQnNaUzVqYjIwd0hoY05Nall4TVRJMk1UZzBP",
+        "VEkyV2hjTk16WXhNVEl6TVRnME9USTIKV2pCck1Rc3dDUVlEVlFRR0V3SlZVekVYTUJVR0ExVUVDQXdPVG05eWRH",
+        "Z2dRMkZ5YjJ4cGJtRXhGREFTQmdOVgpCQW9NQzBoNWNHVnliR1ZrWjJWeU1ROHdEUVlEVlFRTERBWkdZV0p5YVdN",
+        "eEhEQWFCZ05WQkFNTUUyTmhMbTl5Clp6RXVaWGhoYlhCc1pTNWpiMjB3V1RBVEJnY3Foa2pPUFFJQkJnZ3Foa2pP",
+        "UFFNQkJ3TkNBQVN5TG5GS1BYdzEKRytlNXltM3V5TUtFZjJka3h6VFh2Z3hiSE02bWd0bllkcFFSRmU2NjJJZ3Uw",
+        "VzhJN2hHM2UwV1BCZm9OKzEzUwp1djhLRy9jaW5PVnVvNEd4TUlHdU1Bd0dBMVVkRXdFQi93UUNNQUF3RGdZRFZS",
+        "MFBBUUgvQkFRREFnV2dNQjBHCkExVWRKUVFXTUJRR0NDc0dBUVVGQndNQkJnZ3JCZ0VGQlFjREFqQWRCZ05WSFE0",
+        "RUZnUVU2VjYrV0kzU1dNNEIKZXlpb3NIbHhwVitSc0NVd0h3WURWUjBqQkJnd0ZvQVVUVFBUZml5emFjcUMrcmlQ",
+        "VVRpMldyWW1rbFF3THdZRApWUjBSQkNnd0pvSVRZMkV1YjNKbk1TNWxlR0Z0Y0d4bExtTnZiWUlKYkc5allXeG9i",
+        "M04waHdSL0FBQUJNQW9HCkNDcUdTTTQ5QkFNQ0EwY0FNRVFDSUhFRHFIeE9mNWVNeTh0SkJRNCtOMXVycTkxZHFI",
+        "V09tai84Nm12bFJvc0YKQWlCanJBUUhSTkJxdmJDR3c3STFpWVBoOEhFajlEK2ZEM1IyVnltVXR2RUhGQT09Ci0t",
+        "LS0tRU5EIENFUlRJRklDQVRFLS0tLS0K",
+    );
+
+    /// A CA as GET /components/{id}?deployment_attrs=included&cache=skip returns it for a CA the
+    /// console deployed (console-api.md §2: `CaResponse` plus the deployment attributes), with the
+    /// certificates of the recorded `import.ca` exchange.
+    fn console_json() -> serde_json::Value {
+        json!({
+            "api_url": "https://org1ca-ca.apps.example.org:443",
+            "config_override": {
+                "ca": {"registry": {"identities": [
+                    {"name": "admin", "pass": "[redacted]", "type": "client"}
+                ], "maxenrollments": -1}}
+            },
+            "dep_component_id": "org1ca",
+            "display_name": "Org1 CA",
+            "id": "org1ca",
+            "location": "ibm_saas",
+            "msp": {
+                "ca": {"name": "ca", "root_certs": [CA_ROOT_B64]},
+                "component": {"tls_cert": TLS_CERT_B64},
+                "tlsca": {"name": "tlsca", "root_certs": [TLSCA_ROOT_B64]}
+            },
+            "operations_url": "https://org1ca-operations.apps.example.org:443",
+            "region": null,
+            "replicas": 1,
+            "resources": {"ca": {
+                "limits": {"cpu": "200m", "memory": "256Mi"},
+                "requests": {"cpu": "100m", "memory": "128Mi"}
+            }},
+            "scheme_version": "v1",
+            "storage": {"ca": {"class": "default", "size": "1Gi"}},
+            "tags": ["fabric-ca", "ibm_saas", "org1", "tf"],
+            "timestamp": 1_795_719_421_942_i64,
+            "type": "fabric-ca",
+            "version": "1.5.5-0",
+            "zone": "dal10"
+        })
+    }
+
+    fn component() -> Component {
+        serde_json::from_value(console_json()).unwrap()
+    }
+
+    fn component_with(edit: impl FnOnce(&mut serde_json::Value)) -> Component {
+        let mut j = console_json();
+        edit(&mut j);
+        serde_json::from_value(j).unwrap()
+    }
+
+    /// A resource object as Terraform sends it: every attribute present, null unless given.
+    fn obj(pairs: &[(&str, Value)]) -> Value {
+        let schema = schema();
+        let mut attrs: BTreeMap<String, Value> = schema
+            .block
+            .attributes
+            .iter()
+            .map(|a| (a.name.clone(), Value::Null))
+            .collect();
+        attrs.insert("timeouts".into(), Value::Null);
+        for (k, v) in pairs {
+            assert!(attrs.contains_key(*k), "not a blockchain_ca attribute: {k}");
+            attrs.insert(k.to_string(), v.clone());
+        }
+        Value::object(attrs)
+    }
+
+    fn s(v: &str) -> Value {
+        Value::string(v)
+    }
+
+    fn strings(items: &[&str]) -> Vec<String> {
+        items.iter().map(|i| i.to_string()).collect()
+    }
+
+    fn smap(pairs: &[(&str, &str)]) -> Value {
+        Value::map_of_strings(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        )
+    }
+
+    fn timeouts(create: &str) -> Value {
+        Value::object(BTreeMap::from([
+            ("create".to_string(), s(create)),
+            ("update".to_string(), Value::Null),
+            ("delete".to_string(), Value::Null),
+        ]))
+    }
+
+    fn spec(planned: &Value) -> CaSpec {
+        match CaSpec::from_plan(planned) {
+            Ok(spec) => spec,
+            Err(d) => panic!("plan rejected: {d}"),
+        }
+    }
+
+    fn pem_of(b64: &str) -> String {
+        String::from_utf8(decode_b64_pem(b64).unwrap()).unwrap()
+    }
+
+    fn assert_certificate_pem(pem: &str) {
+        assert!(pem.starts_with("-----BEGIN CERTIFICATE-----\nMII"), "{pem}");
+        assert!(pem.ends_with("-----END CERTIFICATE-----\n"), "{pem}");
+    }
+
+    // ---- schema ----
+
+    #[test]
+    fn schema_passes_the_framework_checks() {
+        schema().check();
+        CaResource.schema().check();
+    }
+
+    #[test]
+    fn admin_credentials_are_write_only_and_sensitive() {
+        let schema = schema();
+        for name in ["admin_enroll_id", "admin_enroll_secret"] {
+            let a = schema.block.get_attribute(name).unwrap();
+            assert!(a.write_only, "{name} write_only");
+            assert!(a.sensitive, "{name} sensitive");
+            assert!(a.required && !a.computed, "{name} required, not computed");
+        }
+        let others: Vec<&str> = schema
+            .block
+            .attributes
+            .iter()
+            .filter(|a| a.write_only && !a.name.starts_with("admin_enroll_"))
+            .map(|a| a.name.as_str())
+            .collect();
+        assert!(others.is_empty(), "unexpected write-only: {others:?}");
+    }
+
+    #[test]
+    fn schema_covers_every_configurable_attribute_and_timeouts() {
+        let schema = schema();
+        for attr in CONFIGURABLE {
+            let a = schema
+                .block
+                .get_attribute(attr)
+                .unwrap_or_else(|| panic!("{attr} missing"));
+            assert!(a.required || a.optional, "{attr} must be settable");
+        }
+        let t = schema.block.get_block("timeouts").unwrap();
+        for op in ["create", "update", "delete"] {
+            assert!(t.block.get_attribute(op).is_some(), "timeouts.{op}");
+        }
+        // Immutable on the console: storage and region replace the CA.
+        for attr in [
+            "storage_size",
+            "storage_class",
+            "region",
+            "hsm_pkcs11_endpoint",
+        ] {
+            let a = schema.block.get_attribute(attr).unwrap();
+            assert!(
+                a.has_modifier(crate::framework::PlanModifier::RequiresReplace),
+                "{attr} requires replace"
+            );
+        }
+    }
+
+    #[test]
+    fn resource_is_registered_under_its_type_name() {
+        assert_eq!(CaResource.type_name(), "blockchain_ca");
+        let provider = crate::provider::BlockchainProvider::new();
+        assert!(provider
+            .resources()
+            .iter()
+            .any(|r| r.type_name() == "blockchain_ca"));
+    }
+
+    #[test]
+    fn validate_warns_about_several_replicas() {
+        let mut d = Diagnostics::new();
+        CaResource.validate_config(&obj(&[("replicas", Value::int(3))]), &mut d);
+        let w: Vec<_> = d.iter().collect();
+        assert_eq!(w.len(), 1);
+        assert_eq!(w[0].severity, Severity::Warning);
+        assert_eq!(w[0].attribute, Some(AttributePath::root().attr("replicas")));
+        for quiet in [Value::int(1), Value::Null, Value::unknown()] {
+            let mut d = Diagnostics::new();
+            CaResource.validate_config(&obj(&[("replicas", quiet)]), &mut d);
+            assert!(d.is_empty(), "{d}");
+        }
+    }
+
+    // ---- decode_b64_pem ----
+
+    #[test]
+    fn console_base64_decodes_to_pem() {
+        for b64 in [CA_ROOT_B64, TLSCA_ROOT_B64, TLS_CERT_B64] {
+            assert_certificate_pem(&pem_of(b64));
+        }
+        // Whitespace around the value is not part of it.
+        assert_eq!(pem_of(&format!("  {CA_ROOT_B64}\n")), pem_of(CA_ROOT_B64));
+    }
+
+    #[test]
+    fn line_wrapped_base64_decodes_too() {
+        let wrapped: String = CA_ROOT_B64
+            .as_bytes()
+            .chunks(64)
+            .map(|c| format!("{}\n", std::str::from_utf8(c).unwrap()))
+            .collect();
+        assert_eq!(pem_of(&wrapped), pem_of(CA_ROOT_B64));
+    }
+
+    #[test]
+    fn raw_pem_is_kept_as_given() {
+        let pem = pem_of(TLS_CERT_B64);
+        assert_eq!(pem_of(&pem), pem.trim());
+        assert_eq!(pem_text(&pem), pem.trim());
+    }
+
+    #[test]
+    fn non_pem_is_not_decoded() {
+        assert_eq!(decode_b64_pem("not base64 at all!"), None);
+        assert_eq!(decode_b64_pem(""), None);
+        // Valid base64, but of something that is not PEM ("hello world").
+        assert_eq!(decode_b64_pem("aGVsbG8gd29ybGQ="), None);
+        // pem_text then keeps the console's string rather than inventing one.
+        assert_eq!(pem_text("aGVsbG8gd29ybGQ="), "aGVsbG8gd29ybGQ=");
+        assert_eq!(pem_text("%%%"), "%%%");
+        assert_certificate_pem(&pem_text(CA_ROOT_B64));
+    }
+
+    // ---- admin_registry ----
+
+    #[test]
+    fn admin_registry_registers_one_all_powerful_client() {
+        let r = admin_registry("admin", "adminpw");
+        assert_eq!(r["registry"]["maxenrollments"], json!(-1));
+        let ids = r["registry"]["identities"].as_array().unwrap();
+        assert_eq!(ids.len(), 1);
+        let id = &ids[0];
+        assert_eq!(id["name"], json!("admin"));
+        assert_eq!(id["pass"], json!("adminpw"));
+        assert_eq!(id["type"], json!("client"));
+        // Every attribute of the recorded create the console accepted
+        // (`k8s.create-ca.valid.deployer-unreachable`), with the same values.
+        for (k, v) in [
+            ("hf.Registrar.Roles", json!("*")),
+            ("hf.Registrar.Attributes", json!("*")),
+            ("hf.Revoker", json!(true)),
+            ("hf.GenCRL", json!(true)),
+            ("hf.AffiliationMgr", json!(true)),
+            ("hf.Registrar.DelegateRoles", json!("*")),
+            ("hf.IntermediateCA", json!(true)),
+        ] {
+            assert_eq!(id["attrs"][k], v, "{k}");
+        }
+        assert_eq!(r.as_object().unwrap().len(), 1, "only `registry`");
+    }
+
+    // ---- CaSpec ----
+
+    #[test]
+    fn spec_reads_known_values_only() {
+        let planned = obj(&[
+            ("display_name", s("Org1 CA")),
+            ("zone", Value::unknown()),
+            ("version", s("1.5.7")),
+            ("replicas", Value::int(2)),
+            ("resource_requests", smap(&[("cpu", "100m")])),
+            ("storage_size", s("1Gi")),
+            ("tags", Value::set_of_strings(strings(&["tf", "org1"]))),
+        ]);
+        let spec = spec(&planned);
+        assert_eq!(spec.display_name, "Org1 CA");
+        assert_eq!(spec.zone, None);
+        assert_eq!(spec.version.as_deref(), Some("1.5.7"));
+        assert_eq!(spec.replicas, Some(2));
+        assert_eq!(spec.tags, Some(strings(&["org1", "tf"])));
+        assert_eq!(spec.storage_class, None);
+    }
+
+    #[test]
+    fn spec_needs_a_known_display_name() {
+        for name in [Value::Null, Value::unknown()] {
+            let d = match CaSpec::from_plan(&obj(&[("display_name", name)])) {
+                Ok(_) => panic!("accepted a plan without display_name"),
+                Err(d) => d,
+            };
+            let e = d.iter().next().unwrap();
+            assert!(e.is_error());
+            assert_eq!(
+                e.attribute,
+                Some(AttributePath::root().attr("display_name"))
+            );
+        }
+    }
+
+    #[test]
+    fn resources_json_has_the_create_body_shape() {
+        let none = spec(&obj(&[("display_name", s("x"))]));
+        assert_eq!(none.resources_json(), None);
+        assert_eq!(none.storage_json(), None);
+
+        // The shape of the recorded valid create (`k8s.create-ca.valid.deployer-unreachable`).
+        let full = spec(&obj(&[
+            ("display_name", s("x")),
+            (
+                "resource_requests",
+                smap(&[("cpu", "100m"), ("memory", "128M")]),
+            ),
+            (
+                "resource_limits",
+                smap(&[("cpu", "200m"), ("memory", "256Mi")]),
+            ),
+            ("storage_size", s("1Gi")),
+            ("storage_class", s("default")),
+        ]));
+        assert_eq!(
+            full.resources_json(),
+            Some(json!({"ca": {
+                "requests": {"cpu": "100m", "memory": "128M"},
+                "limits": {"cpu": "200m", "memory": "256Mi"}
+            }}))
+        );
+        assert_eq!(
+            full.storage_json(),
+            Some(json!({"ca": {"size": "1Gi", "class": "default"}}))
+        );
+    }
+
+    #[test]
+    fn resources_and_storage_json_hold_only_what_is_set() {
+        let limits_only = spec(&obj(&[
+            ("display_name", s("x")),
+            ("resource_limits", smap(&[("memory", "1Gi")])),
+            ("storage_class", s("fast")),
+        ]));
+        assert_eq!(
+            limits_only.resources_json(),
+            Some(json!({"ca": {"limits": {"memory": "1Gi"}}}))
+        );
+        assert_eq!(
+            limits_only.storage_json(),
+            Some(json!({"ca": {"class": "fast"}}))
+        );
+        let size_only = spec(&obj(&[
+            ("display_name", s("x")),
+            ("storage_size", s("20Gi")),
+        ]));
+        assert_eq!(
+            size_only.storage_json(),
+            Some(json!({"ca": {"size": "20Gi"}}))
+        );
+        let requests_only = spec(&obj(&[
+            ("display_name", s("x")),
+            ("resource_requests", smap(&[("cpu", "1")])),
+        ]));
+        assert_eq!(
+            requests_only.resources_json(),
+            Some(json!({"ca": {"requests": {"cpu": "1"}}}))
+        );
+    }
+
+    // ---- changed / deployment_updates ----
+
+    #[test]
+    fn changed_needs_a_known_set_different_value() {
+        let prior = obj(&[("version", s("1.5.5-0")), ("replicas", Value::int(1))]);
+        let plan = |attr: &str, v: Value| obj(&[(attr, v)]);
+        assert!(changed(&prior, &plan("version", s("1.5.7")), "version"));
+        assert!(!changed(&prior, &plan("version", s("1.5.5-0")), "version"));
+        assert!(!changed(
+            &prior,
+            &plan("version", Value::unknown()),
+            "version"
+        ));
+        assert!(!changed(&prior, &plan("version", Value::Null), "version"));
+        assert!(changed(&prior, &plan("zone", s("dal10")), "zone"));
+        // Numbers compare by value, not by representation.
+        let float_one = Value::Number(crate::framework::value::Number::Float(1.0));
+        assert!(!changed(&prior, &plan("replicas", float_one), "replicas"));
+        assert!(changed(
+            &prior,
+            &plan("replicas", Value::int(2)),
+            "replicas"
+        ));
+    }
+
+    fn deployed_prior() -> Value {
+        obj(&[
+            ("id", s("org1ca")),
+            ("display_name", s("Org1 CA")),
+            ("version", s("1.5.5-0")),
+            ("replicas", Value::int(1)),
+            ("zone", s("dal10")),
+            (
+                "resource_requests",
+                smap(&[("cpu", "100m"), ("memory", "128Mi")]),
+            ),
+            (
+                "resource_limits",
+                smap(&[("cpu", "200m"), ("memory", "256Mi")]),
+            ),
+            ("tags", Value::set_of_strings(strings(&["tf"]))),
+        ])
+    }
+
+    fn with(base: &Value, pairs: &[(&str, Value)]) -> Value {
+        let mut v = base.clone();
+        for (k, x) in pairs {
+            v.set(k, x.clone());
+        }
+        v
+    }
+
+    fn updates(prior: &Value, planned: &Value) -> Vec<CaUpdate> {
+        deployment_updates(prior, planned, &spec(planned))
+    }
+
+    #[test]
+    fn updates_go_version_then_resources_then_replicas_then_zone() {
+        let prior = deployed_prior();
+        let planned = with(
+            &prior,
+            &[
+                ("zone", s("dal12")),
+                ("replicas", Value::int(2)),
+                (
+                    "resource_requests",
+                    smap(&[("cpu", "250m"), ("memory", "128Mi")]),
+                ),
+                ("version", s("1.5.7")),
+            ],
+        );
+        let got = updates(&prior, &planned);
+        assert_eq!(
+            got,
+            vec![
+                CaUpdate::Version("1.5.7".into()),
+                CaUpdate::Resources(json!({"ca": {
+                    "requests": {"cpu": "250m", "memory": "128Mi"},
+                    "limits": {"cpu": "200m", "memory": "256Mi"}
+                }})),
+                CaUpdate::Replicas(2),
+                CaUpdate::Zone("dal12".into()),
+            ]
+        );
+        let fields: Vec<&str> = got.iter().map(CaUpdate::field_name).collect();
+        assert_eq!(fields, ["version", "resources", "replicas", "zone"]);
+        // Each is a one-field body, as the console demands.
+        assert_eq!(
+            serde_json::to_value(&got[0]).unwrap(),
+            json!({"version": "1.5.7"})
+        );
+        assert_eq!(
+            serde_json::to_value(&got[2]).unwrap(),
+            json!({"replicas": 2})
+        );
+    }
+
+    #[test]
+    fn a_limits_change_alone_sends_the_whole_resources_object() {
+        let prior = deployed_prior();
+        let planned = with(
+            &prior,
+            &[(
+                "resource_limits",
+                smap(&[("cpu", "1"), ("memory", "256Mi")]),
+            )],
+        );
+        assert_eq!(
+            updates(&prior, &planned),
+            vec![CaUpdate::Resources(json!({"ca": {
+                "requests": {"cpu": "100m", "memory": "128Mi"},
+                "limits": {"cpu": "1", "memory": "256Mi"}
+            }}))]
+        );
+    }
+
+    #[test]
+    fn nothing_is_sent_for_unchanged_unknown_or_null_values() {
+        let prior = deployed_prior();
+        assert!(updates(&prior, &prior).is_empty());
+
+        let unknown = with(
+            &prior,
+            &[
+                ("version", Value::unknown()),
+                ("replicas", Value::unknown()),
+                ("zone", Value::unknown()),
+                ("resource_requests", Value::unknown()),
+                ("resource_limits", Value::unknown()),
+            ],
+        );
+        assert!(updates(&prior, &unknown).is_empty());
+
+        let null = with(
+            &prior,
+            &[
+                ("version", Value::Null),
+                ("replicas", Value::Null),
+                ("zone", Value::Null),
+                ("resource_requests", Value::Null),
+                ("resource_limits", Value::Null),
+            ],
+        );
+        assert!(updates(&prior, &null).is_empty());
+
+        // Record-only changes are edits, not deployment updates.
+        let record = with(
+            &prior,
+            &[
+                ("display_name", s("Renamed")),
+                ("tags", Value::set_of_strings(strings(&["tf", "new"]))),
+            ],
+        );
+        assert!(updates(&prior, &record).is_empty());
+    }
+
+    #[test]
+    fn replicas_out_of_u32_range_are_not_sent() {
+        let prior = deployed_prior();
+        let planned = with(&prior, &[("replicas", Value::int(-1))]);
+        assert!(updates(&prior, &planned).is_empty());
+    }
+
+    // ---- live_state ----
+
+    #[test]
+    fn live_state_maps_the_console_view() {
+        let base = obj(&[
+            ("id", s("org1ca")),
+            ("display_name", s("old name")),
+            ("admin_enroll_id", s("admin")),
+            ("admin_enroll_secret", s("adminpw")),
+            ("hsm_pkcs11_endpoint", s("tcp://hsm.example.org:2347")),
+            ("timeouts", timeouts("30m")),
+        ]);
+        let st = live_state(&base, &component());
+        assert_eq!(st.get("id"), &s("org1ca"));
+        assert_eq!(st.get("display_name"), &s("Org1 CA"));
+        assert_eq!(
+            st.get("api_url"),
+            &s("https://org1ca-ca.apps.example.org:443")
+        );
+        assert_eq!(
+            st.get("operations_url"),
+            &s("https://org1ca-operations.apps.example.org:443")
+        );
+        assert_eq!(st.get("zone"), &s("dal10"));
+        assert_eq!(st.get("region"), &Value::Null);
+        assert_eq!(st.get("version"), &s("1.5.5-0"));
+        assert_eq!(st.get("replicas"), &Value::int(1));
+        assert_eq!(
+            st.get("resource_requests"),
+            &smap(&[("cpu", "100m"), ("memory", "128Mi")])
+        );
+        assert_eq!(
+            st.get("resource_limits"),
+            &smap(&[("cpu", "200m"), ("memory", "256Mi")])
+        );
+        assert_eq!(st.get("storage_size"), &s("1Gi"));
+        assert_eq!(st.get("storage_class"), &s("default"));
+        assert_eq!(st.get("ca_name"), &s("ca"));
+        assert_eq!(st.get("tlsca_name"), &s("tlsca"));
+
+        // PEMs decoded.
+        let ca_roots = st.get("ca_root_certs").as_strings().unwrap();
+        assert_eq!(ca_roots, vec![pem_of(CA_ROOT_B64)]);
+        assert_certificate_pem(&ca_roots[0]);
+        assert!(matches!(st.get("ca_root_certs"), Value::List(_)));
+        let tls_roots = st.get("tlsca_root_certs").as_strings().unwrap();
+        assert_eq!(tls_roots, vec![pem_of(TLSCA_ROOT_B64)]);
+        let tls_cert = st.get("tls_cert").as_str().unwrap();
+        assert_eq!(tls_cert, pem_of(TLS_CERT_B64));
+        assert_certificate_pem(tls_cert);
+
+        // System tags dropped; the user's kept (the base had none, the console has some).
+        assert_eq!(
+            st.get("tags"),
+            &Value::set_of_strings(strings(&["org1", "tf"]))
+        );
+
+        // Write-only never stored; what the console cannot report kept from the base.
+        assert_eq!(st.get("admin_enroll_id"), &Value::Null);
+        assert_eq!(st.get("admin_enroll_secret"), &Value::Null);
+        assert_eq!(
+            st.get("hsm_pkcs11_endpoint"),
+            &s("tcp://hsm.example.org:2347")
+        );
+        assert_eq!(st.get("timeouts"), &timeouts("30m"));
+        assert!(st.is_wholly_known());
+    }
+
+    #[test]
+    fn export_json_is_the_console_export() {
+        let st = live_state(&obj(&[]), &component());
+        let text = st.get("export_json").as_str().unwrap();
+        let doc: serde_json::Value = serde_json::from_str(text).unwrap();
+        assert_eq!(doc["display_name"], json!("Org1 CA"));
+        assert_eq!(doc["name"], json!("Org1 CA"));
+        assert_eq!(doc["id"], json!("org1ca"));
+        assert_eq!(doc["type"], json!("fabric-ca"));
+        assert_eq!(doc["location"], json!(DEFAULT_PLATFORM));
+        assert_eq!(
+            doc["api_url"],
+            json!("https://org1ca-ca.apps.example.org:443")
+        );
+        assert_eq!(doc["ca_name"], json!("ca"));
+        assert_eq!(doc["tlsca_name"], json!("tlsca"));
+        // The export keeps the console's base64 PEMs.
+        assert_eq!(doc["tls_cert"], json!(TLS_CERT_B64));
+        assert_eq!(doc["tls_ca_root_cert"], json!(TLSCA_ROOT_B64));
+        assert_eq!(doc["msp"]["ca"]["root_certs"][0], json!(CA_ROOT_B64));
+        // 4-space indentation, as the console's download button writes it.
+        assert!(text.starts_with("{\n    \""), "{text}");
+        assert!(!text.contains("config_override"));
+    }
+
+    #[test]
+    fn tags_stay_null_when_nobody_set_any() {
+        let c = component_with(|j| j["tags"] = json!(["fabric-ca", "ibm_saas"]));
+        assert_eq!(live_state(&obj(&[]), &c).get("tags"), &Value::Null);
+        // An explicitly empty set stays an empty set, not null.
+        let base = obj(&[("tags", Value::set_of_strings(Vec::new()))]);
+        assert_eq!(
+            live_state(&base, &c).get("tags"),
+            &Value::set_of_strings(Vec::new())
+        );
+        // Tags removed on the console are drift from the user's tags.
+        let base = obj(&[("tags", Value::set_of_strings(strings(&["tf"])))]);
+        assert_eq!(
+            live_state(&base, &c).get("tags"),
+            &Value::set_of_strings(Vec::new())
+        );
+        // A console answer with null tags is the same as none.
+        let c = component_with(|j| j["tags"] = serde_json::Value::Null);
+        assert_eq!(live_state(&obj(&[]), &c).get("tags"), &Value::Null);
+    }
+
+    #[test]
+    fn a_system_tag_the_user_lists_is_kept() {
+        let base = obj(&[("tags", Value::set_of_strings(strings(&["fabric-ca", "tf"])))]);
+        assert_eq!(
+            live_state(&base, &component()).get("tags"),
+            &Value::set_of_strings(strings(&["fabric-ca", "org1", "tf"]))
+        );
+    }
+
+    #[test]
+    fn live_state_nulls_unknowns_the_console_cannot_fill() {
+        let base = obj(&[
+            ("hsm_pkcs11_endpoint", Value::unknown()),
+            ("timeouts", Value::unknown()),
+        ]);
+        let st = live_state(&base, &component());
+        assert_eq!(st.get("hsm_pkcs11_endpoint"), &Value::Null);
+        assert_eq!(st.get("timeouts"), &Value::Null);
+        assert!(st.is_wholly_known());
+    }
+
+    #[test]
+    fn live_state_of_a_sparse_component() {
+        // A CA whose deployment attributes and MSP the console did not report.
+        let c: Component = serde_json::from_value(json!({
+            "id": "bare", "display_name": "Bare", "type": "fabric-ca", "tags": ["fabric-ca"]
+        }))
+        .unwrap();
+        let st = live_state(&obj(&[]), &c);
+        for attr in [
+            "zone",
+            "region",
+            "version",
+            "replicas",
+            "resource_requests",
+            "resource_limits",
+            "storage_size",
+            "storage_class",
+            "ca_name",
+            "tlsca_name",
+            "tls_cert",
+            "api_url",
+            "operations_url",
+            "tags",
+        ] {
+            assert_eq!(st.get(attr), &Value::Null, "{attr}");
+        }
+        assert_eq!(st.get("ca_root_certs"), &Value::List(Vec::new()));
+        assert_eq!(st.get("tlsca_root_certs"), &Value::List(Vec::new()));
+        let doc: serde_json::Value =
+            serde_json::from_str(st.get("export_json").as_str().unwrap()).unwrap();
+        assert_eq!(doc["id"], json!("bare"));
+    }
+
+    #[test]
+    fn live_state_builds_an_object_even_from_a_null_base() {
+        let st = live_state(&Value::Null, &component());
+        assert_eq!(st.get("id"), &s("org1ca"));
+        assert_eq!(st.get("display_name"), &s("Org1 CA"));
+        assert_eq!(
+            st.get("tags"),
+            &Value::set_of_strings(strings(&["org1", "tf"]))
+        );
+    }
+
+    // ---- applied_state ----
+
+    #[test]
+    fn applied_state_keeps_known_planned_values() {
+        let planned = obj(&[
+            ("id", Value::unknown()),
+            ("display_name", s("Org1 CA")),
+            ("admin_enroll_id", Value::Null),
+            ("version", s("1.5.7")),
+            ("replicas", Value::int(1)),
+            ("zone", Value::unknown()),
+            ("region", Value::unknown()),
+            (
+                "resource_requests",
+                smap(&[("cpu", "0.1"), ("memory", "128Mi")]),
+            ),
+            ("resource_limits", Value::unknown()),
+            ("storage_size", s("1Gi")),
+            ("storage_class", Value::unknown()),
+            ("tags", Value::set_of_strings(strings(&["tf", "org1"]))),
+            ("api_url", Value::unknown()),
+            ("operations_url", Value::unknown()),
+            ("ca_name", Value::unknown()),
+            ("tlsca_name", Value::unknown()),
+            ("ca_root_certs", Value::unknown()),
+            ("tlsca_root_certs", Value::unknown()),
+            ("tls_cert", Value::unknown()),
+            ("export_json", Value::unknown()),
+            ("timeouts", timeouts("45m")),
+        ]);
+        let st = applied_state(&planned, &component());
+        // Known planned values win, even where the console words them differently.
+        assert_eq!(st.get("version"), &s("1.5.7"));
+        assert_eq!(
+            st.get("resource_requests"),
+            &smap(&[("cpu", "0.1"), ("memory", "128Mi")])
+        );
+        assert_eq!(
+            st.get("tags"),
+            &Value::set_of_strings(strings(&["org1", "tf"]))
+        );
+        // Unknown planned values take the console's.
+        assert_eq!(st.get("id"), &s("org1ca"));
+        assert_eq!(st.get("zone"), &s("dal10"));
+        assert_eq!(st.get("region"), &Value::Null);
+        assert_eq!(
+            st.get("resource_limits"),
+            &smap(&[("cpu", "200m"), ("memory", "256Mi")])
+        );
+        assert_eq!(st.get("storage_class"), &s("default"));
+        assert_eq!(st.get("ca_name"), &s("ca"));
+        assert_certificate_pem(st.get("tls_cert").as_str().unwrap());
+        assert!(st.get("export_json").as_str().is_some());
+        assert_eq!(st.get("timeouts"), &timeouts("45m"));
+        assert_eq!(st.get("admin_enroll_id"), &Value::Null);
+        assert_eq!(st.get("admin_enroll_secret"), &Value::Null);
+        // Terraform rejects an apply result that still holds unknowns.
+        assert!(st.is_wholly_known());
+    }
+
+    #[test]
+    fn applied_state_takes_the_console_value_for_null_plans() {
+        let planned = obj(&[("display_name", s("Org1 CA")), ("version", Value::Null)]);
+        let st = applied_state(&planned, &component());
+        assert_eq!(st.get("version"), &s("1.5.5-0"));
+        assert_eq!(
+            st.get("tags"),
+            &Value::set_of_strings(strings(&["org1", "tf"]))
+        );
+    }
 }

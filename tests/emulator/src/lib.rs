@@ -4,6 +4,9 @@
 //! Every console behaviour comes from the recordings in `fixtures/console/` (athena 2.5.2-99) or a
 //! cited reference; see `fixtures/console/README.md`.
 
+// No unwrap/expect where user input or a server's answer could reach it (tests may).
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
 pub mod ca_host;
 pub mod certs;
 pub mod clock;

@@ -146,7 +146,7 @@ fn index_page(block: &Block) -> String {
         "---\npage_title: \"{PROVIDER_NAME} Provider\"\ndescription: |-\n  Manage Hyperledger Fabric organizations through IBM Blockchain Platform and Fabric Operations consoles.\n---\n\n# {PROVIDER_NAME} Provider\n\n{}\n\n",
         block.description.trim()
     );
-    if let Some(intro) = read_example("docs/templates/index-intro.md") {
+    if let Some(intro) = read_example("tests/docs_templates/index-intro.md") {
         out.push_str(intro.trim_end());
         out.push_str("\n\n");
     }

@@ -308,11 +308,25 @@ impl ResolvedSettings {
             }
         };
 
-        let credentials = match (
-            string_setting(config, &API_KEY, env),
-            string_setting(config, &API_SECRET, env),
-            string_setting(config, &IAM_API_KEY, env),
-        ) {
+        // The kind of credentials is decided by the provider block first: a block that sets
+        // iam_api_key is not contradicted by a BLOCKCHAIN_API_KEY meant for another block.
+        let configured = |s: &Setting| config_string(config, s.attr).is_some();
+        let (key, secret, iam) = if configured(&API_KEY) || configured(&API_SECRET) {
+            (
+                string_setting(config, &API_KEY, env),
+                string_setting(config, &API_SECRET, env),
+                config_string(config, IAM_API_KEY.attr).map(str::to_string),
+            )
+        } else if configured(&IAM_API_KEY) {
+            (None, None, string_setting(config, &IAM_API_KEY, env))
+        } else {
+            (
+                string_setting(config, &API_KEY, env),
+                string_setting(config, &API_SECRET, env),
+                string_setting(config, &IAM_API_KEY, env),
+            )
+        };
+        let credentials = match (key, secret, iam) {
             (Some(_), _, Some(_)) => {
                 diags.attribute_error(
                     AttributePath::root().attr(IAM_API_KEY.attr),
@@ -934,14 +948,41 @@ mod tests {
             "Conflicting credentials"
         );
 
+        // Both from the environment: no block chose, so it is ambiguous.
         let d = err(
-            &config(&api_key_config()),
-            &[("BLOCKCHAIN_IAM_API_KEY", "iam")],
+            &config(&[("console_url", s("https://c.example.org"))]),
+            &[
+                ("BLOCKCHAIN_API_KEY", "k"),
+                ("BLOCKCHAIN_API_SECRET", "sec"),
+                ("BLOCKCHAIN_IAM_API_KEY", "iam"),
+            ],
         );
         assert_eq!(
             error_at(&d, "iam_api_key").summary,
             "Conflicting credentials"
         );
+    }
+
+    #[test]
+    fn the_provider_block_decides_the_kind_of_credentials_over_the_environment() {
+        // An API key in this block is not contradicted by an IAM key meant for another block.
+        let r = ok(
+            &config(&api_key_config()),
+            &[("BLOCKCHAIN_IAM_API_KEY", "iam")],
+        );
+        assert!(matches!(r.credentials, Credentials::ApiKey { .. }));
+        // And an IAM block is not contradicted by BLOCKCHAIN_API_KEY / _SECRET.
+        let r = ok(
+            &config(&[
+                ("console_url", s("https://c.example.org")),
+                ("iam_api_key", s("iam")),
+            ]),
+            &[
+                ("BLOCKCHAIN_API_KEY", "k"),
+                ("BLOCKCHAIN_API_SECRET", "sec"),
+            ],
+        );
+        assert!(matches!(r.credentials, Credentials::Iam { .. }));
     }
 
     #[test]

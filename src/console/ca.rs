@@ -109,9 +109,26 @@ impl ConsoleClient {
 
     /// A derived id not used by any component of this console.
     async fn free_id(&self, display_name: &str) -> Result<String, ConsoleError> {
+        self.free_ca_id(display_name, &[]).await
+    }
+
+    /// The id the console would derive for a new CA named `display_name`, made unique against
+    /// this console's components and `also_taken` (ids a caller already tried). Callers that
+    /// choose the id up front can record it before creating, so an uncertain create is never lost.
+    pub async fn free_ca_id(
+        &self,
+        display_name: &str,
+        also_taken: &[String],
+    ) -> Result<String, ConsoleError> {
         let base = derive_component_id(display_name, "ca");
         let existing = self.list_components().await?;
-        Ok(unique_id(&base, existing.iter().map(|c| c.id.as_str())))
+        Ok(unique_id(
+            &base,
+            existing
+                .iter()
+                .map(|c| c.id.as_str())
+                .chain(also_taken.iter().map(String::as_str)),
+        ))
     }
 
     /// POSTs `body` (which carries `id`) and makes the outcome certain.

@@ -552,27 +552,33 @@ mod tests {
             assert!(!format!("{err:?}").contains("secret1"));
         }
 
-        #[tokio::test]
-        async fn a_429_is_retried_after_the_capped_retry_after_then_succeeds() {
+        /// The recorded 429 with its `Retry-After` replaced (the real one always says 60).
+        fn rate_limited_reply(retry_after: &'static str) -> Reply {
             let r = recorded("ratelimit.write-6");
+            let mut headers = r.headers.clone();
+            headers.retain(|(k, _)| !k.eq_ignore_ascii_case("retry-after"));
+            headers.push(("Retry-After".into(), retry_after.into()));
+            Reply::WithHeaders(429, headers, r.body.clone())
+        }
+
+        #[tokio::test]
+        async fn a_429_is_retried_after_its_retry_after_then_succeeds() {
             let server = FakeServer::start(move |_, i| {
                 if i == 0 {
-                    Reply::WithHeaders(429, r.headers.clone(), r.body.clone())
+                    rate_limited_reply("0")
                 } else {
                     Reply::Json(200, r#"{"components":[]}"#.into())
                 }
             })
             .await;
-            let started = Instant::now();
             let list = test_client(&server).list_components().await.unwrap();
             assert!(list.is_empty());
             assert_eq!(server.requests().len(), 2);
-            // Retry-After: 60 was capped at retry_max_backoff (40 ms).
-            assert!(started.elapsed() < Duration::from_secs(5));
         }
 
         #[tokio::test]
-        async fn rate_limiting_that_never_ends_gives_a_rate_limited_error() {
+        async fn a_retry_after_beyond_the_rate_limit_budget_gives_up_without_retrying_early() {
+            // Retrying before the console's window ends would only be refused (and counted).
             let r = recorded("ratelimit.write-6");
             let server = FakeServer::start(move |_, _| {
                 Reply::WithHeaders(429, r.headers.clone(), r.body.clone())
@@ -580,8 +586,17 @@ mod tests {
             .await;
             let err = test_client(&server).list_components().await.unwrap_err();
             assert_eq!(err.status(), Some(429));
-            // 1 + max_retries (3) attempts at most.
-            assert_eq!(server.requests().len(), 4);
+            assert_eq!(server.requests().len(), 1);
+        }
+
+        #[tokio::test]
+        async fn rate_limiting_that_never_ends_stops_when_the_wait_budget_is_spent() {
+            let server = FakeServer::start(move |_, _| rate_limited_reply("0")).await;
+            let err = test_client(&server).list_components().await.unwrap_err();
+            assert_eq!(err.status(), Some(429));
+            // 200 ms budget, at least 5 ms per wait: bounded, and more than max_retries.
+            let attempts = server.requests().len();
+            assert!((5..=41).contains(&attempts), "{attempts} attempts");
         }
 
         #[tokio::test]

@@ -78,12 +78,13 @@ impl RetryPolicy {
                 status: 429,
                 retry_after,
             } => {
-                if !retries_left {
-                    return Decision::GiveUp;
-                }
+                // The console's limiter counts in fixed windows and counts refused requests
+                // too, so retrying before `Retry-After` only burns the budget. Honour it in
+                // full; what bounds 429 retries is the total wait, not `max_retries`.
+                // (At least `min_backoff`, so a `Retry-After: 0` still uses up the budget.)
                 let wait = retry_after
                     .unwrap_or_else(|| self.backoff(state.retries, 1.0))
-                    .min(self.max_backoff);
+                    .max(self.min_backoff);
                 if state.rate_limit_waited + wait > self.rate_limit_max_wait {
                     Decision::GiveUp
                 } else {
@@ -242,10 +243,28 @@ mod tests {
             status: 429,
             retry_after: Some(Duration::from_secs(60)),
         };
-        // The real console always says 60 s; one sleep is capped at max_backoff.
+        // The real console always says 60 s: that is honoured in full while the total
+        // 429 budget allows it (here 30 s, so it gives up rather than retry early).
         assert_eq!(
             p.decide(&Method::POST, limited, CallState::default(), 0.0),
-            Decision::RetryAfter(Duration::from_secs(10))
+            Decision::GiveUp
+        );
+        let generous = RetryPolicy {
+            rate_limit_max_wait: Duration::from_secs(180),
+            ..p
+        };
+        assert_eq!(
+            generous.decide(&Method::POST, limited, CallState::default(), 0.0),
+            Decision::RetryAfter(Duration::from_secs(60))
+        );
+        // 429s do not use up max_retries: the window, not the count, is what matters.
+        let many = CallState {
+            retries: 10,
+            rate_limit_waited: Duration::ZERO,
+        };
+        assert_eq!(
+            generous.decide(&Method::GET, limited, many, 0.0),
+            Decision::RetryAfter(Duration::from_secs(60))
         );
         let short = Outcome::Status {
             status: 429,

@@ -36,13 +36,138 @@ struct Typed<T: ?Sized> {
     ty: Type,
 }
 
+/// Resource or data source implementations by type name.
+type Registry<T> = BTreeMap<String, Typed<T>>;
+
+/// What the server needs from a resource or a data source alike, so both kinds are registered,
+/// looked up and validated by the same code.
+trait Registered: Send + Sync {
+    /// The kind as users read it in messages: "resource" or "data source".
+    const KIND: &'static str;
+    fn type_name(&self) -> &'static str;
+    fn schema(&self) -> Schema;
+    fn validate_config(&self, config: &Value, diags: &mut Diagnostics);
+}
+
+impl Registered for dyn Resource {
+    const KIND: &'static str = "resource";
+    fn type_name(&self) -> &'static str {
+        Resource::type_name(self)
+    }
+    fn schema(&self) -> Schema {
+        Resource::schema(self)
+    }
+    fn validate_config(&self, config: &Value, diags: &mut Diagnostics) {
+        Resource::validate_config(self, config, diags)
+    }
+}
+
+impl Registered for dyn DataSource {
+    const KIND: &'static str = "data source";
+    fn type_name(&self) -> &'static str {
+        DataSource::type_name(self)
+    }
+    fn schema(&self) -> Schema {
+        DataSource::schema(self)
+    }
+    fn validate_config(&self, config: &Value, diags: &mut Diagnostics) {
+        DataSource::validate_config(self, config, diags)
+    }
+}
+
+/// Indexes implementations by type name, building each schema and its type once.
+fn registry<T: Registered + ?Sized>(items: Vec<Arc<T>>) -> Registry<T> {
+    let mut registry = BTreeMap::new();
+    for imp in items {
+        let type_name = imp.type_name();
+        let schema = imp.schema();
+        let ty = schema.implied_type();
+        if registry
+            .insert(type_name.to_string(), Typed { imp, schema, ty })
+            .is_some()
+        {
+            tracing::warn!(
+                type_name,
+                "{} type registered twice; the last one wins",
+                T::KIND
+            );
+        }
+    }
+    registry
+}
+
+/// Finds a type by name, reporting an unknown one as a diagnostic.
+fn lookup<'a, T: Registered + ?Sized>(
+    registry: &'a Registry<T>,
+    type_name: &str,
+    diags: &mut Diagnostics,
+) -> Option<&'a Typed<T>> {
+    let typed = registry.get(type_name);
+    if typed.is_none() {
+        diags.error(
+            format!("Unknown {} type", T::KIND),
+            format!("This provider has no {} type named {type_name:?}.", T::KIND),
+        );
+    }
+    typed
+}
+
+/// Finds a type by name and decodes the request's `(value, what)` pairs against it. `None`
+/// if the type is unknown or any value does not decode; every problem is a diagnostic.
+fn lookup_decoded<'a, T: Registered + ?Sized, const N: usize>(
+    registry: &'a Registry<T>,
+    type_name: &str,
+    values: [(Option<&tfplugin5::DynamicValue>, &str); N],
+    diags: &mut Diagnostics,
+) -> Option<(&'a Typed<T>, [Value; N])> {
+    let typed = lookup(registry, type_name, diags)?;
+    // Decode every value before giving up, so each bad one is reported.
+    let decoded = values.map(|(dv, what)| decode(dv, &typed.ty, what, diags));
+    let values: Vec<Value> = decoded.into_iter().collect::<Option<_>>()?;
+    Some((typed, values.try_into().ok()?))
+}
+
+/// Validates a resource or data source configuration: schema validators, then the type's own
+/// checks. Returns the answer's diagnostics.
+fn validate_config<T: Registered + ?Sized>(
+    registry: &Registry<T>,
+    type_name: &str,
+    config: Option<&tfplugin5::DynamicValue>,
+) -> Vec<tfplugin5::Diagnostic> {
+    let mut diags = Diagnostics::new();
+    let config = [(config, "configuration")];
+    if let Some((typed, [config])) = lookup_decoded(registry, type_name, config, &mut diags) {
+        validate_block(
+            &typed.schema.block,
+            &config,
+            &AttributePath::root(),
+            &mut diags,
+        );
+        typed.imp.validate_config(&config, &mut diags);
+    }
+    diags.to_proto()
+}
+
+impl<T: ?Sized> Typed<T> {
+    /// Makes a value returned by the implementation storable (see [`storable`]) and encodes it.
+    fn state(
+        &self,
+        v: Value,
+        what: &str,
+        diags: &mut Diagnostics,
+    ) -> Option<tfplugin5::DynamicValue> {
+        let v = storable(&self.schema.block, v, what, diags);
+        encode(&v, &self.ty, diags)
+    }
+}
+
 /// Serves one [`Provider`] over tfplugin5.
 pub struct ProviderServer<P: Provider> {
     provider: P,
     provider_schema: Schema,
     provider_type: Type,
-    resources: BTreeMap<String, Typed<dyn Resource>>,
-    data_sources: BTreeMap<String, Typed<dyn DataSource>>,
+    resources: Registry<dyn Resource>,
+    data_sources: Registry<dyn DataSource>,
     schema_response: tfplugin5::get_provider_schema::Response,
     data: RwLock<Option<ProviderData>>,
     cancel: CancellationToken,
@@ -53,48 +178,8 @@ impl<P: Provider> ProviderServer<P> {
     pub fn new(provider: P) -> Self {
         let provider_schema = provider.schema();
         let provider_type = provider_schema.implied_type();
-        let mut resources = BTreeMap::new();
-        for r in provider.resources() {
-            let schema = r.schema();
-            let ty = schema.implied_type();
-            if resources
-                .insert(
-                    r.type_name().to_string(),
-                    Typed {
-                        imp: r.clone(),
-                        schema,
-                        ty,
-                    },
-                )
-                .is_some()
-            {
-                tracing::warn!(
-                    type_name = r.type_name(),
-                    "resource type registered twice; the last one wins"
-                );
-            }
-        }
-        let mut data_sources = BTreeMap::new();
-        for d in provider.data_sources() {
-            let schema = d.schema();
-            let ty = schema.implied_type();
-            if data_sources
-                .insert(
-                    d.type_name().to_string(),
-                    Typed {
-                        imp: d.clone(),
-                        schema,
-                        ty,
-                    },
-                )
-                .is_some()
-            {
-                tracing::warn!(
-                    type_name = d.type_name(),
-                    "data source type registered twice; the last one wins"
-                );
-            }
-        }
+        let resources = registry(provider.resources());
+        let data_sources = registry(provider.data_sources());
         let schema_response = tfplugin5::get_provider_schema::Response {
             provider: Some(provider_schema.to_proto()),
             resource_schemas: resources
@@ -141,30 +226,13 @@ impl<P: Provider> ProviderServer<P> {
         ResourceContext::new(data, self.cancel.clone())
     }
 
-    fn resource(&self, type_name: &str, diags: &mut Diagnostics) -> Option<&Typed<dyn Resource>> {
-        let r = self.resources.get(type_name);
-        if r.is_none() {
-            diags.error(
-                "Unknown resource type",
-                format!("This provider has no resource type named {type_name:?}."),
-            );
-        }
-        r
-    }
-
-    fn data_source(
+    /// Decodes the provider configuration Terraform sent.
+    fn provider_config(
         &self,
-        type_name: &str,
+        dv: Option<&tfplugin5::DynamicValue>,
         diags: &mut Diagnostics,
-    ) -> Option<&Typed<dyn DataSource>> {
-        let d = self.data_sources.get(type_name);
-        if d.is_none() {
-            diags.error(
-                "Unknown data source type",
-                format!("This provider has no data source type named {type_name:?}."),
-            );
-        }
-        d
+    ) -> Option<Value> {
+        decode(dv, &self.provider_type, "provider configuration", diags)
     }
 }
 
@@ -227,8 +295,17 @@ pub fn validate_block(block: &Block, value: &Value, path: &AttributePath, diags:
                 format!("The attribute {p} is deprecated."),
             );
         }
-        for validator in &a.validators {
-            validator.validate(&p, v, diags);
+        if a.sensitive || a.write_only {
+            // Validators quote the offending value; a secret must never reach a diagnostic.
+            let mut found = Diagnostics::new();
+            for validator in &a.validators {
+                validator.validate(&p, v, &mut found);
+            }
+            diags.extend(redact_value(found, v));
+        } else {
+            for validator in &a.validators {
+                validator.validate(&p, v, diags);
+            }
         }
     }
     for nb in &block.blocks {
@@ -255,6 +332,38 @@ pub fn validate_block(block: &Block, value: &Value, path: &AttributePath, diags:
             _ => {}
         }
     }
+}
+
+/// `diags` with every appearance of the strings in `value` (and their quoted forms) replaced.
+fn redact_value(diags: Diagnostics, value: &Value) -> Diagnostics {
+    fn strings<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
+        match v {
+            Value::String(s) if !s.is_empty() => out.push(s),
+            Value::List(items) | Value::Set(items) | Value::Tuple(items) => {
+                items.iter().for_each(|i| strings(i, out))
+            }
+            Value::Map(m) | Value::Object(m) => m.values().for_each(|i| strings(i, out)),
+            _ => {}
+        }
+    }
+    let mut secrets = Vec::new();
+    strings(value, &mut secrets);
+    let redact = |text: &str| {
+        secrets.iter().fold(text.to_string(), |t, secret| {
+            t.replace(&format!("{secret:?}"), "(sensitive value)")
+                .replace(secret, "(sensitive value)")
+        })
+    };
+    diags
+        .into_vec()
+        .into_iter()
+        .map(|mut d| {
+            d.summary = redact(&d.summary);
+            d.detail = redact(&d.detail);
+            d
+        })
+        .collect::<Vec<_>>()
+        .into()
 }
 
 /// Makes a value returned by a resource storable: write-only nulled, unknowns reported and
@@ -333,12 +442,7 @@ impl<P: Provider> ProviderRpc for ProviderServer<P> {
         tracing::debug!(rpc = "PrepareProviderConfig", "rpc received");
         let req = request.into_inner();
         let mut diags = Diagnostics::new();
-        if let Some(config) = decode(
-            req.config.as_ref(),
-            &self.provider_type,
-            "provider configuration",
-            &mut diags,
-        ) {
+        if let Some(config) = self.provider_config(req.config.as_ref(), &mut diags) {
             validate_block(
                 &self.provider_schema.block,
                 &config,
@@ -361,17 +465,9 @@ impl<P: Provider> ProviderRpc for ProviderServer<P> {
     ) -> Result<Response<tfplugin5::validate_resource_type_config::Response>, Status> {
         let req = request.into_inner();
         tracing::debug!(rpc = "ValidateResourceTypeConfig", type_name = %req.type_name, "rpc received");
-        let mut diags = Diagnostics::new();
-        if let Some(r) = self.resource(&req.type_name, &mut diags) {
-            if let Some(config) = decode(req.config.as_ref(), &r.ty, "configuration", &mut diags) {
-                validate_block(&r.schema.block, &config, &AttributePath::root(), &mut diags);
-                r.imp.validate_config(&config, &mut diags);
-            }
-        }
+        let diagnostics = validate_config(&self.resources, &req.type_name, req.config.as_ref());
         Ok(Response::new(
-            tfplugin5::validate_resource_type_config::Response {
-                diagnostics: diags.to_proto(),
-            },
+            tfplugin5::validate_resource_type_config::Response { diagnostics },
         ))
     }
 
@@ -381,17 +477,9 @@ impl<P: Provider> ProviderRpc for ProviderServer<P> {
     ) -> Result<Response<tfplugin5::validate_data_source_config::Response>, Status> {
         let req = request.into_inner();
         tracing::debug!(rpc = "ValidateDataSourceConfig", type_name = %req.type_name, "rpc received");
-        let mut diags = Diagnostics::new();
-        if let Some(d) = self.data_source(&req.type_name, &mut diags) {
-            if let Some(config) = decode(req.config.as_ref(), &d.ty, "configuration", &mut diags) {
-                validate_block(&d.schema.block, &config, &AttributePath::root(), &mut diags);
-                d.imp.validate_config(&config, &mut diags);
-            }
-        }
+        let diagnostics = validate_config(&self.data_sources, &req.type_name, req.config.as_ref());
         Ok(Response::new(
-            tfplugin5::validate_data_source_config::Response {
-                diagnostics: diags.to_proto(),
-            },
+            tfplugin5::validate_data_source_config::Response { diagnostics },
         ))
     }
 
@@ -404,7 +492,7 @@ impl<P: Provider> ProviderRpc for ProviderServer<P> {
         let mut diags = Diagnostics::new();
         let mut upgraded = Value::Null;
         let mut ty = Type::Dynamic;
-        if let Some(r) = self.resource(&req.type_name, &mut diags) {
+        if let Some(r) = lookup(&self.resources, &req.type_name, &mut diags) {
             ty = r.ty.clone();
             let raw = req.raw_state.unwrap_or_default();
             if req.version > r.schema.version {
@@ -452,12 +540,7 @@ impl<P: Provider> ProviderRpc for ProviderServer<P> {
         tracing::debug!(rpc = "Configure", "rpc received");
         let req = request.into_inner();
         let mut diags = Diagnostics::new();
-        if let Some(config) = decode(
-            req.config.as_ref(),
-            &self.provider_type,
-            "provider configuration",
-            &mut diags,
-        ) {
+        if let Some(config) = self.provider_config(req.config.as_ref(), &mut diags) {
             match self
                 .provider
                 .configure(&config, &req.terraform_version)
@@ -487,27 +570,20 @@ impl<P: Provider> ProviderRpc for ProviderServer<P> {
         tracing::debug!(rpc = "ReadResource", type_name = %req.type_name, "rpc received");
         let mut diags = Diagnostics::new();
         let mut new_state = req.current_state.clone();
-        if let Some(r) = self.resource(&req.type_name, &mut diags) {
-            if let Some(current) = decode(
-                req.current_state.as_ref(),
-                &r.ty,
-                "current state",
-                &mut diags,
-            ) {
-                if !current.is_null() {
-                    match r.imp.read(&self.context(), &current).await {
-                        Ok(Some(v)) => {
-                            let v = storable(&r.schema.block, v, "read", &mut diags);
-                            new_state = encode(&v, &r.ty, &mut diags).or(new_state);
-                        }
-                        Ok(None) => {
-                            tracing::debug!(type_name = %req.type_name, "remote object is gone");
-                            new_state = encode(&Value::Null, &r.ty, &mut diags);
-                        }
-                        // Keep the current state so a transient error does not lose the object.
-                        Err(d) => {
-                            diags.extend(d);
-                        }
+        let current = [(req.current_state.as_ref(), "current state")];
+        if let Some((r, [current])) =
+            lookup_decoded(&self.resources, &req.type_name, current, &mut diags)
+        {
+            if !current.is_null() {
+                match r.imp.read(&self.context(), &current).await {
+                    Ok(Some(v)) => new_state = r.state(v, "read", &mut diags).or(new_state),
+                    Ok(None) => {
+                        tracing::debug!(type_name = %req.type_name, "remote object is gone");
+                        new_state = encode(&Value::Null, &r.ty, &mut diags);
+                    }
+                    // Keep the current state so a transient error does not lose the object.
+                    Err(d) => {
+                        diags.extend(d);
                     }
                 }
             }
@@ -531,19 +607,14 @@ impl<P: Provider> ProviderRpc for ProviderServer<P> {
             planned_private: req.prior_private.clone(),
             ..Default::default()
         };
-        let Some(r) = self.resource(&req.type_name, &mut diags) else {
-            resp.diagnostics = diags.to_proto();
-            return Ok(Response::new(resp));
-        };
-        let prior = decode(req.prior_state.as_ref(), &r.ty, "prior state", &mut diags);
-        let proposed = decode(
-            req.proposed_new_state.as_ref(),
-            &r.ty,
-            "proposed new state",
-            &mut diags,
-        );
-        let config = decode(req.config.as_ref(), &r.ty, "configuration", &mut diags);
-        let (Some(prior), Some(proposed), Some(config)) = (prior, proposed, config) else {
+        let values = [
+            (req.prior_state.as_ref(), "prior state"),
+            (req.proposed_new_state.as_ref(), "proposed new state"),
+            (req.config.as_ref(), "configuration"),
+        ];
+        let Some((r, [prior, proposed, config])) =
+            lookup_decoded(&self.resources, &req.type_name, values, &mut diags)
+        else {
             resp.diagnostics = diags.to_proto();
             return Ok(Response::new(resp));
         };
@@ -592,19 +663,14 @@ impl<P: Provider> ProviderRpc for ProviderServer<P> {
             private: req.planned_private.clone(),
             ..Default::default()
         };
-        let Some(r) = self.resource(&req.type_name, &mut diags) else {
-            resp.diagnostics = diags.to_proto();
-            return Ok(Response::new(resp));
-        };
-        let prior = decode(req.prior_state.as_ref(), &r.ty, "prior state", &mut diags);
-        let planned = decode(
-            req.planned_state.as_ref(),
-            &r.ty,
-            "planned state",
-            &mut diags,
-        );
-        let config = decode(req.config.as_ref(), &r.ty, "configuration", &mut diags);
-        let (Some(prior), Some(planned), Some(config)) = (prior, planned, config) else {
+        let values = [
+            (req.prior_state.as_ref(), "prior state"),
+            (req.planned_state.as_ref(), "planned state"),
+            (req.config.as_ref(), "configuration"),
+        ];
+        let Some((r, [prior, planned, config])) =
+            lookup_decoded(&self.resources, &req.type_name, values, &mut diags)
+        else {
             resp.diagnostics = diags.to_proto();
             return Ok(Response::new(resp));
         };
@@ -685,7 +751,7 @@ impl<P: Provider> ProviderRpc for ProviderServer<P> {
         tracing::debug!(rpc = "ImportResourceState", type_name = %req.type_name, "rpc received");
         let mut diags = Diagnostics::new();
         let mut imported = Vec::new();
-        if let Some(r) = self.resource(&req.type_name, &mut diags) {
+        if let Some(r) = lookup(&self.resources, &req.type_name, &mut diags) {
             match r.imp.import(&self.context(), &req.id).await {
                 Ok(v) if v.is_null() => {
                     diags.error(
@@ -694,8 +760,7 @@ impl<P: Provider> ProviderRpc for ProviderServer<P> {
                     );
                 }
                 Ok(v) => {
-                    let v = storable(&r.schema.block, v, "import", &mut diags);
-                    if let Some(state) = encode(&v, &r.ty, &mut diags) {
+                    if let Some(state) = r.state(v, "import", &mut diags) {
                         imported.push(tfplugin5::import_resource_state::ImportedResource {
                             type_name: req.type_name.clone(),
                             state: Some(state),
@@ -743,16 +808,14 @@ impl<P: Provider> ProviderRpc for ProviderServer<P> {
         tracing::debug!(rpc = "ReadDataSource", type_name = %req.type_name, "rpc received");
         let mut diags = Diagnostics::new();
         let mut state = None;
-        if let Some(d) = self.data_source(&req.type_name, &mut diags) {
-            if let Some(config) = decode(req.config.as_ref(), &d.ty, "configuration", &mut diags) {
-                match d.imp.read(&self.context(), &config).await {
-                    Ok(v) => {
-                        let v = storable(&d.schema.block, v, "read", &mut diags);
-                        state = encode(&v, &d.ty, &mut diags);
-                    }
-                    Err(e) => {
-                        diags.extend(e);
-                    }
+        let config = [(req.config.as_ref(), "configuration")];
+        if let Some((d, [config])) =
+            lookup_decoded(&self.data_sources, &req.type_name, config, &mut diags)
+        {
+            match d.imp.read(&self.context(), &config).await {
+                Ok(v) => state = d.state(v, "read", &mut diags),
+                Err(e) => {
+                    diags.extend(e);
                 }
             }
         }
@@ -767,12 +830,12 @@ impl<P: Provider> ProviderRpc for ProviderServer<P> {
         &self,
         request: Request<tfplugin5::validate_ephemeral_resource_config::Request>,
     ) -> Result<Response<tfplugin5::validate_ephemeral_resource_config::Response>, Status> {
-        let name = request.into_inner().type_name;
-        tracing::debug!(rpc = "ValidateEphemeralResourceConfig", type_name = %name, "rpc received");
+        let diagnostics = unsupported_ephemeral(
+            "ValidateEphemeralResourceConfig",
+            &request.into_inner().type_name,
+        );
         Ok(Response::new(
-            tfplugin5::validate_ephemeral_resource_config::Response {
-                diagnostics: unsupported_ephemeral(&name).to_proto(),
-            },
+            tfplugin5::validate_ephemeral_resource_config::Response { diagnostics },
         ))
     }
 
@@ -780,11 +843,11 @@ impl<P: Provider> ProviderRpc for ProviderServer<P> {
         &self,
         request: Request<tfplugin5::open_ephemeral_resource::Request>,
     ) -> Result<Response<tfplugin5::open_ephemeral_resource::Response>, Status> {
-        let name = request.into_inner().type_name;
-        tracing::debug!(rpc = "OpenEphemeralResource", type_name = %name, "rpc received");
+        let diagnostics =
+            unsupported_ephemeral("OpenEphemeralResource", &request.into_inner().type_name);
         Ok(Response::new(
             tfplugin5::open_ephemeral_resource::Response {
-                diagnostics: unsupported_ephemeral(&name).to_proto(),
+                diagnostics,
                 ..Default::default()
             },
         ))
@@ -794,11 +857,11 @@ impl<P: Provider> ProviderRpc for ProviderServer<P> {
         &self,
         request: Request<tfplugin5::renew_ephemeral_resource::Request>,
     ) -> Result<Response<tfplugin5::renew_ephemeral_resource::Response>, Status> {
-        let name = request.into_inner().type_name;
-        tracing::debug!(rpc = "RenewEphemeralResource", type_name = %name, "rpc received");
+        let diagnostics =
+            unsupported_ephemeral("RenewEphemeralResource", &request.into_inner().type_name);
         Ok(Response::new(
             tfplugin5::renew_ephemeral_resource::Response {
-                diagnostics: unsupported_ephemeral(&name).to_proto(),
+                diagnostics,
                 ..Default::default()
             },
         ))
@@ -808,12 +871,10 @@ impl<P: Provider> ProviderRpc for ProviderServer<P> {
         &self,
         request: Request<tfplugin5::close_ephemeral_resource::Request>,
     ) -> Result<Response<tfplugin5::close_ephemeral_resource::Response>, Status> {
-        let name = request.into_inner().type_name;
-        tracing::debug!(rpc = "CloseEphemeralResource", type_name = %name, "rpc received");
+        let diagnostics =
+            unsupported_ephemeral("CloseEphemeralResource", &request.into_inner().type_name);
         Ok(Response::new(
-            tfplugin5::close_ephemeral_resource::Response {
-                diagnostics: unsupported_ephemeral(&name).to_proto(),
-            },
+            tfplugin5::close_ephemeral_resource::Response { diagnostics },
         ))
     }
 
@@ -850,12 +911,14 @@ impl<P: Provider> ProviderRpc for ProviderServer<P> {
     }
 }
 
-fn unsupported_ephemeral(type_name: &str) -> Diagnostics {
-    Diagnostic::error(
+/// Logs an ephemeral resource RPC and answers it: this provider has no ephemeral resources.
+fn unsupported_ephemeral(rpc: &str, type_name: &str) -> Vec<tfplugin5::Diagnostic> {
+    tracing::debug!(rpc, type_name = %type_name, "rpc received");
+    Diagnostics::from(Diagnostic::error(
         "Ephemeral resources are not supported",
         format!("This provider has no ephemeral resource type named {type_name:?}."),
-    )
-    .into()
+    ))
+    .to_proto()
 }
 
 #[cfg(test)]

@@ -240,6 +240,92 @@ fn summaries(d: &[tfplugin5::Diagnostic]) -> Vec<String> {
     d.iter().map(|d| d.summary.clone()).collect()
 }
 
+/// What Terraform plans when creating `cfg`: the id unknown, the write-only secret null.
+fn planned_create(cfg: &Value) -> Value {
+    let mut planned = cfg.clone();
+    planned.set("id", Value::unknown());
+    planned.set("secret", Value::Null);
+    planned
+}
+
+async fn validate(
+    s: &ProviderServer<TestProvider>,
+    config: Option<tfplugin5::DynamicValue>,
+) -> tfplugin5::validate_resource_type_config::Response {
+    s.validate_resource_type_config(Request::new(
+        tfplugin5::validate_resource_type_config::Request {
+            type_name: "test_thing".into(),
+            config,
+            client_capabilities: None,
+        },
+    ))
+    .await
+    .unwrap()
+    .into_inner()
+}
+
+async fn plan(
+    s: &ProviderServer<TestProvider>,
+    prior: &Value,
+    proposed: &Value,
+    config: &Value,
+    prior_private: &[u8],
+) -> tfplugin5::plan_resource_change::Response {
+    s.plan_resource_change(Request::new(tfplugin5::plan_resource_change::Request {
+        type_name: "test_thing".into(),
+        prior_state: dv(s, prior),
+        proposed_new_state: dv(s, proposed),
+        config: dv(s, config),
+        prior_private: prior_private.to_vec(),
+        ..Default::default()
+    }))
+    .await
+    .unwrap()
+    .into_inner()
+}
+
+async fn apply(
+    s: &ProviderServer<TestProvider>,
+    prior: &Value,
+    planned: &Value,
+    config: &Value,
+) -> tfplugin5::apply_resource_change::Response {
+    s.apply_resource_change(Request::new(tfplugin5::apply_resource_change::Request {
+        type_name: "test_thing".into(),
+        prior_state: dv(s, prior),
+        planned_state: dv(s, planned),
+        config: dv(s, config),
+        planned_private: b"pp".to_vec(),
+        provider_meta: None,
+    }))
+    .await
+    .unwrap()
+    .into_inner()
+}
+
+async fn upgrade(
+    s: &ProviderServer<TestProvider>,
+    version: i64,
+    raw_state: tfplugin5::RawState,
+) -> tfplugin5::upgrade_resource_state::Response {
+    s.upgrade_resource_state(Request::new(tfplugin5::upgrade_resource_state::Request {
+        type_name: "test_thing".into(),
+        version,
+        raw_state: Some(raw_state),
+    }))
+    .await
+    .unwrap()
+    .into_inner()
+}
+
+/// Stored state as Terraform 0.12 and later write it.
+fn json_state(json: &[u8]) -> tfplugin5::RawState {
+    tfplugin5::RawState {
+        json: json.to_vec(),
+        flatmap: Default::default(),
+    }
+}
+
 #[tokio::test]
 async fn schema_lists_everything_with_capabilities() {
     let s = server();
@@ -277,17 +363,7 @@ async fn validate_reports_paths_inside_nested_blocks() {
     let s = server();
     let timeouts = Value::object([("create".to_string(), Value::string("soon"))].into());
     let cfg = thing(None, "", Some("huge"), timeouts);
-    let resp = s
-        .validate_resource_type_config(Request::new(
-            tfplugin5::validate_resource_type_config::Request {
-                type_name: "test_thing".into(),
-                config: dv(&s, &cfg),
-                client_capabilities: None,
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let resp = validate(&s, dv(&s, &cfg)).await;
     let paths: Vec<String> = resp
         .diagnostics
         .iter()
@@ -297,17 +373,7 @@ async fn validate_reports_paths_inside_nested_blocks() {
     // Unknown values are not validated; resource checks still run.
     let mut cfg = thing(None, "tiny", Some("huge"), Value::Null);
     cfg.set("secret", Value::unknown());
-    let resp = s
-        .validate_resource_type_config(Request::new(
-            tfplugin5::validate_resource_type_config::Request {
-                type_name: "test_thing".into(),
-                config: dv(&s, &cfg),
-                client_capabilities: None,
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let resp = validate(&s, dv(&s, &cfg)).await;
     assert_eq!(summaries(&resp.diagnostics), ["Conflict"]);
     // Provider config validators run in PrepareProviderConfig.
     let pcfg = Value::object([("endpoint".to_string(), Value::string("http://x"))].into());
@@ -337,21 +403,52 @@ async fn unknown_type_is_a_diagnostic() {
 }
 
 #[tokio::test]
-async fn plan_create_marks_computed_unknown_and_nulls_write_only() {
+async fn every_undecodable_value_and_unknown_kind_is_reported() {
     let s = configured().await;
+    let garbage = Some(tfplugin5::DynamicValue {
+        msgpack: vec![0x85, 0x01],
+        json: vec![],
+    });
     let cfg = thing(None, "a", None, Value::Null);
     let resp = s
         .plan_resource_change(Request::new(tfplugin5::plan_resource_change::Request {
             type_name: "test_thing".into(),
-            prior_state: dv(&s, &Value::Null),
+            prior_state: garbage.clone(),
             proposed_new_state: dv(&s, &cfg),
-            config: dv(&s, &cfg),
+            config: garbage,
             prior_private: b"priv".to_vec(),
             ..Default::default()
         }))
         .await
         .unwrap()
         .into_inner();
+    assert_eq!(
+        summaries(&resp.diagnostics),
+        ["Invalid prior state", "Invalid configuration"]
+    );
+    assert!(resp.planned_state.is_none());
+    assert_eq!(resp.planned_private, b"priv");
+    let resp = s
+        .validate_data_source_config(Request::new(
+            tfplugin5::validate_data_source_config::Request {
+                type_name: "nope".into(),
+                config: None,
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(summaries(&resp.diagnostics), ["Unknown data source type"]);
+    assert!(resp.diagnostics[0]
+        .detail
+        .contains("no data source type named \"nope\""));
+}
+
+#[tokio::test]
+async fn plan_create_marks_computed_unknown_and_nulls_write_only() {
+    let s = configured().await;
+    let cfg = thing(None, "a", None, Value::Null);
+    let resp = plan(&s, &Value::Null, &cfg, &cfg, b"priv").await;
     assert!(resp.diagnostics.is_empty(), "{:?}", resp.diagnostics);
     let planned = value(&s, &resp.planned_state);
     assert!(planned.get("id").is_unknown());
@@ -370,17 +467,7 @@ async fn plan_update_with_replace_returns_paths() {
     let cfg = thing(None, "b", None, Value::Null);
     let mut proposed = cfg.clone();
     proposed.set("id", Value::string("p-a"));
-    let resp = s
-        .plan_resource_change(Request::new(tfplugin5::plan_resource_change::Request {
-            type_name: "test_thing".into(),
-            prior_state: dv(&s, &prior_stored),
-            proposed_new_state: dv(&s, &proposed),
-            config: dv(&s, &cfg),
-            ..Default::default()
-        }))
-        .await
-        .unwrap()
-        .into_inner();
+    let resp = plan(&s, &prior_stored, &proposed, &cfg, b"").await;
     assert_eq!(resp.requires_replace.len(), 1);
     assert_eq!(
         AttributePath::from_proto(&resp.requires_replace[0]).to_string(),
@@ -389,33 +476,11 @@ async fn plan_update_with_replace_returns_paths() {
     assert!(value(&s, &resp.planned_state).get("id").is_unknown());
 }
 
-async fn apply(
-    s: &ProviderServer<TestProvider>,
-    prior: &Value,
-    planned: &Value,
-    config: &Value,
-) -> tfplugin5::apply_resource_change::Response {
-    s.apply_resource_change(Request::new(tfplugin5::apply_resource_change::Request {
-        type_name: "test_thing".into(),
-        prior_state: dv(s, prior),
-        planned_state: dv(s, planned),
-        config: dv(s, config),
-        planned_private: b"pp".to_vec(),
-        provider_meta: None,
-    }))
-    .await
-    .unwrap()
-    .into_inner()
-}
-
 #[tokio::test]
 async fn apply_create_read_delete_and_read_gone() {
     let s = configured().await;
     let cfg = thing(None, "a", Some("m"), Value::Null);
-    let mut planned = cfg.clone();
-    planned.set("id", Value::unknown());
-    planned.set("secret", Value::Null);
-    let resp = apply(&s, &Value::Null, &planned, &cfg).await;
+    let resp = apply(&s, &Value::Null, &planned_create(&cfg), &cfg).await;
     assert!(resp.diagnostics.is_empty(), "{:?}", resp.diagnostics);
     let state = value(&s, &resp.new_state);
     assert_eq!(state.get("id").as_str(), Some("p-a"));
@@ -460,10 +525,7 @@ async fn apply_create_read_delete_and_read_gone() {
 async fn apply_detects_inconsistent_result() {
     let s = configured().await;
     let cfg = thing(None, "bad", Some("m"), Value::Null);
-    let mut planned = cfg.clone();
-    planned.set("id", Value::unknown());
-    planned.set("secret", Value::Null);
-    let resp = apply(&s, &Value::Null, &planned, &cfg).await;
+    let resp = apply(&s, &Value::Null, &planned_create(&cfg), &cfg).await;
     assert_eq!(
         summaries(&resp.diagnostics),
         ["Provider produced inconsistent result after apply"]
@@ -480,10 +542,7 @@ async fn apply_detects_inconsistent_result() {
 async fn apply_error_returns_partial_state() {
     let s = configured().await;
     let cfg = thing(None, "partial", None, Value::Null);
-    let mut planned = cfg.clone();
-    planned.set("id", Value::unknown());
-    planned.set("secret", Value::Null);
-    let resp = apply(&s, &Value::Null, &planned, &cfg).await;
+    let resp = apply(&s, &Value::Null, &planned_create(&cfg), &cfg).await;
     assert_eq!(summaries(&resp.diagnostics), ["not ready"]);
     let state = value(&s, &resp.new_state);
     assert_eq!(state.get("id").as_str(), Some("p-partial"));
@@ -526,18 +585,7 @@ async fn import_returns_one_resource() {
 async fn upgrade_from_json_drops_removed_attributes() {
     let s = server();
     let raw = br#"{"id":"p-a","name":"a","legacy_field":true,"secret":"leaked","timeouts":{"create":"5m"}}"#;
-    let resp = s
-        .upgrade_resource_state(Request::new(tfplugin5::upgrade_resource_state::Request {
-            type_name: "test_thing".into(),
-            version: 1,
-            raw_state: Some(tfplugin5::RawState {
-                json: raw.to_vec(),
-                flatmap: Default::default(),
-            }),
-        }))
-        .await
-        .unwrap()
-        .into_inner();
+    let resp = upgrade(&s, 1, json_state(raw)).await;
     assert!(resp.diagnostics.is_empty(), "{:?}", resp.diagnostics);
     let v = value(&s, &resp.upgraded_state);
     assert_eq!(v.get("id").as_str(), Some("p-a"));
@@ -545,32 +593,14 @@ async fn upgrade_from_json_drops_removed_attributes() {
     assert!(v.get("secret").is_null());
     assert_eq!(v.get("timeouts").get("create").as_str(), Some("5m"));
     // Flatmap and newer versions are errors, but upgraded_state is always set.
-    let resp = s
-        .upgrade_resource_state(Request::new(tfplugin5::upgrade_resource_state::Request {
-            type_name: "test_thing".into(),
-            version: 0,
-            raw_state: Some(tfplugin5::RawState {
-                json: vec![],
-                flatmap: [("id".into(), "x".into())].into(),
-            }),
-        }))
-        .await
-        .unwrap()
-        .into_inner();
+    let flatmap = tfplugin5::RawState {
+        json: vec![],
+        flatmap: [("id".into(), "x".into())].into(),
+    };
+    let resp = upgrade(&s, 0, flatmap).await;
     assert_eq!(summaries(&resp.diagnostics), ["Unsupported legacy state"]);
     assert!(resp.upgraded_state.is_some());
-    let resp = s
-        .upgrade_resource_state(Request::new(tfplugin5::upgrade_resource_state::Request {
-            type_name: "test_thing".into(),
-            version: 7,
-            raw_state: Some(tfplugin5::RawState {
-                json: raw.to_vec(),
-                flatmap: Default::default(),
-            }),
-        }))
-        .await
-        .unwrap()
-        .into_inner();
+    let resp = upgrade(&s, 7, json_state(raw)).await;
     assert_eq!(
         summaries(&resp.diagnostics),
         ["Resource state from a newer provider"]
@@ -643,19 +673,10 @@ async fn unsupported_rpcs_answer_with_diagnostics() {
         .into_inner();
     assert_eq!(e.diagnostics.len(), 1);
     // Garbage input is a diagnostic, not a panic.
-    let resp = s
-        .validate_resource_type_config(Request::new(
-            tfplugin5::validate_resource_type_config::Request {
-                type_name: "test_thing".into(),
-                config: Some(tfplugin5::DynamicValue {
-                    msgpack: vec![0x85, 0x01],
-                    json: vec![],
-                }),
-                client_capabilities: None,
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let garbage = tfplugin5::DynamicValue {
+        msgpack: vec![0x85, 0x01],
+        json: vec![],
+    };
+    let resp = validate(&s, Some(garbage)).await;
     assert_eq!(summaries(&resp.diagnostics), ["Invalid configuration"]);
 }

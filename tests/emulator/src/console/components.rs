@@ -1,7 +1,10 @@
 //! Record-only component routes: import, get, list (all / by type / by tag), edit, delete.
 
+use std::collections::HashMap;
+
 use serde_json::{json, Map, Value};
 
+use super::common::{body_of, component_type, merge, new_component_id, validate_new};
 use super::docs::{self, View};
 use super::{ApiRequest, Cached, Console, Data};
 use crate::http::Reply;
@@ -84,7 +87,11 @@ pub async fn list_all(c: &Console, req: &ApiRequest) -> Reply {
         Err(r) => return r,
     };
     let data = c.data.lock().await;
-    let mut list: Vec<Value> = data.docs.values().cloned().collect();
+    components_reply(c, data.docs.values().cloned().collect(), view)
+}
+
+/// A 200 list of components, in athena's order.
+fn components_reply(c: &Console, mut list: Vec<Value>, view: View) -> Reply {
     docs::list_order(&mut list);
     let now = c.now();
     let rendered: Vec<Value> = list.iter().map(|d| docs::render(d, view, now)).collect();
@@ -113,13 +120,11 @@ fn cached_list(
     select: impl Fn(&Value) -> bool,
 ) -> Cached {
     let ttl = if by_type { TYPE_CACHE_MS } else { TAG_CACHE_MS };
-    let cache = if by_type {
-        &mut data.type_cache
-    } else {
-        &mut data.tag_cache
-    };
     if !fresh {
-        if let Some(hit) = cache.get(key).filter(|h| h.expires_ms > now) {
+        if let Some(hit) = list_cache(data, by_type)
+            .get(key)
+            .filter(|h| h.expires_ms > now)
+        {
             return hit.clone();
         }
     }
@@ -130,24 +135,23 @@ fn cached_list(
         db_empty: data.docs.is_empty(),
     };
     // Imports do not clear this cache; `cache=skip` refreshes it (`...fabric-peer.after-cache-skip`).
-    let cache = if by_type {
+    list_cache(data, by_type).insert(key.to_string(), entry.clone());
+    entry
+}
+
+fn list_cache(data: &mut Data, by_type: bool) -> &mut HashMap<String, Cached> {
+    if by_type {
         &mut data.type_cache
     } else {
         &mut data.tag_cache
-    };
-    cache.insert(key.to_string(), entry.clone());
-    entry
+    }
 }
 
 fn list_reply(c: &Console, hit: Cached, view: View, what: &str) -> Reply {
     if hit.docs.is_empty() {
         return empty_222(hit.db_empty, what);
     }
-    let mut list = hit.docs;
-    docs::list_order(&mut list);
-    let now = c.now();
-    let rendered: Vec<Value> = list.iter().map(|d| docs::render(d, view, now)).collect();
-    Reply::json(200, &json!({"components": rendered}))
+    components_reply(c, hit.docs, view)
 }
 
 /// `GET /components/types/{type}`; unknown types are "route not found" (`components.list-by-type.unknown-type`).
@@ -271,32 +275,13 @@ pub async fn import(c: &Console, req: &ApiRequest, route_type: Option<&str>) -> 
         return Reply::json(500, &json!({"statusCode":500,"msg":null}));
     }
     let mut data = c.data.lock().await;
-    let ctx = Context {
-        known_hosts: Console::known_hosts(&data.docs),
-    };
-    let errors = validate::validate_body(c.spec, schema, &body_value, Mode::Create, &ctx);
-    if !errors.is_empty() {
-        return Reply::validation(errors);
+    if let Err(invalid) = validate_new(c, &data.docs, schema, &body_value) {
+        return invalid;
     }
-    let id = match body
-        .remove("id")
-        .and_then(|v| v.as_str().map(str::to_string))
-    {
-        Some(explicit) if data.docs.contains_key(&explicit) => {
-            return Reply::json(
-                409,
-                &json!({"statusCode":409,"msg":"unable to onboard component b/c of id conflict. use a different component id."}),
-            );
-        }
-        Some(explicit) => explicit,
-        None => {
-            let name = body
-                .get("display_name")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string();
-            docs::derive_id(&name, |cand| data.docs.contains_key(cand))
-        }
+    let explicit_id = body.remove("id");
+    let id = match new_component_id(&data.docs, explicit_id.as_ref(), body.get("display_name")) {
+        Ok(id) => id,
+        Err(conflict) => return conflict,
     };
     let tags = docs::import_tags(body.get("tags"), &t);
     let mut doc = body;
@@ -331,23 +316,6 @@ pub async fn import(c: &Console, req: &ApiRequest, route_type: Option<&str>) -> 
     Reply::json(200, &docs::render(&doc, View::default(), c.now()))
 }
 
-/// Deep-merges `patch` into `target` (the peer `msp` edit keeps unsent parts: `edit.peer.msp-full`).
-fn merge(target: &mut Value, patch: &Value) {
-    match (target, patch) {
-        (Value::Object(t), Value::Object(p)) => {
-            for (k, v) in p {
-                match t.get_mut(k) {
-                    Some(existing) if existing.is_object() && v.is_object() => merge(existing, v),
-                    _ => {
-                        t.insert(k.clone(), v.clone());
-                    }
-                }
-            }
-        }
-        (t, p) => *t = p.clone(),
-    }
-}
-
 /// Edit (`PUT /components/{type}/{id}` or `/components/{id}`): the route's type is ignored, the
 /// stored type picks the schema (`edit.peer.via-ca-route`).
 pub async fn edit(c: &Console, req: &ApiRequest, id: &str) -> Reply {
@@ -355,16 +323,8 @@ pub async fn edit(c: &Console, req: &ApiRequest, id: &str) -> Reply {
     let Some(existing) = data.docs.get(id).cloned() else {
         return Reply::missing_component();
     };
-    let t = existing
-        .get("type")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
-    let body = if req.json_body {
-        req.body.clone()
-    } else {
-        json!({})
-    };
+    let t = component_type(&existing);
+    let body = body_of(req);
     if let Some(schema) = edit_schema(&t) {
         let errors =
             validate::validate_body(c.spec, schema, &body, Mode::Edit, &Context::default());

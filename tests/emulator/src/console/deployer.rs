@@ -8,6 +8,7 @@
 use base64::Engine;
 use serde_json::{json, Map, Value};
 
+use super::common::{body_of, component_type, merge, new_component_id, validate_new};
 use super::components::remove_record;
 use super::docs::{self, View};
 use super::{ApiRequest, Console};
@@ -29,12 +30,14 @@ fn deployer_error(message: &str, code: &str) -> Reply {
     )
 }
 
-fn body_of(req: &ApiRequest) -> Value {
-    if req.json_body {
-        req.body.clone()
-    } else {
-        json!({})
-    }
+/// The answer to a deployer call: the component with its deployment attributes and full MSP.
+fn deployed_reply(c: &Console, doc: &Value) -> Reply {
+    let view = View {
+        full_msp: true,
+        deployment: true,
+        parsed_certs: false,
+    };
+    Reply::json(200, &docs::render(doc, view, c.now()))
 }
 
 /// Case-insensitive object lookup (`ConfigCACreate` keys are case-insensitive in the spec).
@@ -116,12 +119,8 @@ pub async fn create(c: &Console, req: &ApiRequest, t: &str) -> Reply {
     };
     let body = body_of(req);
     let mut data = c.data.lock().await;
-    let ctx = Context {
-        known_hosts: Console::known_hosts(&data.docs),
-    };
-    let errors = validate::validate_body(c.spec, schema, &body, Mode::Create, &ctx);
-    if !errors.is_empty() {
-        return Reply::validation(errors);
+    if let Err(invalid) = validate_new(c, &data.docs, schema, &body) {
+        return invalid;
     }
     if t != "fabric-ca" {
         return deployer_error(
@@ -129,21 +128,9 @@ pub async fn create(c: &Console, req: &ApiRequest, t: &str) -> Reply {
             "ENOTSUP",
         );
     }
-    let id = match body.get("id").and_then(Value::as_str) {
-        Some(explicit) if data.docs.contains_key(explicit) => {
-            return Reply::json(
-                409,
-                &json!({"statusCode":409,"msg":"unable to onboard component b/c of id conflict. use a different component id."}),
-            );
-        }
-        Some(explicit) => explicit.to_string(),
-        None => {
-            let name = body
-                .get("display_name")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
-            docs::derive_id(name, |cand| data.docs.contains_key(cand))
-        }
+    let id = match new_component_id(&data.docs, body.get("id"), body.get("display_name")) {
+        Ok(id) => id,
+        Err(conflict) => return conflict,
     };
     let co = body
         .get("config_override")
@@ -238,18 +225,7 @@ pub async fn create(c: &Console, req: &ApiRequest, t: &str) -> Reply {
     }
     data.docs.insert(id.clone(), doc.clone());
     data.stale.remove(&id);
-    Reply::json(
-        200,
-        &docs::render(
-            &doc,
-            View {
-                full_msp: true,
-                deployment: true,
-                parsed_certs: false,
-            },
-            c.now(),
-        ),
-    )
+    deployed_reply(c, &doc)
 }
 
 fn uses_postgres(co: &Value, section: &str) -> bool {
@@ -267,11 +243,7 @@ pub async fn update(c: &Console, req: &ApiRequest, id: &str) -> Reply {
     let Some(existing) = data.docs.get(id).cloned() else {
         return Reply::missing_component();
     };
-    let t = existing
-        .get("type")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
+    let t = component_type(&existing);
     let schema = match t.as_str() {
         "fabric-ca" => "UpdateCaBody",
         "fabric-peer" => "UpdatePeerBody",
@@ -299,18 +271,7 @@ pub async fn update(c: &Console, req: &ApiRequest, id: &str) -> Reply {
         return Reply::validation(vec![c.spec.message("too_many_keys", &[])]);
     };
     if patch.get("dry_run_mode").and_then(Value::as_bool) == Some(true) {
-        return Reply::json(
-            200,
-            &docs::render(
-                &doc,
-                View {
-                    full_msp: true,
-                    deployment: true,
-                    parsed_certs: false,
-                },
-                c.now(),
-            ),
-        );
+        return deployed_reply(c, &doc);
     }
     if let Some(obj) = doc.as_object_mut() {
         for (k, v) in patch {
@@ -345,34 +306,7 @@ pub async fn update(c: &Console, req: &ApiRequest, id: &str) -> Reply {
         return deployer_error("database error", "EDB");
     }
     data.docs.insert(id.to_string(), doc.clone());
-    Reply::json(
-        200,
-        &docs::render(
-            &doc,
-            View {
-                full_msp: true,
-                deployment: true,
-                parsed_certs: false,
-            },
-            c.now(),
-        ),
-    )
-}
-
-fn merge(target: &mut Value, patch: &Value) {
-    match (target, patch) {
-        (Value::Object(t), Value::Object(p)) => {
-            for (k, v) in p {
-                match t.get_mut(k) {
-                    Some(existing) if existing.is_object() && v.is_object() => merge(existing, v),
-                    _ => {
-                        t.insert(k.clone(), v.clone());
-                    }
-                }
-            }
-        }
-        (t, p) => *t = p.clone(),
-    }
+    deployed_reply(c, &doc)
 }
 
 /// `DELETE /kubernetes/components/{id}`. On an imported component the real console errors out

@@ -1,5 +1,6 @@
 //! One emulated Operations Console (athena) REST API: state, auth and routing of `/ak/api/v3`.
 
+mod common;
 mod components;
 mod deployer;
 pub mod docs;

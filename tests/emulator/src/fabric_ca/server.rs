@@ -6,7 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, LOCATION};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
@@ -178,15 +179,33 @@ fn router(app: App) -> Router {
         .with_state(app)
 }
 
-/// What a handler needs from the HTTP request.
-struct Incoming<'a> {
-    method: &'a Method,
-    uri: &'a Uri,
-    headers: &'a HeaderMap,
-    body: &'a [u8],
+/// What a handler needs from the HTTP request, extracted the same way for every endpoint.
+struct Incoming {
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
 }
 
-impl Incoming<'_> {
+impl<S: Send + Sync> FromRequest<S> for Incoming {
+    /// Only reading the body can fail; axum answers as it does for a `Bytes` argument.
+    type Rejection = BytesRejection;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let method = req.method().clone();
+        let uri = req.uri().clone();
+        let headers = req.headers().clone();
+        let body = Bytes::from_request(req, state).await?;
+        Ok(Self {
+            method,
+            uri,
+            headers,
+            body,
+        })
+    }
+}
+
+impl Incoming {
     fn ca_request(&self) -> CaRequest<'_> {
         CaRequest {
             method: self.method.as_str(),
@@ -199,13 +218,13 @@ impl Incoming<'_> {
                 .headers
                 .get(AUTHORIZATION)
                 .and_then(|v| v.to_str().ok()),
-            body: self.body,
+            body: &self.body,
         }
     }
 }
 
 /// Run one endpoint under the state lock, persist on change, log like fabric-ca's access log.
-async fn run<F>(app: &App, incoming: Incoming<'_>, endpoint: F) -> Response
+async fn run<F>(app: &App, incoming: Incoming, endpoint: F) -> Response
 where
     F: FnOnce(&mut FabricCaState, &CaRequest<'_>) -> Result<Reply, ApiError>,
 {
@@ -249,70 +268,22 @@ fn respond(status: u16, body: Vec<u8>, location: Option<String>) -> Response {
     response
 }
 
-async fn cainfo(
-    State(app): State<App>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let incoming = Incoming {
-        method: &method,
-        uri: &uri,
-        headers: &headers,
-        body: &body,
-    };
+async fn cainfo(State(app): State<App>, incoming: Incoming) -> Response {
     run(&app, incoming, |state, req| endpoint::cainfo(state, req)).await
 }
 
-async fn enroll(
-    State(app): State<App>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let incoming = Incoming {
-        method: &method,
-        uri: &uri,
-        headers: &headers,
-        body: &body,
-    };
+async fn enroll(State(app): State<App>, incoming: Incoming) -> Response {
     run(&app, incoming, enroll::enroll).await
 }
 
-async fn register(
-    State(app): State<App>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let incoming = Incoming {
-        method: &method,
-        uri: &uri,
-        headers: &headers,
-        body: &body,
-    };
+async fn register(State(app): State<App>, incoming: Incoming) -> Response {
     run(&app, incoming, |state, req| {
         register::register(state, req, RegisterRoute::Register)
     })
     .await
 }
 
-async fn add_identity(
-    State(app): State<App>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let incoming = Incoming {
-        method: &method,
-        uri: &uri,
-        headers: &headers,
-        body: &body,
-    };
+async fn add_identity(State(app): State<App>, incoming: Incoming) -> Response {
     run(&app, incoming, |state, req| {
         register::register(state, req, RegisterRoute::Identities)
     })
@@ -322,17 +293,8 @@ async fn add_identity(
 async fn get_identity(
     State(app): State<App>,
     Path(id): Path<String>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
+    incoming: Incoming,
 ) -> Response {
-    let incoming = Incoming {
-        method: &method,
-        uri: &uri,
-        headers: &headers,
-        body: &body,
-    };
     run(&app, incoming, |state, req| {
         register::get_identity(state, req, &id)
     })

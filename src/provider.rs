@@ -195,8 +195,10 @@ impl Provider for BlockchainProvider {
                 Attribute::string(RETRY_MAX_WAIT.attr)
                     .optional()
                     .description(
-                        "Longest single wait between retries, as a Go duration; caps the console's \
-                         `Retry-After` (always 60 s on a real console). Default `60s`. Environment: \
+                        "Longest single backoff between retries of 502-504 answers and connection \
+                         failures, as a Go duration. Default `60s`. A 429's `Retry-After` (60 s on a \
+                         real console, whose limiter counts fixed one-minute windows) is honoured in \
+                         full instead, for up to 3 minutes per request. Environment: \
                          `BLOCKCHAIN_RETRY_MAX_WAIT`.",
                     )
                     .validate(validators::go_duration()),

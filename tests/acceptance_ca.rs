@@ -456,3 +456,139 @@ async fn server_errors_and_dropped_connections_are_retried_to_one_ca() {
     assert!(ca_ids(&emulator).await.is_empty());
     emulator.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parallel_creates_with_one_display_name_each_get_their_own_ca() {
+    let emulator = start_emulator(&["region1"]).await;
+    let url = emulator.console_url("region1").expect("console url");
+    let main_tf = config(&url, "Twin CA", "").replace(
+        "resource \"blockchain_ca\" \"org1\" {",
+        "resource \"blockchain_ca\" \"org1\" {\n  count = 3",
+    );
+    let ws = Workspace::new(&main_tf);
+    block_in_place(|| ws.apply()).assert_success("apply of three same-named CAs");
+    let mut ids = ca_ids(&emulator).await;
+    ids.sort();
+    assert_eq!(ids, vec!["twinca", "twinca_0", "twinca_1"]);
+    let (plan, _) = block_in_place(|| ws.plan());
+    assert_eq!(plan.code, 0, "{}", plan.stdout);
+    block_in_place(|| ws.destroy()).assert_success("destroy");
+    assert!(ca_ids(&emulator).await.is_empty());
+    emulator.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_hsm_ca_imports_without_a_replacement_and_tag_edits_keep_console_tags() {
+    let emulator = start_emulator(&["region1"]).await;
+    let url = emulator.console_url("region1").expect("console url");
+    let hsm = "  hsm_pkcs11_endpoint = \"tcp://hsm.example.org:2347\"\n";
+    let ws = Workspace::new(&config(&url, "Hsm CA", hsm));
+    block_in_place(|| ws.apply()).assert_success("apply");
+
+    // Import reads the HSM endpoint back: the plan after it must not replace the CA.
+    let import_ws = Workspace::new(
+        &config(&url, "Hsm CA", hsm).replace("  timeouts {\n    create = \"2m\"\n  }\n", ""),
+    );
+    block_in_place(|| import_ws.tf(&["import", "blockchain_ca.org1", "hsmca"]))
+        .assert_success("import");
+    let (plan, _) = block_in_place(|| import_ws.plan());
+    assert_eq!(
+        plan.code, 0,
+        "plan after importing an HSM CA:\n{}",
+        plan.stdout
+    );
+
+    // Changing the user's tags replaces them, and the console's own tags survive the edit.
+    let retagged = config(&url, "Hsm CA", hsm).replace("[\"org1\", \"tf\"]", "[\"prod\"]");
+    ws.write("main.tf", &retagged);
+    block_in_place(|| ws.apply()).assert_success("retag");
+    let user = ConsoleUser::new(&url);
+    let (_, body) = user
+        .send(Method::GET, "/components/hsmca?cache=skip", None)
+        .await;
+    let tags: Vec<&str> = body["tags"]
+        .as_array()
+        .expect("tags")
+        .iter()
+        .filter_map(|t| t.as_str())
+        .collect();
+    assert!(
+        tags.contains(&"prod") && tags.contains(&"ibm_saas") && tags.contains(&"fabric-ca"),
+        "{tags:?}"
+    );
+    assert!(!tags.contains(&"org1"), "{tags:?}");
+    let (plan, _) = block_in_place(|| ws.plan());
+    assert_eq!(plan.code, 0, "{}", plan.stdout);
+    block_in_place(|| ws.destroy()).assert_success("destroy");
+    emulator.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn console_rules_for_enroll_ids_fail_at_plan_without_echoing_secrets() {
+    let emulator = start_emulator(&["region1"]).await;
+    let url = emulator.console_url("region1").expect("console url");
+    let cases = [
+        (
+            config(&url, "Org1 CA", "").replace(
+                "admin_enroll_id     = \"admin\"",
+                "admin_enroll_id = \"ad:min\"",
+            ),
+            "admin_enroll_id",
+            "ad:min",
+        ),
+        (
+            config(&url, "Org1 CA", "").replace(
+                "admin_enroll_id     = \"admin\"",
+                "admin_enroll_id = \"adm\"",
+            ),
+            "admin_enroll_id",
+            "\"adm\"",
+        ),
+        (
+            config(&url, "Org1 CA", "").replace("adminpw-very-secret", "abc"),
+            "admin_enroll_secret",
+            "\"abc\"",
+        ),
+        (
+            config(&url, "Org1 CA", "  resource_limits = { cpu = \"1\" }\n"),
+            "resource_requests",
+            "limits",
+        ),
+    ];
+    for (main_tf, attribute, value) in cases {
+        let ws = Workspace::new(&main_tf);
+        let out = block_in_place(|| ws.tf(&["plan"]));
+        assert_eq!(
+            out.code, 1,
+            "plan should fail for {attribute}:\n{}",
+            out.stdout
+        );
+        assert!(
+            out.stderr.contains(attribute),
+            "diagnostic does not name {attribute}:\n{}",
+            out.stderr
+        );
+        if attribute.starts_with("admin_") {
+            // Terraform quotes the configuration line itself ("17:   admin_enroll_id = ..."); the
+            // provider's own words must not repeat the value.
+            let ours: String = out
+                .stderr
+                .lines()
+                .filter(|l| {
+                    !l.trim_start()
+                        .split(':')
+                        .next()
+                        .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            assert!(
+                !ours.contains(value),
+                "the diagnostic repeats the sensitive value:\n{}",
+                out.stderr
+            );
+        }
+    }
+    assert_eq!(emulator.request_count("region1"), 0);
+    emulator.shutdown().await;
+}

@@ -1837,4 +1837,46 @@ mod tests {
         let st = applied_state(&planned, &component());
         assert_eq!(st.get("version"), &s("1.5.5-0"));
     }
+
+    #[test]
+    fn a_read_keeps_the_users_spelling_of_equivalent_values() {
+        let base = obj(&[
+            ("version", s("1.5.5")),
+            ("storage_size", s("1024Mi")),
+            ("resource_requests", smap(&[("cpu", "0.1")])),
+        ]);
+        let st = live_state(&base, &component());
+        assert_eq!(st.get("version"), &s("1.5.5"));
+        assert_eq!(st.get("storage_size"), &s("1024Mi"));
+        assert_eq!(st.get("resource_requests"), &smap(&[("cpu", "0.1")]));
+        // A real difference is drift.
+        let base = obj(&[("version", s("1.4.9")), ("storage_size", s("2Gi"))]);
+        let st = live_state(&base, &component());
+        assert_eq!(st.get("version"), &s("1.5.5-0"));
+        assert_eq!(st.get("storage_size"), &s("1Gi"));
+    }
+
+    #[test]
+    fn only_a_deployed_fabric_ca_is_this_resource() {
+        assert!(is_deployed_ca(&component()));
+        let imported = component_with(|j| j["location"] = json!("-"));
+        assert!(!is_deployed_ca(&imported));
+        let peer = component_with(|j| j["type"] = json!("fabric-peer"));
+        assert!(!is_deployed_ca(&peer));
+    }
+
+    #[test]
+    fn an_update_counts_as_done_once_the_console_reports_it() {
+        let c = component();
+        assert!(reflects(&c, &CaUpdate::Version("1.5.5".into())));
+        assert!(!reflects(&c, &CaUpdate::Version("1.5.6".into())));
+        assert!(reflects(&c, &CaUpdate::Replicas(1)));
+        assert!(!reflects(&c, &CaUpdate::Replicas(2)));
+        assert!(reflects(&c, &CaUpdate::Zone("dal10".into())));
+        assert!(!reflects(&c, &CaUpdate::Zone("dal12".into())));
+        let wanted = json!({"ca": {"requests": {"cpu": "0.1", "memory": "128Mi"}}});
+        assert!(reflects(&c, &CaUpdate::Resources(wanted)));
+        let more = json!({"ca": {"requests": {"cpu": "1"}}});
+        assert!(!reflects(&c, &CaUpdate::Resources(more)));
+    }
 }

@@ -680,3 +680,48 @@ async fn unsupported_rpcs_answer_with_diagnostics() {
     let resp = validate(&s, Some(garbage)).await;
     assert_eq!(summaries(&resp.diagnostics), ["Invalid configuration"]);
 }
+
+#[test]
+fn validator_diagnostics_never_repeat_a_sensitive_value() {
+    let block = Block::new("b")
+        .attribute(
+            Attribute::string("password")
+                .optional()
+                .sensitive()
+                .description("secret")
+                .validate(validators::regex_matches(
+                    "^[a-z]+$",
+                    "lowercase letters only",
+                )),
+        )
+        .attribute(
+            Attribute::string("name")
+                .optional()
+                .description("public")
+                .validate(validators::regex_matches(
+                    "^[a-z]+$",
+                    "lowercase letters only",
+                )),
+        );
+    let value = Value::object(
+        [
+            ("password".to_string(), Value::string("Hunter2!")),
+            ("name".to_string(), Value::string("Bob")),
+        ]
+        .into(),
+    );
+    let mut diags = Diagnostics::new();
+    validate_block(&block, &value, &AttributePath::root(), &mut diags);
+    let texts: Vec<String> = diags
+        .iter()
+        .map(|d| format!("{} {}", d.summary, d.detail))
+        .collect();
+    assert_eq!(texts.len(), 2, "{texts:?}");
+    assert!(texts.iter().all(|t| !t.contains("Hunter2!")), "{texts:?}");
+    assert!(
+        texts.iter().any(|t| t.contains("(sensitive value)")),
+        "{texts:?}"
+    );
+    // A non-sensitive value is still quoted, which helps the user.
+    assert!(texts.iter().any(|t| t.contains("\"Bob\"")), "{texts:?}");
+}

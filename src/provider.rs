@@ -21,6 +21,8 @@ use crate::resources;
 pub const DEFAULT_IAM_TOKEN_URL: &str = "https://iam.cloud.ibm.com/identity/token";
 /// Above the console's own 105 s wait for the deployer on a create (console-api.md §3).
 const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(180);
+/// How long athena itself waits for its deployer on a create (console-api.md §3).
+const CONSOLE_CREATE_WAIT: Duration = Duration::from_secs(105);
 const DEFAULT_MAX_RETRIES: u32 = 5;
 /// Highest `max_retries` accepted, from the configuration or the environment alike.
 const MAX_RETRIES_LIMIT: u32 = 100;
@@ -248,6 +250,21 @@ fn process_env(name: &str) -> Option<String> {
 /// `api_key` is the documented way to keep the secret out of the configuration.
 fn validate_provider_config(config: &Value, diags: &mut Diagnostics, env: EnvLookup<'_>) {
     let in_config = |name: &str| config_string(config, name).is_some();
+    if let Some(timeout) = config_string(config, REQUEST_TIMEOUT.attr)
+        .and_then(|t| parse_go_duration(t).ok())
+        .filter(|t| *t < CONSOLE_CREATE_WAIT)
+    {
+        diags.attribute_warning(
+            AttributePath::root().attr(REQUEST_TIMEOUT.attr),
+            "Request timeout shorter than a console create",
+            format!(
+                "A console answers a create only when its deployer is done, which can take up to \
+                 105 s. With request_timeout = {} s a slow create ends uncertain: the provider then \
+                 records the component as tainted and the next apply replaces it.",
+                timeout.as_secs_f64()
+            ),
+        );
+    }
     if in_config(API_KEY.attr) && in_config(IAM_API_KEY.attr) {
         diags.attribute_error(
             AttributePath::root().attr(IAM_API_KEY.attr),
@@ -1374,5 +1391,24 @@ mod tests {
         assert!(desc("retry_max_wait").contains(&format!("Default `{secs}s`")));
         assert!(desc("max_retries").contains(&format!("Default {DEFAULT_MAX_RETRIES}")));
         assert!(desc("iam_token_url").contains(DEFAULT_IAM_TOKEN_URL));
+    }
+
+    #[test]
+    fn a_request_timeout_shorter_than_a_console_create_is_a_warning() {
+        let mut cfg = api_key_config();
+        cfg.push(("request_timeout", s("30s")));
+        let mut diags = Diagnostics::new();
+        validate_provider_config(&config(&cfg), &mut diags, &env_of(&[]));
+        assert!(!diags.has_errors());
+        let w = diags.iter().next().expect("a warning");
+        assert_eq!(
+            w.attribute,
+            Some(AttributePath::root().attr("request_timeout"))
+        );
+        let mut cfg = api_key_config();
+        cfg.push(("request_timeout", s("3m")));
+        let mut diags = Diagnostics::new();
+        validate_provider_config(&config(&cfg), &mut diags, &env_of(&[]));
+        assert!(diags.is_empty());
     }
 }

@@ -183,6 +183,18 @@ impl ConsoleClient {
                     })
                 }
                 Err(e) if e.is_not_found() => {
+                    if err.is_conflict() {
+                        // Our resend was refused for this id, yet no component has it: the
+                        // console holds a create POST while its deployer works and stores the
+                        // component only afterwards (console-api.md §3), so our earlier attempt
+                        // is still being created. Not "taken by another": uncertain.
+                        return Err(ConsoleError::Ambiguous {
+                            request,
+                            detail: format!(
+                                "{err}; the console does not show {id} yet, so an earlier attempt of this create is probably still in progress"
+                            ),
+                        });
+                    }
                     if !may_resend || retries >= policy.max_retries {
                         return Err(err);
                     }
@@ -384,6 +396,32 @@ mod tests {
             let c = test_client(&server).create_ca(&request()).await.unwrap();
             assert_eq!(c.display_name, "Org1 CA");
             assert_eq!(posted_ids(&server).len(), 2);
+        }
+
+        #[tokio::test]
+        async fn a_409_after_a_resend_while_our_create_is_still_invisible_is_uncertain() {
+            // The console still holds our first POST (deployer working): the resend gets the
+            // deployer's 409 and the component is not readable yet.
+            let server = console(
+                |n| {
+                    if n == 0 {
+                        Reply::Drop
+                    } else {
+                        Reply::Json(409, r#"{"statusCode":409,"msg":{"message":"component org1ca0 already exists"}}"#.into())
+                    }
+                },
+                |_| missing(),
+            )
+            .await;
+            let err = test_client(&server)
+                .create_ca(&request())
+                .await
+                .unwrap_err();
+            assert!(
+                matches!(err, ConsoleError::Ambiguous { .. }),
+                "must be uncertain, not a conflict that makes the caller pick another id: {err}"
+            );
+            assert_eq!(posted_ids(&server), ["org1ca_0", "org1ca_0"]);
         }
 
         #[tokio::test]

@@ -418,7 +418,17 @@ impl Resource for CaResource {
         let Some(id) = current.get("id").as_str() else {
             return Ok(None);
         };
-        let Some(component) = read_component(&console, id).await? else {
+        let found = match read_component(&console, id).await? {
+            Some(c) => Some(c),
+            // Only the id is known: a create whose outcome was never confirmed. The console may
+            // still be holding it (up to 105 s), so wait for it before calling it gone;
+            // dropping it now would let the next create orphan it.
+            None if current.get("api_url").is_null() => {
+                settle_uncertain_create(&console, id, &ctx.cancelled()).await?
+            }
+            None => None,
+        };
+        let Some(component) = found else {
             return Ok(None);
         };
         // Ids come from display names and are reused: a different component under this id
@@ -624,6 +634,36 @@ fn uncertain_create(id: &str, why: &str) -> ApplyError {
         diags,
         Value::object(BTreeMap::from([("id".to_string(), Value::string(id))])),
     )
+}
+
+/// How long a console may still be working on a create it has not answered: athena's own
+/// deployer wait (105 s, console-api.md §3) plus a margin.
+const UNCERTAIN_CREATE_WINDOW: Duration = Duration::from_secs(120);
+
+/// Polls for a component whose create may still be in flight, until it shows up or the console
+/// cannot still be creating it.
+async fn settle_uncertain_create(
+    console: &ConsoleClient,
+    id: &str,
+    cancel: &tokio_util::sync::CancellationToken,
+) -> Result<Option<Component>, Diagnostics> {
+    tracing::info!(id, "waiting to see whether an unconfirmed create completes");
+    let deadline = Instant::now() + UNCERTAIN_CREATE_WINDOW;
+    while Instant::now() < deadline {
+        tokio::select! {
+            _ = cancel.cancelled() => {
+                return Err(Diagnostics::from(Diagnostic::error(
+                    "Interrupted",
+                    format!("Terraform stopped the provider while checking whether CA {id} was created."),
+                )));
+            }
+            _ = tokio::time::sleep(POLL_INTERVAL) => {}
+        }
+        if let Some(c) = read_component(console, id).await? {
+            return Ok(Some(c));
+        }
+    }
+    Ok(None)
 }
 
 /// Time left until `deadline` (zero once it has passed).

@@ -54,6 +54,7 @@ pub async fn start_emulator(consoles: &[&str]) -> Emulator {
         db_path: None,
         deployer_delay: Duration::from_millis(800),
         rate_limit_writes_per_min: 10_000,
+        create_latency: Duration::ZERO,
     };
     Emulator::start(cfg).await.expect("emulator starts")
 }

@@ -28,6 +28,10 @@ pub struct EmulatorConfig {
     /// Non-GET `/ak/` requests per client per minute (athena's `max_req_per_min_ak`, default 25;
     /// console-api.md §3 "Rate limit"); GETs get four times this.
     pub rate_limit_writes_per_min: u32,
+    /// How long the deployer holds a CA create before athena answers it (the CR being reconciled;
+    /// real consoles take seconds to minutes, up to athena's 105 s `deployer_timeout`,
+    /// console-api.md §3 "Create is synchronous up to a timeout"). Zero answers at once.
+    pub create_latency: Duration,
 }
 
 impl Default for EmulatorConfig {
@@ -37,6 +41,7 @@ impl Default for EmulatorConfig {
             db_path: None,
             deployer_delay: Duration::from_secs(2),
             rate_limit_writes_per_min: 25,
+            create_latency: Duration::ZERO,
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Fault injection for reliability tests: 429 bursts, 5xx, dropped connections, lost create
-//! responses and latency. These are switches of the emulator, not behaviours of the real console.
+//! responses, latency and slow deployer creates. These are switches of the emulator, not
+//! behaviours of the real console.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -8,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 /// Current fault switches (also the JSON shape of `GET /_emulator/stats` "faults").
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(default)]
 pub struct FaultState {
     pub rate_limit_burst: u32,
     pub retry_after_secs: u64,
@@ -16,6 +18,9 @@ pub struct FaultState {
     pub drop_connections: u32,
     pub lose_next_create_response: bool,
     pub latency_ms: u64,
+    /// Deployer latency of CA creates; when non-zero it replaces
+    /// [`crate::EmulatorConfig::create_latency`].
+    pub create_latency_ms: u64,
 }
 
 /// What the server must do with the current request.
@@ -74,6 +79,13 @@ impl FaultInjector {
         self
     }
 
+    /// Holds every valid deployer create for `d` before answering (the deployer reconciling the
+    /// CR); zero falls back to the configured `create_latency`. See `console::deployer::create`.
+    pub fn create_latency(&self, d: Duration) -> &Self {
+        self.with(|s| s.create_latency_ms = u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+        self
+    }
+
     /// Switches every fault off.
     pub fn clear(&self) -> &Self {
         self.with(|s| *s = FaultState::default());
@@ -92,6 +104,12 @@ impl FaultInjector {
 
     pub(crate) fn latency_value(&self) -> Duration {
         Duration::from_millis(self.with(|s| s.latency_ms))
+    }
+
+    /// The create latency switch, `None` when off.
+    pub(crate) fn create_latency_value(&self) -> Option<Duration> {
+        let ms = self.with(|s| s.create_latency_ms);
+        (ms > 0).then(|| Duration::from_millis(ms))
     }
 
     /// Consumes one pending request-level fault, in a fixed order: drop, 429, 5xx.
@@ -144,6 +162,10 @@ mod tests {
             .latency(Duration::from_millis(5));
         assert!(f.take_lose_create());
         assert!(!f.take_lose_create());
+        assert_eq!(f.create_latency_value(), None);
+        f.create_latency(Duration::from_millis(1500));
+        assert_eq!(f.create_latency_value(), Some(Duration::from_millis(1500)));
+        assert_eq!(f.snapshot().create_latency_ms, 1500);
         f.clear();
         assert_eq!(f.snapshot(), FaultState::default());
     }

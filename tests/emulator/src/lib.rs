@@ -78,6 +78,7 @@ impl Emulator {
                 store: store.clone(),
                 clock: clock.clone(),
                 deployer_delay: cfg.deployer_delay,
+                create_latency: cfg.create_latency,
                 rate_limit: cfg.rate_limit_writes_per_min,
             })?);
             console.cas.restore().await?;
@@ -121,6 +122,14 @@ impl Emulator {
         self.find(name)
             .map(|r| r.console.request_count())
             .unwrap_or(0)
+    }
+
+    /// Deployer creates the named console has received and not yet answered (0 if unknown).
+    pub async fn creates_in_flight(&self, name: &str) -> usize {
+        match self.find(name) {
+            Some(r) => r.console.creates_in_flight().await,
+            None => 0,
+        }
     }
 
     /// The console's stored components as a plain `GET /components/{id}` shows them.

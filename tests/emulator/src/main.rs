@@ -5,6 +5,7 @@
 //!                                      with key `admin-key` / secret `admin-secret`
 //!   --db <file>                        redb file (default ./emulator.redb)
 //!   --deployer-delay <dur>             e.g. 2s, 500ms (default 2s)
+//!   --create-latency <dur>             how long a CA create POST is held, e.g. 30s (default 0)
 //!   --rate-limit <N>                   non-GET requests per minute per client (default 25)
 //!   --bind <addr>                      only 127.0.0.1 is accepted (loopback only)
 
@@ -23,7 +24,7 @@ enum CliError {
     Io(#[from] std::io::Error),
 }
 
-const USAGE: &str = "usage: blockchain-emulator [--console name=port[:key:secret]]... [--db FILE] [--deployer-delay 2s] [--rate-limit N] [--bind 127.0.0.1]";
+const USAGE: &str = "usage: blockchain-emulator [--console name=port[:key:secret]]... [--db FILE] [--deployer-delay 2s] [--create-latency 0s] [--rate-limit N] [--bind 127.0.0.1]";
 
 fn parse_console(v: &str) -> Result<ConsoleSpec, CliError> {
     let (name, rest) = v.split_once('=').ok_or_else(|| {
@@ -78,6 +79,7 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<EmulatorConfig, CliE
             "--console" => cfg.consoles.push(parse_console(&value("--console")?)?),
             "--db" => cfg.db_path = Some(PathBuf::from(value("--db")?)),
             "--deployer-delay" => cfg.deployer_delay = parse_duration(&value("--deployer-delay")?)?,
+            "--create-latency" => cfg.create_latency = parse_duration(&value("--create-latency")?)?,
             "--rate-limit" => {
                 cfg.rate_limit_writes_per_min = value("--rate-limit")?
                     .parse()
@@ -158,6 +160,8 @@ mod tests {
             "500ms",
             "--rate-limit",
             "600",
+            "--create-latency",
+            "1.5s",
         ]
         .map(String::from);
         let cfg = parse_args(args.into_iter()).unwrap();
@@ -166,6 +170,7 @@ mod tests {
         assert_eq!(cfg.consoles[1].api_secret, "admin-secret");
         assert_eq!(cfg.deployer_delay, Duration::from_millis(500));
         assert_eq!(cfg.rate_limit_writes_per_min, 600);
+        assert_eq!(cfg.create_latency, Duration::from_millis(1500));
     }
 
     #[test]
@@ -174,5 +179,6 @@ mod tests {
         let cfg = parse_args(std::iter::empty()).unwrap();
         assert_eq!(cfg.consoles[0].name, "region1");
         assert_eq!(cfg.consoles[0].port, 7070);
+        assert_eq!(cfg.create_latency, Duration::ZERO);
     }
 }

@@ -177,7 +177,23 @@ async fn handle(
         );
         return Ok(build(reply, decision.as_ref()));
     }
-    let reply = console.route(&api).await;
+    // athena is node/express: a request whose client hung up is still processed to the end (a
+    // create the client timed out on still creates). hyper drops the service future when the
+    // connection closes, so the route runs as its own task and only the answer is lost.
+    let routed = {
+        let console = console.clone();
+        tokio::spawn(async move { console.route(&api).await })
+    };
+    let reply = match routed.await {
+        Ok(reply) => reply,
+        Err(e) => {
+            tracing::error!(error = %e, "route task failed");
+            Reply::json(
+                500,
+                &json!({"statusCode":500,"msg":"internal error in the emulator"}),
+            )
+        }
+    };
     // /healthcheck is not tracked by the lockout (fixture README 7).
     if !path.ends_with("/healthcheck") {
         console
@@ -298,10 +314,13 @@ async fn admin(console: &Console, req: Request<Incoming>) -> Response<Full<Bytes
             Reply::json(200, &json!({"faults": console.faults.snapshot()}))
         }
         ("GET", "/_emulator/stats") => {
-            let components = console.data.lock().await.docs.len();
+            let (components, creating) = {
+                let data = console.data.lock().await;
+                (data.docs.len(), data.creating.len())
+            };
             Reply::json(
                 200,
-                &json!({"console": console.name, "request_count": console.request_count(), "components": components, "faults": console.faults.snapshot()}),
+                &json!({"console": console.name, "request_count": console.request_count(), "components": components, "creates_in_flight": creating, "faults": console.faults.snapshot()}),
             )
         }
         ("POST", "/_emulator/clock") => {
@@ -318,7 +337,8 @@ async fn admin(console: &Console, req: Request<Incoming>) -> Response<Full<Bytes
 }
 
 /// `{"clear":true,"rate_limit_burst":{"n":3,"retry_after_secs":1},"server_errors":{"n":2,"status":503},
-///   "drop_connections":1,"lose_next_create_response":true,"latency_ms":100}`; `clear` applies first.
+///   "drop_connections":1,"lose_next_create_response":true,"latency_ms":100,"create_latency_ms":3000}`;
+/// `clear` applies first.
 fn apply_faults(console: &Console, body: &Value) {
     let f = &console.faults;
     if body.get("clear").and_then(Value::as_bool) == Some(true) {
@@ -350,6 +370,9 @@ fn apply_faults(console: &Console, body: &Value) {
     }
     if let Some(ms) = body.get("latency_ms").and_then(Value::as_u64) {
         f.latency(std::time::Duration::from_millis(ms));
+    }
+    if let Some(ms) = body.get("create_latency_ms").and_then(Value::as_u64) {
+        f.create_latency(std::time::Duration::from_millis(ms));
     }
 }
 

@@ -11,6 +11,7 @@ fn config(db: Option<std::path::PathBuf>, port: u16, delay: Duration) -> Emulato
         db_path: db,
         deployer_delay: delay,
         rate_limit_writes_per_min: 1000,
+        create_latency: Duration::ZERO,
     }
 }
 

@@ -128,6 +128,7 @@ async fn start(db: &std::path::Path, rate: u32) -> Emulator {
         db_path: Some(db.to_path_buf()),
         deployer_delay: Duration::from_millis(10),
         rate_limit_writes_per_min: rate,
+        create_latency: Duration::ZERO,
     };
     Emulator::start(cfg).await.unwrap()
 }

@@ -5,6 +5,8 @@
 //! CA create follows console-api.md §2.1 (CaResponse) and the brief; peer and orderer creates are
 //! validated but not deployed here.
 
+use std::time::Duration;
+
 use base64::Engine;
 use serde_json::{json, Map, Value};
 
@@ -109,7 +111,36 @@ fn b64(pem: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(pem)
 }
 
-/// `POST /kubernetes/components/{type}`.
+/// athena's answer when the deployer refuses a create because a component with this deployer id
+/// already exists: the deployer's status relayed as `{statusCode, msg:<deployer body>}`
+/// (deployer_lib.js `handle_dep_response`). The deployer's own 409 text is not recorded; this
+/// wording is an assumption.
+fn deployer_conflict(id: &str) -> Reply {
+    Reply::json(
+        409,
+        &json!({"statusCode":409,"msg":{"message":format!("component {id} already exists"),"name":"Error","code":"EEXIST"}}),
+    )
+}
+
+/// `POST /kubernetes/components/{type}`, modelled on athena's create path
+/// (deployer_lib.js `provision_component` → `call_deployer` → `record_deployer_operation` →
+/// component_lib.js `onboard_component`; console-api.md §3 "Create is synchronous up to a timeout"):
+///
+/// 1. The body is validated and the id chosen against the *stored* docs: a 400 or an explicit-id
+///    409 comes back at once (fixture README 26).
+/// 2. The deployer creates the CR and athena holds the POST until it reports it reconciled, up to
+///    `deployer_timeout` (105 s). Emulated by the create latency; the data lock is NOT held, so
+///    reads and other writes go on meanwhile.
+/// 3. athena writes the component doc only after the deployer returned (`onboard_component` runs
+///    from the deployer's callback), so GETs and lists show the new component only once the POST
+///    completes. A client that gave up earlier does not stop it: node keeps processing a request
+///    whose socket closed, and so does the emulator (`server.rs` runs routes detached).
+/// 4. A second POST for an id whose create is in flight passes athena's own check (no doc yet) and
+///    reaches the deployer, which already has a CR of that name and refuses. athena relays that
+///    409 without its usual clean-up: `call_deployer` skips `clean_up_deployer_component` on 409,
+///    which only makes sense if a deployer 409 means "exists already", since a clean-up would
+///    delete the other request's component. The duplicate is answered at once (assumption: the
+///    deployer's create of an existing CR fails before any reconcile wait).
 pub async fn create(c: &Console, req: &ApiRequest, t: &str) -> Reply {
     let schema = match t {
         "fabric-ca" => "CreateCaBody",
@@ -118,20 +149,94 @@ pub async fn create(c: &Console, req: &ApiRequest, t: &str) -> Reply {
         _ => return Reply::route_not_found(),
     };
     let body = body_of(req);
-    let mut data = c.data.lock().await;
-    if let Err(invalid) = validate_new(c, &data.docs, schema, &body) {
-        return invalid;
-    }
-    if t != "fabric-ca" {
-        return deployer_error(
-            &format!("the emulated deployer does not create {t} components"),
-            "ENOTSUP",
-        );
-    }
-    let id = match new_component_id(&data.docs, body.get("id"), body.get("display_name")) {
-        Ok(id) => id,
-        Err(conflict) => return conflict,
+    let id = {
+        let mut data = c.data.lock().await;
+        if let Err(invalid) = validate_new(c, &data.docs, schema, &body) {
+            return invalid;
+        }
+        if t != "fabric-ca" {
+            return deployer_error(
+                &format!("the emulated deployer does not create {t} components"),
+                "ENOTSUP",
+            );
+        }
+        let id = match new_component_id(&data.docs, body.get("id"), body.get("display_name")) {
+            Ok(id) => id,
+            Err(conflict) => return conflict,
+        };
+        if !data.creating.insert(id.clone()) {
+            tracing::info!(id = %id, "create refused: the deployer is still creating this id");
+            return deployer_conflict(&id);
+        }
+        id
     };
+    let latency = c.faults.create_latency_value().unwrap_or(c.create_latency);
+    let deployed = if hold(c, latency).await {
+        deploy_ca(c, &id, &body).await
+    } else {
+        Err(deployer_error("the console is shutting down", "ESHUTDOWN"))
+    };
+    let mut data = c.data.lock().await;
+    let doc = match deployed {
+        Ok(doc) => doc,
+        Err(reply) => {
+            data.creating.remove(&id);
+            return reply;
+        }
+    };
+    // An import may have taken the id meanwhile (imports write at once). athena's
+    // `onboard_component` would retry the doc write under the id plus two random characters; not
+    // modelled: this answers athena's final 409 and removes the CA, as athena's clean-up after a
+    // failed onboarding does (`clean_up_deployer_component`).
+    if data.docs.contains_key(&id) {
+        drop(data);
+        let conflict = Reply::json(
+            409,
+            &json!({"statusCode":409,"msg":"unable to onboard component b/c of id conflict. use a different component id."}),
+        );
+        return abandon(c, &id, conflict).await;
+    }
+    if c.is_stopping() {
+        drop(data);
+        let reply = deployer_error("the console is shutting down", "ESHUTDOWN");
+        return abandon(c, &id, reply).await;
+    }
+    if let Err(e) = c.store.put_component(&c.name, &id, &doc) {
+        tracing::error!(error = %e, "persisting component failed");
+        drop(data);
+        return abandon(c, &id, deployer_error("database error", "EDB")).await;
+    }
+    data.creating.remove(&id);
+    data.docs.insert(id.clone(), doc.clone());
+    data.stale.remove(&id);
+    deployed_reply(c, &doc)
+}
+
+/// Removes the CA of a create that will not be recorded, then releases its id (in this order, so a
+/// new create of the id cannot lose its CA to this clean-up).
+async fn abandon(c: &Console, id: &str, reply: Reply) -> Reply {
+    if let Err(e) = c.cas.remove(id).await {
+        tracing::error!(id, error = %e, "removing an abandoned CA failed");
+    }
+    c.data.lock().await.creating.remove(id);
+    reply
+}
+
+/// Waits out the deployer latency of a create; false when the console shuts down first.
+async fn hold(c: &Console, latency: Duration) -> bool {
+    if latency.is_zero() {
+        return !c.is_stopping();
+    }
+    tracing::debug!(?latency, "deployer holds the create");
+    let mut stopping = c.stopping.subscribe();
+    tokio::select! {
+        _ = tokio::time::sleep(latency) => !c.is_stopping(),
+        _ = stopping.wait_for(|s| *s) => false,
+    }
+}
+
+/// The deployer's part of a CA create: starts the CA and builds the component doc (not stored).
+async fn deploy_ca(c: &Console, id: &str, body: &Value) -> Result<Value, Reply> {
     let co = body
         .get("config_override")
         .cloned()
@@ -141,11 +246,11 @@ pub async fn create(c: &Console, req: &ApiRequest, t: &str) -> Reply {
     // tlsca defaults to a copy of ca (OpenAPI CreateCaBody.config_override description).
     let tlsca_section = get_ci(&co, "tlsca").or(ca_section);
     let tlsca_ids = identities(tlsca_section);
-    let info = match c.cas.create(&id, ca_ids, tlsca_ids, c.deployer_delay).await {
+    let info = match c.cas.create(id, ca_ids, tlsca_ids, c.deployer_delay).await {
         Ok(i) => i,
         Err(e) => {
             tracing::error!(error = %e, "CA create failed");
-            return deployer_error(&e.to_string(), "EDEPLOY");
+            return Err(deployer_error(&e.to_string(), "EDEPLOY"));
         }
     };
     let mut config_override = co.clone();
@@ -217,15 +322,7 @@ pub async fn create(c: &Console, req: &ApiRequest, t: &str) -> Reply {
             doc.insert(k.into(), v.clone());
         }
     }
-    let doc = Value::Object(doc);
-    if let Err(e) = c.store.put_component(&c.name, &id, &doc) {
-        tracing::error!(error = %e, "persisting component failed");
-        let _ = c.cas.remove(&id).await;
-        return deployer_error("database error", "EDB");
-    }
-    data.docs.insert(id.clone(), doc.clone());
-    data.stale.remove(&id);
-    deployed_reply(c, &doc)
+    Ok(Value::Object(doc))
 }
 
 fn uses_postgres(co: &Value, section: &str) -> bool {

@@ -6,14 +6,14 @@ mod deployer;
 pub mod docs;
 mod settings;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex as StdMutex;
 use std::time::Duration;
 
 use base64::Engine;
 use serde_json::{json, Value};
-use tokio::sync::Mutex;
+use tokio::sync::{watch, Mutex};
 
 use crate::ca_host::CaHost;
 use crate::clock::Clock;
@@ -56,6 +56,8 @@ pub(crate) struct Data {
     pub type_cache: HashMap<String, Cached>,
     /// List-by-tag cache, 30 s (fixture README 24).
     pub tag_cache: HashMap<String, Cached>,
+    /// Ids of deployer creates still in flight: the deployer has them, athena has no doc yet.
+    pub creating: BTreeSet<String>,
 }
 
 /// A cached list result.
@@ -83,8 +85,12 @@ pub struct Console {
     pub(crate) store: Store,
     pub(crate) cas: CaHost,
     pub(crate) deployer_delay: Duration,
+    /// Configured deployer latency of creates (the fault switch overrides it).
+    pub(crate) create_latency: Duration,
     pub(crate) rate_limit: u32,
     pub(crate) spec: &'static Spec,
+    /// Flips to true on shutdown, so held creates stop waiting.
+    pub(crate) stopping: watch::Sender<bool>,
 }
 
 /// Settings the emulator passes to each console.
@@ -96,6 +102,7 @@ pub struct ConsoleParams {
     pub store: Store,
     pub clock: Clock,
     pub deployer_delay: Duration,
+    pub create_latency: Duration,
     pub rate_limit: u32,
 }
 
@@ -124,8 +131,10 @@ impl Console {
             data: Mutex::new(data),
             store: p.store,
             deployer_delay: p.deployer_delay,
+            create_latency: p.create_latency,
             rate_limit: p.rate_limit,
             spec: Spec::get()?,
+            stopping: watch::Sender::new(false),
         })
     }
 
@@ -208,9 +217,20 @@ impl Console {
         Ok(handler.await)
     }
 
-    /// Stops this console's CA servers.
+    /// Stops this console's CA servers; creates still held by the deployer give up.
     pub async fn shutdown(&self) {
+        self.stopping.send_replace(true);
         self.cas.shutdown().await;
+    }
+
+    /// Whether [`Console::shutdown`] has begun.
+    pub(crate) fn is_stopping(&self) -> bool {
+        *self.stopping.borrow()
+    }
+
+    /// How many deployer creates are in flight (received, not yet answered).
+    pub async fn creates_in_flight(&self) -> usize {
+        self.data.lock().await.creating.len()
     }
 
     /// Stored component documents, in list order, as a plain GET shows them.

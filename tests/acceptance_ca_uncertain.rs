@@ -1,0 +1,323 @@
+//! Acceptance tests for `blockchain_ca` creates whose outcome is uncertain: the console holds the
+//! create POST while its deployer works (console-api.md §3 "Create is synchronous up to a
+//! timeout"), and the provider's request times out, or the user presses Ctrl-C, first. Whatever
+//! happens, the console must end with exactly one CA once the next apply has settled it.
+
+mod support;
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use blockchain_emulator::Emulator;
+use serde_json::Value as Json;
+use support::{start_emulator, tail, Workspace, API_KEY, API_SECRET};
+use tokio::task::block_in_place;
+
+const REGION: &str = "region1";
+const ADDRESS: &str = "blockchain_ca.slow";
+
+/// One CA under a provider whose requests give up after `request_timeout`.
+fn config(console_url: &str, request_timeout: &str) -> String {
+    format!(
+        r#"
+terraform {{
+  required_providers {{
+    blockchain = {{ source = "ibm-blockchain/blockchain" }}
+  }}
+}}
+
+provider "blockchain" {{
+  console_url     = "{console_url}"
+  api_key         = "{API_KEY}"
+  api_secret      = "{API_SECRET}"
+  retry_max_wait  = "2s"
+  request_timeout = "{request_timeout}"
+}}
+
+resource "blockchain_ca" "slow" {{
+  display_name        = "Slow CA"
+  admin_enroll_id     = "admin"
+  admin_enroll_secret = "adminpw-very-secret"
+  timeouts {{
+    create = "2m"
+  }}
+}}
+"#
+    )
+}
+
+/// Ids of the console's CAs.
+async fn ca_ids(emulator: &Emulator) -> Vec<String> {
+    let mut ids: Vec<String> = emulator
+        .components(REGION)
+        .await
+        .iter()
+        .filter(|c| c["type"] == "fabric-ca")
+        .filter_map(|c| c["id"].as_str().map(str::to_string))
+        .collect();
+    ids.sort();
+    ids
+}
+
+/// Waits (bounded) until the console has answered every create it received: only then is
+/// "how many CAs exist" a final answer.
+async fn settle(emulator: &Emulator) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while emulator.creates_in_flight(REGION).await > 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the console never finished its creates"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Waits (bounded) until the console holds a create.
+async fn wait_for_held_create(emulator: &Emulator) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while emulator.creates_in_flight(REGION).await == 0 {
+        assert!(Instant::now() < deadline, "terraform never sent the create");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// The state's entry for [`ADDRESS`] as `terraform show -json` prints it.
+fn state_resource(ws: &Workspace) -> Option<Json> {
+    let state = ws.state();
+    state["values"]["root_module"]["resources"]
+        .as_array()?
+        .iter()
+        .find(|r| r["address"] == ADDRESS)
+        .cloned()
+}
+
+/// Asserts the plan is empty.
+fn assert_empty_plan(ws: &Workspace) {
+    let (plan, _) = ws.plan();
+    assert_eq!(
+        plan.code,
+        0,
+        "the plan is not empty:\n{}\n{}",
+        tail(&plan.stdout),
+        tail(&plan.stderr)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_slower_than_request_timeout_is_tainted_then_settled_to_one_ca() {
+    let emulator = start_emulator(&[REGION]).await;
+    let url = emulator.console_url(REGION).expect("console url");
+    let faults = emulator.faults(REGION).expect("fault injector");
+    // The deployer takes 3 s; the provider gives up on a request after 1 s.
+    faults.create_latency(Duration::from_secs(3));
+    let ws = Workspace::new(&config(&url, "1s"));
+
+    let out = block_in_place(|| ws.apply());
+    assert_ne!(out.code, 0, "apply must fail:\n{}", tail(&out.stdout));
+    assert!(
+        out.stderr.contains("The CA may have been created"),
+        "missing the uncertain-create diagnostic:\nstdout:\n{}\nstderr:\n{}",
+        tail(&out.stdout),
+        tail(&out.stderr)
+    );
+    settle(&emulator).await;
+    let ids = ca_ids(&emulator).await;
+    assert_eq!(
+        ids.len(),
+        1,
+        "the console must end with exactly one CA, has {ids:?}\nstderr:\n{}",
+        tail(&out.stderr)
+    );
+
+    // Terraform recorded the id the provider chose, tainted.
+    let recorded = block_in_place(|| state_resource(&ws)).expect("the CA is in the state");
+    assert_eq!(recorded["tainted"], true, "{recorded}");
+    assert_eq!(recorded["values"]["id"], ids[0].as_str(), "{recorded}");
+    let listed = block_in_place(|| ws.tf(&["state", "show", ADDRESS]));
+    listed.assert_success("state show");
+    assert!(listed.stdout.contains("(tainted)"), "{}", listed.stdout);
+
+    // The next apply (the request timeout now above the deployer's latency) replaces it.
+    ws.write("main.tf", &config(&url, "20s"));
+    let out = block_in_place(|| ws.apply());
+    out.assert_success("second apply");
+    assert!(
+        out.stdout.contains("1 added") && out.stdout.contains("1 destroyed"),
+        "the tainted CA must be replaced:\n{}",
+        tail(&out.stdout)
+    );
+    settle(&emulator).await;
+    let ids = ca_ids(&emulator).await;
+    assert_eq!(
+        ids.len(),
+        1,
+        "exactly one CA after the replacement: {ids:?}"
+    );
+    let recorded = block_in_place(|| state_resource(&ws)).expect("the CA is in the state");
+    assert!(recorded["tainted"].is_null() || recorded["tainted"] == false);
+    assert_eq!(recorded["values"]["id"], ids[0].as_str());
+    block_in_place(|| assert_empty_plan(&ws));
+
+    block_in_place(|| ws.destroy()).assert_success("destroy");
+    settle(&emulator).await;
+    assert!(ca_ids(&emulator).await.is_empty());
+    emulator.shutdown().await;
+}
+
+/// `terraform apply` as a child in its own process group (as a shell runs a foreground job), so
+/// that a Ctrl-C can be delivered the way a terminal does: to terraform and its provider.
+fn spawn_apply(ws: &Workspace) -> Child {
+    use std::os::unix::process::CommandExt;
+    let mut cmd = Command::new("terraform");
+    cmd.args(["apply", "-auto-approve", "-no-color"])
+        .current_dir(ws.path())
+        .env_remove("TF_LOG")
+        .env(
+            "TF_CLI_CONFIG_FILE",
+            ws.path().join("terraformrc").display().to_string(),
+        )
+        .env("TF_IN_AUTOMATION", "1")
+        .env("TF_INPUT", "0")
+        .env("CHECKPOINT_DISABLE", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0);
+    cmd.spawn().expect("spawn terraform apply")
+}
+
+/// Sends SIGINT to the process group led by `pid` (the child we spawned), never by name.
+fn interrupt_group(pid: u32) {
+    let status = Command::new("kill")
+        .args(["-INT", "--", &format!("-{pid}")])
+        .status()
+        .expect("run kill");
+    assert!(status.success(), "kill -INT -{pid} failed");
+}
+
+/// Waits (bounded) for the child to exit, draining its output.
+fn wait_exit(child: Child, timeout: Duration) -> (i32, String, String) {
+    let pid = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    match rx.recv_timeout(timeout) {
+        Ok(Ok(out)) => (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        ),
+        Ok(Err(e)) => panic!("waiting for terraform failed: {e}"),
+        Err(_) => {
+            // Only the child we started, by its process group id.
+            let _ = Command::new("kill")
+                .args(["-KILL", "--", &format!("-{pid}")])
+                .status();
+            panic!("terraform did not exit within {timeout:?} after the interrupt");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_during_a_held_create_leaves_no_orphan_and_no_duplicate() {
+    let emulator = start_emulator(&[REGION]).await;
+    let url = emulator.console_url(REGION).expect("console url");
+    let faults = emulator.faults(REGION).expect("fault injector");
+    faults.create_latency(Duration::from_secs(5));
+    // The request timeout is far above the latency: only the interrupt ends the wait.
+    let ws = Workspace::new(&config(&url, "180s"));
+
+    let child = spawn_apply(&ws);
+    let pid = child.id();
+    wait_for_held_create(&emulator).await;
+    interrupt_group(pid);
+    let (code, stdout, stderr) = block_in_place(|| wait_exit(child, Duration::from_secs(120)));
+    assert_ne!(
+        code,
+        0,
+        "an interrupted apply must fail:\n{}",
+        tail(&stdout)
+    );
+
+    // Terraform reports the interruption, and the provider answered Stop by returning the id it
+    // had chosen: the state holds the CA, tainted, for the next plan to settle.
+    assert!(
+        stdout.contains("Interrupt received"),
+        "terraform did not see the interrupt:\n{}",
+        tail(&stdout)
+    );
+    assert!(
+        stderr.contains("The CA may have been created"),
+        "missing the uncertain-create diagnostic:\n{}",
+        tail(&stderr)
+    );
+    let recorded = block_in_place(|| state_resource(&ws)).expect("the CA is in the state");
+    assert_eq!(recorded["tainted"], true, "{recorded}");
+
+    // The console finishes the create it was holding, whatever the client did.
+    settle(&emulator).await;
+    let held = ca_ids(&emulator).await;
+    assert_eq!(held.len(), 1, "the held create made one CA: {held:?}");
+    assert_eq!(
+        recorded["values"]["id"],
+        held[0].as_str(),
+        "the state must name the CA the console was creating"
+    );
+
+    // The next apply settles it: exactly one CA, no orphan, no duplicate, and an empty plan.
+    faults.create_latency(Duration::from_millis(500));
+    let out = block_in_place(|| ws.apply());
+    out.assert_success("apply after the interrupt");
+    assert!(
+        out.stdout.contains("1 added") && out.stdout.contains("1 destroyed"),
+        "the tainted CA must be replaced:\n{}",
+        tail(&out.stdout)
+    );
+    settle(&emulator).await;
+    let ids = ca_ids(&emulator).await;
+    assert_eq!(
+        ids.len(),
+        1,
+        "exactly one CA after the next apply, got {ids:?} (interrupted run stderr:\n{})",
+        tail(&stderr)
+    );
+    let recorded = block_in_place(|| state_resource(&ws)).expect("the CA is in the state");
+    assert_eq!(recorded["values"]["id"], ids[0].as_str());
+    block_in_place(|| assert_empty_plan(&ws));
+
+    block_in_place(|| ws.destroy()).assert_success("destroy");
+    settle(&emulator).await;
+    assert!(ca_ids(&emulator).await.is_empty());
+    emulator.shutdown().await;
+}
+
+/// Known provider bug, reproduced here: re-applying while the console still holds the first
+/// create. The refresh reads the tainted id, gets 404 (athena stores the doc only when the POST
+/// completes) and drops the CA from the state; the new create then finds its id refused (409,
+/// the deployer still has it) and moves on to `slowca_0`, so the first CA ends up orphaned.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reapply_while_the_console_still_holds_the_create_makes_one_ca() {
+    let emulator = start_emulator(&[REGION]).await;
+    let url = emulator.console_url(REGION).expect("console url");
+    let faults = emulator.faults(REGION).expect("fault injector");
+    faults.create_latency(Duration::from_secs(8));
+    let ws = Workspace::new(&config(&url, "1s"));
+    let out = block_in_place(|| ws.apply());
+    assert_ne!(out.code, 0, "apply must fail:\n{}", tail(&out.stdout));
+    assert_eq!(emulator.creates_in_flight(REGION).await, 1);
+
+    // Re-applied at once, as a user would after the error.
+    ws.write("main.tf", &config(&url, "20s"));
+    block_in_place(|| ws.apply()).assert_success("re-apply");
+    settle(&emulator).await;
+    let ids = ca_ids(&emulator).await;
+    assert_eq!(ids.len(), 1, "orphaned or duplicated CAs: {ids:?}");
+    let recorded = block_in_place(|| state_resource(&ws)).expect("the CA is in the state");
+    assert_eq!(recorded["values"]["id"], ids[0].as_str());
+    block_in_place(|| assert_empty_plan(&ws));
+    block_in_place(|| ws.destroy()).assert_success("destroy");
+    settle(&emulator).await;
+    assert!(ca_ids(&emulator).await.is_empty());
+    emulator.shutdown().await;
+}

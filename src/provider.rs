@@ -250,8 +250,8 @@ fn process_env(name: &str) -> Option<String> {
 /// `api_key` is the documented way to keep the secret out of the configuration.
 fn validate_provider_config(config: &Value, diags: &mut Diagnostics, env: EnvLookup<'_>) {
     let in_config = |name: &str| config_string(config, name).is_some();
-    if let Some(timeout) = config_string(config, REQUEST_TIMEOUT.attr)
-        .and_then(|t| parse_go_duration(t).ok())
+    if let Some(timeout) = string_setting(config, &REQUEST_TIMEOUT, env)
+        .and_then(|t| parse_go_duration(&t).ok())
         .filter(|t| *t < CONSOLE_CREATE_WAIT)
     {
         diags.attribute_warning(
@@ -265,19 +265,24 @@ fn validate_provider_config(config: &Value, diags: &mut Diagnostics, env: EnvLoo
             ),
         );
     }
-    if in_config(API_KEY.attr) && in_config(IAM_API_KEY.attr) {
+    if (in_config(API_KEY.attr) || in_config(API_SECRET.attr)) && in_config(IAM_API_KEY.attr) {
         diags.attribute_error(
             AttributePath::root().attr(IAM_API_KEY.attr),
             "Conflicting credentials",
             "Set either api_key/api_secret (console API key) or iam_api_key (IBM Cloud IAM), not both.",
         );
-    }
-    // An unknown value may still turn out to be set (or not): nothing to say yet.
-    if !config.get(API_KEY.attr).is_known() || !config.get(API_SECRET.attr).is_known() {
         return;
     }
-    let key_set = string_setting(config, &API_KEY, env).is_some();
-    let secret_set = string_setting(config, &API_SECRET, env).is_some();
+    // An unknown value may still turn out to be set (or not): nothing to say yet.
+    if !config.get(API_KEY.attr).is_known()
+        || !config.get(API_SECRET.attr).is_known()
+        || !config.get(IAM_API_KEY.attr).is_known()
+    {
+        return;
+    }
+    // The same precedence as at configure time: a block that chose IAM needs no key pair.
+    let (key, secret, _) = credential_sources(config, env);
+    let (key_set, secret_set) = (key.is_some(), secret.is_some());
     if key_set != secret_set {
         let missing = if key_set { &API_SECRET } else { &API_KEY };
         diags.attribute_error(
@@ -288,6 +293,32 @@ fn validate_provider_config(config: &Value, diags: &mut Diagnostics, env: EnvLoo
                 missing.attr, missing.env
             ),
         );
+    }
+}
+
+/// `(api_key, api_secret, iam_api_key)` as this provider block will use them. The kind of
+/// credentials is decided by the block first: a block that sets iam_api_key is not contradicted
+/// by a BLOCKCHAIN_API_KEY meant for another (aliased) block, and the reverse; only a block that
+/// sets neither takes both kinds from the environment (where having both is a conflict).
+fn credential_sources(
+    config: &Value,
+    env: EnvLookup<'_>,
+) -> (Option<String>, Option<String>, Option<String>) {
+    let configured = |s: &Setting| config_string(config, s.attr).is_some();
+    if configured(&API_KEY) || configured(&API_SECRET) {
+        (
+            string_setting(config, &API_KEY, env),
+            string_setting(config, &API_SECRET, env),
+            config_string(config, IAM_API_KEY.attr).map(str::to_string),
+        )
+    } else if configured(&IAM_API_KEY) {
+        (None, None, string_setting(config, &IAM_API_KEY, env))
+    } else {
+        (
+            string_setting(config, &API_KEY, env),
+            string_setting(config, &API_SECRET, env),
+            string_setting(config, &IAM_API_KEY, env),
+        )
     }
 }
 
@@ -327,25 +358,7 @@ impl ResolvedSettings {
             }
         };
 
-        // The kind of credentials is decided by the provider block first: a block that sets
-        // iam_api_key is not contradicted by a BLOCKCHAIN_API_KEY meant for another block.
-        let configured = |s: &Setting| config_string(config, s.attr).is_some();
-        let (key, secret, iam) = if configured(&API_KEY) || configured(&API_SECRET) {
-            (
-                string_setting(config, &API_KEY, env),
-                string_setting(config, &API_SECRET, env),
-                config_string(config, IAM_API_KEY.attr).map(str::to_string),
-            )
-        } else if configured(&IAM_API_KEY) {
-            (None, None, string_setting(config, &IAM_API_KEY, env))
-        } else {
-            (
-                string_setting(config, &API_KEY, env),
-                string_setting(config, &API_SECRET, env),
-                string_setting(config, &IAM_API_KEY, env),
-            )
-        };
-        let credentials = match (key, secret, iam) {
+        let credentials = match credential_sources(config, env) {
             (Some(_), _, Some(_)) => {
                 diags.attribute_error(
                     AttributePath::root().attr(IAM_API_KEY.attr),
@@ -1410,5 +1423,43 @@ mod tests {
         let mut diags = Diagnostics::new();
         validate_provider_config(&config(&cfg), &mut diags, &env_of(&[]));
         assert!(diags.is_empty());
+    }
+
+    #[test]
+    fn validation_uses_the_same_credential_precedence_as_configure() {
+        // An IAM block is not asked for an API key pair because BLOCKCHAIN_API_KEY is set.
+        let iam_block = config(&[
+            ("console_url", s("https://c.example.org")),
+            ("iam_api_key", s("iam")),
+        ]);
+        let mut diags = Diagnostics::new();
+        validate_provider_config(
+            &iam_block,
+            &mut diags,
+            &env_of(&[("BLOCKCHAIN_API_KEY", "k")]),
+        );
+        assert!(!diags.has_errors(), "{diags}");
+        // A secret and an IAM key in one block conflict.
+        let mixed = config(&[
+            ("console_url", s("https://c.example.org")),
+            ("api_secret", s("sec")),
+            ("iam_api_key", s("iam")),
+        ]);
+        let mut diags = Diagnostics::new();
+        validate_provider_config(&mixed, &mut diags, &env_of(&[]));
+        assert_eq!(
+            diags.iter().next().map(|d| d.summary.as_str()),
+            Some("Conflicting credentials")
+        );
+        // The request_timeout warning sees the environment too.
+        let mut diags = Diagnostics::new();
+        validate_provider_config(
+            &config(&api_key_config()),
+            &mut diags,
+            &env_of(&[("BLOCKCHAIN_REQUEST_TIMEOUT", "10s")]),
+        );
+        assert!(diags
+            .iter()
+            .any(|d| d.summary.starts_with("Request timeout shorter")));
     }
 }

@@ -296,12 +296,22 @@ pub fn validate_block(block: &Block, value: &Value, path: &AttributePath, diags:
             );
         }
         if a.sensitive || a.write_only {
-            // Validators quote the offending value; a secret must never reach a diagnostic.
-            let mut found = Diagnostics::new();
+            // Validators quote the offending value, and a secret must never reach a diagnostic:
+            // say which rule failed, in the validator's own words, without the value.
             for validator in &a.validators {
+                let mut found = Diagnostics::new();
                 validator.validate(&p, v, &mut found);
+                if found.has_errors() {
+                    diags.attribute_error(
+                        p.clone(),
+                        "Invalid attribute value",
+                        format!(
+                            "Attribute {p} {} (the value is sensitive and not shown).",
+                            validator.description()
+                        ),
+                    );
+                }
             }
-            diags.extend(redact_value(found, v));
         } else {
             for validator in &a.validators {
                 validator.validate(&p, v, diags);
@@ -332,38 +342,6 @@ pub fn validate_block(block: &Block, value: &Value, path: &AttributePath, diags:
             _ => {}
         }
     }
-}
-
-/// `diags` with every appearance of the strings in `value` (and their quoted forms) replaced.
-fn redact_value(diags: Diagnostics, value: &Value) -> Diagnostics {
-    fn strings<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
-        match v {
-            Value::String(s) if !s.is_empty() => out.push(s),
-            Value::List(items) | Value::Set(items) | Value::Tuple(items) => {
-                items.iter().for_each(|i| strings(i, out))
-            }
-            Value::Map(m) | Value::Object(m) => m.values().for_each(|i| strings(i, out)),
-            _ => {}
-        }
-    }
-    let mut secrets = Vec::new();
-    strings(value, &mut secrets);
-    let redact = |text: &str| {
-        secrets.iter().fold(text.to_string(), |t, secret| {
-            t.replace(&format!("{secret:?}"), "(sensitive value)")
-                .replace(secret, "(sensitive value)")
-        })
-    };
-    diags
-        .into_vec()
-        .into_iter()
-        .map(|mut d| {
-            d.summary = redact(&d.summary);
-            d.detail = redact(&d.detail);
-            d
-        })
-        .collect::<Vec<_>>()
-        .into()
 }
 
 /// Makes a value returned by a resource storable: write-only nulled, unknowns reported and

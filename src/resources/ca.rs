@@ -13,12 +13,13 @@ use crate::console::{
 };
 use crate::framework::{
     timeout_for, timeouts_block, validators, ApplyError, Attribute, AttributePath, Block,
-    Diagnostic, Diagnostics, Resource, ResourceContext, Schema, TimeoutOp, Timeouts, Value,
+    Diagnostic, Diagnostics, PathStep, PlanContext, Resource, ResourceContext, Schema, TimeoutOp,
+    Timeouts, Value,
 };
 use crate::provider::ProviderState;
 use crate::resources::export::{export_node_json, DEFAULT_PLATFORM};
 use crate::resources::semantic::{
-    keep_equivalent, keep_equivalent_quantities, same_quantity, same_version,
+    keep_equivalent, keep_equivalent_quantities, quantities_cover, same_quantity, same_version,
 };
 use async_trait::async_trait;
 use base64::Engine as _;
@@ -37,8 +38,11 @@ const DEFAULTS: Timeouts = Timeouts {
     delete: Duration::from_secs(10 * 60),
 };
 
-/// How often readiness and deletion are polled.
+/// How often a starting CA's `/cainfo` is polled (the CA's own endpoint, not rate limited).
 const POLL_INTERVAL: Duration = Duration::from_millis(500);
+/// How often the console is polled while waiting: its limiter allows 100 GETs a minute per
+/// client (fixtures/console README §9), shared by every resource of the run.
+const CONSOLE_POLL_INTERVAL: Duration = Duration::from_secs(2);
 
 pub struct CaResource;
 
@@ -343,6 +347,53 @@ impl Resource for CaResource {
         }
     }
 
+    /// Equivalent spellings are not changes: a configuration that says `1.5.5` for a CA the
+    /// console reports as `1.5.5-0` (after an import, say) plans no update, and a respelled
+    /// storage size no replacement. Terraform allows planning the prior value for a set attribute.
+    async fn modify_plan(&self, _ctx: &ResourceContext, plan: PlanContext<'_>) {
+        let PlanContext {
+            prior,
+            config,
+            planned,
+            requires_replace,
+            ..
+        } = plan;
+        if prior.is_null() || planned.is_null() {
+            return;
+        }
+        type Same = fn(&str, &str) -> bool;
+        for (attr, same) in [
+            ("version", same_version as Same),
+            ("storage_size", same_quantity),
+        ] {
+            if let (Some(c), Some(p)) = (config.get(attr).as_str(), prior.get(attr).as_str()) {
+                if same(c, p) {
+                    planned.set(attr, prior.get(attr).clone());
+                }
+            }
+        }
+        for attr in ["resource_requests", "resource_limits"] {
+            if quantities_cover(config.get(attr), prior.get(attr)) {
+                planned.set(attr, prior.get(attr).clone());
+            }
+        }
+        // An HSM endpoint the console never reported (an imported CA) is recorded, not a reason
+        // to replace the CA.
+        let adopt_hsm = prior.get("hsm_pkcs11_endpoint").is_null();
+        requires_replace.retain(|path| match path.0.first() {
+            Some(PathStep::Attribute(attr)) if attr == "hsm_pkcs11_endpoint" && adopt_hsm => false,
+            Some(PathStep::Attribute(attr)) => planned.get(attr) != prior.get(attr),
+            _ => true,
+        });
+        // Nothing the user controls changes any more: then nothing computed changes either.
+        let settled = SETTABLE
+            .iter()
+            .all(|attr| planned.get(attr) == prior.get(attr));
+        if settled && requires_replace.is_empty() {
+            *planned = prior.clone();
+        }
+    }
+
     async fn create(
         &self,
         ctx: &ResourceContext,
@@ -424,7 +475,8 @@ impl Resource for CaResource {
             // still be holding it (up to 105 s), so wait for it before calling it gone;
             // dropping it now would let the next create orphan it.
             None if current.get("api_url").is_null() => {
-                settle_uncertain_create(&console, id, &ctx.cancelled()).await?
+                settle_uncertain_create(&console, id, &ctx.cancelled(), UNCERTAIN_CREATE_WINDOW)
+                    .await?
             }
             None => None,
         };
@@ -447,91 +499,25 @@ impl Resource for CaResource {
         planned: &Value,
         _config: &Value,
     ) -> Result<Value, ApplyError> {
-        let console = console_for(ctx)?;
-        let id = prior.get("id").as_str().unwrap_or_default().to_string();
-        let spec = CaSpec::from_plan(planned)?;
         let timeout = timeout_for(planned, TimeoutOp::Update, DEFAULTS.update);
         let deadline = Instant::now() + timeout;
-
-        // The record first (display name, tags): one cheap edit that cannot disturb the deployment.
-        let mut edit = EditComponentRequest::default();
-        if changed(prior, planned, "display_name") {
-            edit.display_name = Some(spec.display_name.clone());
-        }
-        if prior.get("tags") != planned.get("tags") {
-            // An edit replaces the whole list and the console only restores the type tag, so
-            // the console's own tags (e.g. `ibm_saas`) are sent back along with the user's.
-            let current = read_component(&console, &id).await?;
-            let mut tags = spec.tags.clone().unwrap_or_default();
-            for system in current.iter().flat_map(|c| c.tags.iter()) {
-                if SYSTEM_TAGS.contains(&system.as_str()) && !tags.contains(system) {
-                    tags.push(system.clone());
-                }
-            }
-            edit.tags = Some(tags);
-        }
-        if edit.display_name.is_some() || edit.tags.is_some() {
-            console
-                .edit_component(TYPE_PATH, &id, &edit)
-                .await
-                .map_err(|e| console_diag("Cannot edit the CA", &e))?;
-        }
-
-        // Then the deployment, one field per request as the console demands: the image version
-        // alone first (it restarts the pods), then sizing, then placement.
-        // Each change settles (the console reports it, and the CA answers again) before the next
-        // is sent, so a rolling restart is never stacked on another one.
-        for update in deployment_updates(prior, planned, &spec) {
-            let field = update.field_name();
-            console
-                .update_ca(&id, update.clone())
-                .await
-                .map_err(|e| console_diag(&format!("Cannot update the CA's {field}"), &e))?;
-            let current = wait_reflected(&console, &id, &update, deadline).await?;
-            if current.replicas != Some(0) {
-                wait_ready(&console, &current, remaining(deadline)).await?;
-            }
-        }
-        let Some(current) = read_component(&console, &id).await? else {
-            return Err(Diagnostics::from(Diagnostic::error(
-                "CA not found",
-                format!("CA {id} disappeared during the update."),
+        match tokio::time::timeout(timeout, update_ca(ctx, prior, planned, deadline)).await {
+            Ok(result) => result,
+            Err(_) => Err(Diagnostics::from(Diagnostic::error(
+                "The CA update did not finish in time",
+                format!(
+                    "The update did not finish within timeouts.update ({} s); the next plan \
+                     shows what is still to be done.",
+                    timeout.as_secs()
+                ),
             ))
-            .into());
-        };
-        Ok(applied_state(planned, &current))
+            .into()),
+        }
     }
 
     async fn delete(&self, ctx: &ResourceContext, prior: &Value) -> Result<(), Diagnostics> {
-        let console = console_for(ctx)?;
-        let Some(id) = prior.get("id").as_str() else {
-            return Ok(());
-        };
-        let timeout = timeout_for(prior, TimeoutOp::Delete, DEFAULTS.delete);
-        let deadline = Instant::now() + timeout;
-        let delete = async {
-            console
-                .delete_component(id)
-                .await
-                .map_err(|e| console_diag("Cannot delete the CA", &e))?;
-            console
-                .wait_deleted(id, remaining(deadline))
-                .await
-                .map_err(|e| console_diag("The CA was not deleted in time", &e))
-        };
-        tokio::time::timeout(timeout, delete)
-            .await
-            .unwrap_or_else(|_| {
-                Err(Diagnostics::from(Diagnostic::error(
-                    "The CA was not deleted in time",
-                    format!(
-                        "CA {id} was still there after timeouts.delete ({} s).",
-                        timeout.as_secs()
-                    ),
-                )))
-            })
+        delete_ca(ctx, prior).await
     }
-
     async fn import(&self, ctx: &ResourceContext, id: &str) -> Result<Value, Diagnostics> {
         let console = console_for(ctx)?;
         let Some(component) = read_component(&console, id).await? else {
@@ -566,6 +552,105 @@ impl Resource for CaResource {
             Value::string(id),
         )])))
     }
+}
+
+/// `update`, bounded as a whole by the caller.
+async fn update_ca(
+    ctx: &ResourceContext,
+    prior: &Value,
+    planned: &Value,
+    deadline: Instant,
+) -> Result<Value, ApplyError> {
+    let console = console_for(ctx)?;
+    let id = prior.get("id").as_str().unwrap_or_default().to_string();
+    let spec = CaSpec::from_plan(planned)?;
+
+    // The record first (display name, tags): one cheap edit that cannot disturb the deployment.
+    let mut edit = EditComponentRequest::default();
+    if changed(prior, planned, "display_name") {
+        edit.display_name = Some(spec.display_name.clone());
+    }
+    if prior.get("tags") != planned.get("tags") {
+        // An edit replaces the whole list and the console only restores the type tag, so
+        // the console's own tags (e.g. `ibm_saas`) are sent back along with the user's.
+        let current = read_component(&console, &id).await?;
+        let mut tags = spec.tags.clone().unwrap_or_default();
+        for system in current.iter().flat_map(|c| c.tags.iter()) {
+            if SYSTEM_TAGS.contains(&system.as_str()) && !tags.contains(system) {
+                tags.push(system.clone());
+            }
+        }
+        edit.tags = Some(tags);
+    }
+    if edit.display_name.is_some() || edit.tags.is_some() {
+        console
+            .edit_component(TYPE_PATH, &id, &edit)
+            .await
+            .map_err(|e| console_diag("Cannot edit the CA", &e))?;
+    }
+
+    // Then the deployment, one field per request as the console demands: the image version
+    // alone first (it restarts the pods), then sizing, then placement.
+    // Each change settles (the console reports it, and the CA answers again) before the next
+    // is sent, so a rolling restart is never stacked on another one.
+    for update in deployment_updates(prior, planned, &spec) {
+        let field = update.field_name();
+        console
+            .update_ca(&id, update.clone())
+            .await
+            .map_err(|e| console_diag(&format!("Cannot update the CA's {field}"), &e))?;
+        let current = wait_reflected(&console, &id, &update, deadline).await?;
+        if current.replicas != Some(0) {
+            wait_ready(&console, &current, remaining(deadline)).await?;
+        }
+    }
+    let Some(current) = read_component(&console, &id).await? else {
+        return Err(Diagnostics::from(Diagnostic::error(
+            "CA not found",
+            format!("CA {id} disappeared during the update."),
+        ))
+        .into());
+    };
+    Ok(applied_state(planned, &current))
+}
+
+async fn delete_ca(ctx: &ResourceContext, prior: &Value) -> Result<(), Diagnostics> {
+    let console = console_for(ctx)?;
+    let Some(id) = prior.get("id").as_str() else {
+        return Ok(());
+    };
+    let timeout = timeout_for(prior, TimeoutOp::Delete, DEFAULTS.delete);
+    let deadline = Instant::now() + timeout;
+    let delete = async {
+        // An unconfirmed create may still be in the console's hands: a DELETE now would find
+        // nothing (404 = done) and the create would finish afterwards as an orphan.
+        if prior.get("api_url").is_null()
+            && settle_uncertain_create(&console, id, &ctx.cancelled(), remaining(deadline))
+                .await?
+                .is_none()
+        {
+            return Ok(());
+        }
+        console
+            .delete_component(id)
+            .await
+            .map_err(|e| console_diag("Cannot delete the CA", &e))?;
+        console
+            .wait_deleted(id, remaining(deadline))
+            .await
+            .map_err(|e| console_diag("The CA was not deleted in time", &e))
+    };
+    tokio::time::timeout(timeout, delete)
+        .await
+        .unwrap_or_else(|_| {
+            Err(Diagnostics::from(Diagnostic::error(
+                "The CA was not deleted in time",
+                format!(
+                    "CA {id} was still there after timeouts.delete ({} s).",
+                    timeout.as_secs()
+                ),
+            )))
+        })
 }
 
 /// How many fresh ids a create tries when another create takes its id first.
@@ -615,7 +700,22 @@ async fn create_with_free_id(
             | ConsoleError::IamToken { .. } => {
                 return Err(console_diag("Cannot create the CA", &error).into())
             }
-            _ => return Err(uncertain_create(&id, &error.to_string())),
+            _ => {
+                // The console may still be working on it (it holds a create for up to 105 s):
+                // within timeouts.create, wait for it rather than hand a slow create to the
+                // next apply as tainted (which would replace a CA that is fine).
+                // (Interrupted or unreadable: still recorded under its id, never dropped.)
+                let cancel = console.cancellation_token().clone();
+                let settled =
+                    settle_uncertain_create(console, &id, &cancel, remaining(deadline)).await;
+                if let Ok(Some(found)) = settled {
+                    if is_deployed_ca(&found) && found.display_name == request.display_name {
+                        tracing::info!(id = %id, "the uncertain create completed; adopting it");
+                        return Ok(found);
+                    }
+                }
+                return Err(uncertain_create(&id, &error.to_string()));
+            }
         }
     }
 }
@@ -646,9 +746,10 @@ async fn settle_uncertain_create(
     console: &ConsoleClient,
     id: &str,
     cancel: &tokio_util::sync::CancellationToken,
+    within: Duration,
 ) -> Result<Option<Component>, Diagnostics> {
     tracing::info!(id, "waiting to see whether an unconfirmed create completes");
-    let deadline = Instant::now() + UNCERTAIN_CREATE_WINDOW;
+    let deadline = Instant::now() + within.min(UNCERTAIN_CREATE_WINDOW);
     while Instant::now() < deadline {
         tokio::select! {
             _ = cancel.cancelled() => {
@@ -657,7 +758,7 @@ async fn settle_uncertain_create(
                     format!("Terraform stopped the provider while checking whether CA {id} was created."),
                 )));
             }
-            _ = tokio::time::sleep(POLL_INTERVAL) => {}
+            _ = tokio::time::sleep(CONSOLE_POLL_INTERVAL) => {}
         }
         if let Some(c) = read_component(console, id).await? {
             return Ok(Some(c));
@@ -700,7 +801,7 @@ async fn wait_reflected(
         if reflects(&current, update) {
             return Ok(current);
         }
-        if Instant::now() + POLL_INTERVAL > deadline {
+        if Instant::now() + CONSOLE_POLL_INTERVAL > deadline {
             return Err(Diagnostics::from(Diagnostic::error(
                 "The CA update did not take effect",
                 format!(
@@ -710,16 +811,18 @@ async fn wait_reflected(
                 ),
             )));
         }
-        tokio::time::sleep(POLL_INTERVAL).await;
+        tokio::time::sleep(CONSOLE_POLL_INTERVAL).await;
     }
 }
 
-/// Whether the console's view of the CA shows `update` applied.
+/// Whether the console's view of the CA shows `update` applied. A field the console does not
+/// report, and the zone (which a console may accept without moving anything, console-api §2.4),
+/// count as applied once the PUT succeeded; the next read shows any difference as drift.
 fn reflects(c: &Component, update: &CaUpdate) -> bool {
     match update {
         CaUpdate::Version(v) => c.version.as_deref().is_some_and(|cv| same_version(cv, v)),
-        CaUpdate::Replicas(r) => c.replicas == Some(*r),
-        CaUpdate::Zone(z) => c.zone.as_deref() == Some(z.as_str()),
+        CaUpdate::Replicas(r) => c.replicas.is_none_or(|have| have == *r),
+        CaUpdate::Zone(_) => true,
         CaUpdate::Resources(wanted) => {
             let live = c.resources.get("ca");
             ["requests", "limits"].iter().all(|kind| {
@@ -879,6 +982,22 @@ fn pem_text(b64: &str) -> String {
         .unwrap_or_else(|| b64.to_string())
 }
 
+/// What the configuration decides (besides the write-only admin credentials).
+const SETTABLE: [&str; 12] = [
+    "display_name",
+    "zone",
+    "region",
+    "version",
+    "replicas",
+    "resource_requests",
+    "resource_limits",
+    "storage_size",
+    "storage_class",
+    "hsm_pkcs11_endpoint",
+    "tags",
+    "timeouts",
+];
+
 /// The admin credentials: seeds of the CA's registries, never stored.
 const WRITE_ONLY: [&str; 2] = ["admin_enroll_id", "admin_enroll_secret"];
 
@@ -953,7 +1072,15 @@ fn live_state(base: &Value, c: &Component) -> Value {
         .and_then(|h| h.get("pkcs11endpoint"))
         .and_then(|e| e.as_str())
         .map(str::to_string);
-    s.set("hsm_pkcs11_endpoint", Value::string_or_null(hsm));
+    // Not every console reports it; then the prior value stands (it cannot change in place).
+    let hsm = match hsm {
+        Some(endpoint) => Value::string(endpoint),
+        None if base.get("hsm_pkcs11_endpoint").is_known() => {
+            base.get("hsm_pkcs11_endpoint").clone()
+        }
+        None => Value::Null,
+    };
+    s.set("hsm_pkcs11_endpoint", hsm);
     // A system tag the user lists himself stays: dropping it would be a diff on every plan.
     let wanted = base.get("tags").as_strings().unwrap_or_default();
     let user_tags: Vec<String> = c
@@ -1912,11 +2039,87 @@ mod tests {
         assert!(!reflects(&c, &CaUpdate::Version("1.5.6".into())));
         assert!(reflects(&c, &CaUpdate::Replicas(1)));
         assert!(!reflects(&c, &CaUpdate::Replicas(2)));
-        assert!(reflects(&c, &CaUpdate::Zone("dal10".into())));
-        assert!(!reflects(&c, &CaUpdate::Zone("dal12".into())));
+        // A zone change may be accepted without moving anything (console-api §2.4): the PUT's
+        // success is taken as done, and the next read reports the zone as it is.
+        assert!(reflects(&c, &CaUpdate::Zone("dal12".into())));
+        // A console that does not report replicas cannot hold an update back.
+        let no_replicas = component_with(|j| {
+            j.as_object_mut().map(|o| o.remove("replicas"));
+        });
+        assert!(reflects(&no_replicas, &CaUpdate::Replicas(3)));
         let wanted = json!({"ca": {"requests": {"cpu": "0.1", "memory": "128Mi"}}});
         assert!(reflects(&c, &CaUpdate::Resources(wanted)));
         let more = json!({"ca": {"requests": {"cpu": "1"}}});
         assert!(!reflects(&c, &CaUpdate::Resources(more)));
+    }
+
+    #[tokio::test]
+    async fn equivalent_spellings_in_the_configuration_plan_no_change_and_no_replacement() {
+        let prior = live_state(&obj(&[("timeouts", Value::Null)]), &component());
+        let mut config = prior.clone();
+        for computed in [
+            "id",
+            "api_url",
+            "operations_url",
+            "ca_name",
+            "tlsca_name",
+            "ca_root_certs",
+            "tlsca_root_certs",
+            "tls_cert",
+            "export_json",
+        ] {
+            config.set(computed, Value::Null);
+        }
+        config.set("version", s("1.5.5"));
+        config.set("storage_size", s("1024Mi"));
+        config.set("resource_requests", smap(&[("cpu", "0.1")]));
+        config.set("resource_limits", Value::Null);
+        let mut planned = config.clone();
+        planned.set("export_json", Value::unknown());
+        let mut replace = vec![AttributePath::root().attr("storage_size")];
+        let mut diags = Diagnostics::new();
+        let ctx = ResourceContext::new(None, tokio_util::sync::CancellationToken::new());
+        CaResource
+            .modify_plan(
+                &ctx,
+                PlanContext {
+                    prior: &prior,
+                    config: &config,
+                    planned: &mut planned,
+                    requires_replace: &mut replace,
+                    diagnostics: &mut diags,
+                },
+            )
+            .await;
+        assert!(replace.is_empty(), "{replace:?}");
+        // resource_limits: null in config, so the engine keeps whatever it planned (here null).
+        planned.set("resource_limits", prior.get("resource_limits").clone());
+        assert_eq!(planned.get("version"), prior.get("version"));
+        assert_eq!(planned.get("storage_size"), prior.get("storage_size"));
+        assert_eq!(
+            planned.get("resource_requests"),
+            prior.get("resource_requests")
+        );
+
+        // A real change is still planned, and still forces the replacement it needs.
+        let mut planned = config.clone();
+        planned.set("storage_size", s("2Gi"));
+        let mut replace = vec![AttributePath::root().attr("storage_size")];
+        let mut config2 = config.clone();
+        config2.set("storage_size", s("2Gi"));
+        CaResource
+            .modify_plan(
+                &ctx,
+                PlanContext {
+                    prior: &prior,
+                    config: &config2,
+                    planned: &mut planned,
+                    requires_replace: &mut replace,
+                    diagnostics: &mut diags,
+                },
+            )
+            .await;
+        assert_eq!(replace, vec![AttributePath::root().attr("storage_size")]);
+        assert_eq!(planned.get("storage_size"), &s("2Gi"));
     }
 }

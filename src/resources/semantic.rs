@@ -78,21 +78,25 @@ pub fn keep_equivalent(prior: &Value, live: Value, same: impl Fn(&str, &str) -> 
 /// the user set has an equivalent live value. Keys the console adds on its own (defaults for the
 /// others) are not drift.
 pub fn keep_equivalent_quantities(prior: &Value, live: Value) -> Value {
-    let (Some(p), Some(l)) = (prior.as_map(), live.as_map()) else {
-        return live;
-    };
-    let covered = !p.is_empty()
-        && p.iter().all(
-            |(k, pv)| match (pv.as_str(), l.get(k).and_then(Value::as_str)) {
-                (Some(a), Some(b)) => same_quantity(a, b),
-                _ => false,
-            },
-        );
-    if covered {
+    if quantities_cover(prior, &live) {
         prior.clone()
     } else {
         live
     }
+}
+
+/// Every key of the (non-empty) map `wanted` has an equivalent quantity in the map `have`.
+pub fn quantities_cover(wanted: &Value, have: &Value) -> bool {
+    let (Some(w), Some(h)) = (wanted.as_map(), have.as_map()) else {
+        return false;
+    };
+    !w.is_empty()
+        && w.iter().all(
+            |(k, wv)| match (wv.as_str(), h.get(k).and_then(Value::as_str)) {
+                (Some(a), Some(b)) => same_quantity(a, b),
+                _ => false,
+            },
+        )
 }
 
 /// A string map as `Value`, for tests and callers that build maps from console JSON.

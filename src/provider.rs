@@ -281,9 +281,10 @@ fn validate_provider_config(config: &Value, diags: &mut Diagnostics, env: EnvLoo
         return;
     }
     // The same precedence as at configure time: a block that chose IAM needs no key pair.
-    let (key, secret, _) = credential_sources(config, env);
+    let (key, secret, iam) = credential_sources(config, env);
     let (key_set, secret_set) = (key.is_some(), secret.is_some());
-    if key_set != secret_set {
+    // With an IAM key and no API key, configure uses IAM: a stray secret is no error.
+    if key_set != secret_set && (key_set || iam.is_none()) {
         let missing = if key_set { &API_SECRET } else { &API_KEY };
         diags.attribute_error(
             AttributePath::root().attr(missing.attr),
@@ -1451,6 +1452,18 @@ mod tests {
             diags.iter().next().map(|d| d.summary.as_str()),
             Some("Conflicting credentials")
         );
+        // Only the environment, with an IAM key and a leftover secret: configure uses IAM, so
+        // validation does not ask for an API key.
+        let mut diags = Diagnostics::new();
+        validate_provider_config(
+            &config(&[("console_url", s("https://c.example.org"))]),
+            &mut diags,
+            &env_of(&[
+                ("BLOCKCHAIN_IAM_API_KEY", "iam"),
+                ("BLOCKCHAIN_API_SECRET", "old"),
+            ]),
+        );
+        assert!(!diags.has_errors(), "{diags}");
         // The request_timeout warning sees the environment too.
         let mut diags = Diagnostics::new();
         validate_provider_config(

@@ -13,8 +13,8 @@ use crate::console::{
 };
 use crate::framework::{
     timeout_for, timeouts_block, validators, ApplyError, Attribute, AttributePath, Block,
-    Diagnostic, Diagnostics, PathStep, PlanContext, Resource, ResourceContext, Schema, TimeoutOp,
-    Timeouts, Value,
+    Diagnostic, Diagnostics, PathStep, PlanContext, PlanModifier, Resource, ResourceContext,
+    Schema, TimeoutOp, Timeouts, Value,
 };
 use crate::provider::ProviderState;
 use crate::resources::export::{export_node_json, DEFAULT_PLATFORM};
@@ -373,18 +373,28 @@ impl Resource for CaResource {
             }
         }
         for attr in ["resource_requests", "resource_limits"] {
-            if quantities_cover(config.get(attr), prior.get(attr)) {
-                planned.set(attr, prior.get(attr).clone());
+            // Same keys, equivalent amounts (a removed key is a real change).
+            let (c, p) = (config.get(attr), prior.get(attr));
+            if quantities_cover(c, p) && quantities_cover(p, c) {
+                planned.set(attr, p.clone());
             }
         }
-        // An HSM endpoint the console never reported (an imported CA) is recorded, not a reason
-        // to replace the CA.
-        let adopt_hsm = prior.get("hsm_pkcs11_endpoint").is_null();
+        let had_replacement = !requires_replace.is_empty();
         requires_replace.retain(|path| match path.0.first() {
-            Some(PathStep::Attribute(attr)) if attr == "hsm_pkcs11_endpoint" && adopt_hsm => false,
             Some(PathStep::Attribute(attr)) => planned.get(attr) != prior.get(attr),
             _ => true,
         });
+        if had_replacement && requires_replace.is_empty() {
+            // The engine marked computed values unknown for a replacement that is no longer
+            // planned: the CA stays, so they keep their values.
+            for a in schema().block.attributes.iter().filter(|a| {
+                a.computed
+                    && a.has_modifier(PlanModifier::UseStateForUnknown)
+                    && config.get(&a.name).is_null()
+            }) {
+                planned.set(&a.name, prior.get(&a.name).clone());
+            }
+        }
         // Nothing the user controls changes any more: then nothing computed changes either.
         let settled = SETTABLE
             .iter()
@@ -624,12 +634,14 @@ async fn delete_ca(ctx: &ResourceContext, prior: &Value) -> Result<(), Diagnosti
     let delete = async {
         // An unconfirmed create may still be in the console's hands: a DELETE now would find
         // nothing (404 = done) and the create would finish afterwards as an orphan.
-        if prior.get("api_url").is_null()
-            && settle_uncertain_create(&console, id, &ctx.cancelled(), remaining(deadline))
-                .await?
-                .is_none()
-        {
-            return Ok(());
+        if prior.get("api_url").is_null() {
+            let found =
+                settle_uncertain_create(&console, id, &ctx.cancelled(), remaining(deadline))
+                    .await?;
+            // Nothing came, or what came is not a CA this resource created: nothing to delete.
+            if !found.as_ref().is_some_and(is_deployed_ca) {
+                return Ok(());
+            }
         }
         console
             .delete_component(id)
@@ -691,11 +703,15 @@ async fn create_with_free_id(
                 tracing::info!(id = %id, "id taken by a concurrent create; choosing another");
                 tried.push(id);
             }
+            // Refused before anything was made: a 429 is turned away by the limiter, and after
+            // a 500 the console removes what its deployer made (the client read it back).
             ConsoleError::BadRequest { .. }
             | ConsoleError::Unauthorized { .. }
             | ConsoleError::LockedOut { .. }
             | ConsoleError::Forbidden { .. }
             | ConsoleError::Conflict { .. }
+            | ConsoleError::RateLimited { .. }
+            | ConsoleError::Server { .. }
             | ConsoleError::Config(_)
             | ConsoleError::IamToken { .. } => {
                 return Err(console_diag("Cannot create the CA", &error).into())
@@ -706,13 +722,27 @@ async fn create_with_free_id(
                 // next apply as tainted (which would replace a CA that is fine).
                 // (Interrupted or unreadable: still recorded under its id, never dropped.)
                 let cancel = console.cancellation_token().clone();
-                let settled =
-                    settle_uncertain_create(console, &id, &cancel, remaining(deadline)).await;
-                if let Ok(Some(found)) = settled {
+                let within = remaining(deadline);
+                let settled = tokio::time::timeout(
+                    within,
+                    settle_uncertain_create(console, &id, &cancel, within),
+                )
+                .await;
+                if let Ok(Ok(Some(found))) = settled {
                     if is_deployed_ca(&found) && found.display_name == request.display_name {
                         tracing::info!(id = %id, "the uncertain create completed; adopting it");
                         return Ok(found);
                     }
+                    // Someone else's component under this id: ours was not created.
+                    return Err(Diagnostics::from(Diagnostic::error(
+                        "Cannot create the CA",
+                        format!(
+                            "The create of CA {id} did not complete ({error}), and id {id} now \
+                             belongs to another component ({:?}).",
+                            found.display_name
+                        ),
+                    ))
+                    .into());
                 }
                 return Err(uncertain_create(&id, &error.to_string()));
             }
@@ -2053,73 +2083,100 @@ mod tests {
         assert!(!reflects(&c, &CaUpdate::Resources(more)));
     }
 
-    #[tokio::test]
-    async fn equivalent_spellings_in_the_configuration_plan_no_change_and_no_replacement() {
-        let prior = live_state(&obj(&[("timeouts", Value::Null)]), &component());
-        let mut config = prior.clone();
-        for computed in [
-            "id",
-            "api_url",
-            "operations_url",
-            "ca_name",
-            "tlsca_name",
-            "ca_root_certs",
-            "tlsca_root_certs",
-            "tls_cert",
-            "export_json",
-        ] {
-            config.set(computed, Value::Null);
+    /// Runs the framework's plan engine and then `modify_plan`, as the server does.
+    async fn plan_update(prior: &Value, config: &Value) -> (Value, Vec<AttributePath>) {
+        // Terraform's proposed state: configuration values, prior values for computed nulls.
+        let mut proposed = prior.clone();
+        if let Some(m) = config.as_map() {
+            for (k, v) in m {
+                let computed = schema().block.get_attribute(k).is_some_and(|a| a.computed);
+                if !v.is_null() || !computed {
+                    proposed.set(k, v.clone());
+                }
+            }
         }
-        config.set("version", s("1.5.5"));
-        config.set("storage_size", s("1024Mi"));
-        config.set("resource_requests", smap(&[("cpu", "0.1")]));
-        config.set("resource_limits", Value::Null);
-        let mut planned = config.clone();
-        planned.set("export_json", Value::unknown());
-        let mut replace = vec![AttributePath::root().attr("storage_size")];
+        let change = crate::framework::plan_resource_change(&schema(), prior, &proposed, config);
+        let (mut planned, mut replace) = (change.planned, change.requires_replace);
         let mut diags = Diagnostics::new();
         let ctx = ResourceContext::new(None, tokio_util::sync::CancellationToken::new());
         CaResource
             .modify_plan(
                 &ctx,
                 PlanContext {
-                    prior: &prior,
-                    config: &config,
+                    prior,
+                    config,
                     planned: &mut planned,
                     requires_replace: &mut replace,
                     diagnostics: &mut diags,
                 },
             )
             .await;
-        assert!(replace.is_empty(), "{replace:?}");
-        // resource_limits: null in config, so the engine keeps whatever it planned (here null).
-        planned.set("resource_limits", prior.get("resource_limits").clone());
-        assert_eq!(planned.get("version"), prior.get("version"));
-        assert_eq!(planned.get("storage_size"), prior.get("storage_size"));
-        assert_eq!(
-            planned.get("resource_requests"),
-            prior.get("resource_requests")
-        );
+        (planned, replace)
+    }
 
-        // A real change is still planned, and still forces the replacement it needs.
-        let mut planned = config.clone();
-        planned.set("storage_size", s("2Gi"));
-        let mut replace = vec![AttributePath::root().attr("storage_size")];
-        let mut config2 = config.clone();
-        config2.set("storage_size", s("2Gi"));
-        CaResource
-            .modify_plan(
-                &ctx,
-                PlanContext {
-                    prior: &prior,
-                    config: &config2,
-                    planned: &mut planned,
-                    requires_replace: &mut replace,
-                    diagnostics: &mut diags,
-                },
-            )
-            .await;
+    /// A realistic configuration: what a user writes, computed attributes left out.
+    fn user_config(pairs: &[(&str, Value)]) -> Value {
+        let mut c = obj(&[
+            ("display_name", s("Org1 CA")),
+            ("admin_enroll_id", s("admin")),
+            ("admin_enroll_secret", s("adminpw")),
+            ("tags", Value::set_of_strings(strings(&["org1", "tf"]))),
+            ("hsm_pkcs11_endpoint", s("tcp://hsm.example.org:2347")),
+        ]);
+        for (k, v) in pairs {
+            c.set(k, v.clone());
+        }
+        c
+    }
+
+    #[tokio::test]
+    async fn equivalent_spellings_in_the_configuration_plan_no_change_and_no_replacement() {
+        let prior = live_state(&obj(&[("timeouts", Value::Null)]), &component());
+        let config = user_config(&[
+            ("version", s("1.5.5")),
+            ("storage_size", s("1024Mi")),
+            (
+                "resource_requests",
+                smap(&[("cpu", "0.1"), ("memory", "128Mi")]),
+            ),
+        ]);
+        let (planned, replace) = plan_update(&prior, &config).await;
+        assert!(replace.is_empty(), "{replace:?}");
+        assert_eq!(
+            planned, prior,
+            "a respelled configuration must plan no change"
+        );
+    }
+
+    #[tokio::test]
+    async fn real_changes_are_still_planned_with_the_replacement_they_need() {
+        let prior = live_state(&obj(&[("timeouts", Value::Null)]), &component());
+        let (planned, replace) =
+            plan_update(&prior, &user_config(&[("storage_size", s("2Gi"))])).await;
         assert_eq!(replace, vec![AttributePath::root().attr("storage_size")]);
         assert_eq!(planned.get("storage_size"), &s("2Gi"));
+        // Dropping a resource key is a change, not an equivalent spelling.
+        let (planned, _) = plan_update(
+            &prior,
+            &user_config(&[("resource_requests", smap(&[("cpu", "100m")]))]),
+        )
+        .await;
+        assert_eq!(planned.get("resource_requests"), &smap(&[("cpu", "100m")]));
+        // Adding an HSM to a CA without one replaces it (keys cannot move into an HSM).
+        let no_hsm = live_state(
+            &obj(&[("timeouts", Value::Null)]),
+            &component_with(|j| {
+                j.as_object_mut().map(|o| o.remove("hsm"));
+            }),
+        );
+        let (_, replace) = plan_update(
+            &no_hsm,
+            &user_config(&[("hsm_pkcs11_endpoint", s("tcp://hsm.example.org:2347"))]),
+        )
+        .await;
+        assert_eq!(
+            replace,
+            vec![AttributePath::root().attr("hsm_pkcs11_endpoint")]
+        );
     }
 }

@@ -5,25 +5,17 @@ mod support;
 
 use reqwest::Method;
 use serde_json::json;
-use support::{planned_changes, start_emulator, ConsoleUser, Workspace, API_KEY, API_SECRET};
+use support::{
+    planned_changes, provider_block, start_emulator, ConsoleUser, Workspace, API_SECRET,
+    TERRAFORM_BLOCK,
+};
 use tokio::task::block_in_place;
 
 fn config(console_url: &str, display_name: &str, extra: &str) -> String {
+    let provider = provider_block(None, console_url, "  retry_max_wait = \"2s\"\n");
     format!(
-        r#"
-terraform {{
-  required_providers {{
-    blockchain = {{ source = "ibm-blockchain/blockchain" }}
-  }}
-}}
-
-provider "blockchain" {{
-  console_url = "{console_url}"
-  api_key     = "{API_KEY}"
-  api_secret  = "{API_SECRET}"
-  retry_max_wait = "2s"
-}}
-
+        r#"{TERRAFORM_BLOCK}
+{provider}
 resource "blockchain_ca" "org1" {{
   display_name        = "{display_name}"
   admin_enroll_id     = "admin"
@@ -40,13 +32,7 @@ resource "blockchain_ca" "org1" {{
 }
 
 async fn ca_ids(emulator: &blockchain_emulator::Emulator) -> Vec<String> {
-    emulator
-        .components("region1")
-        .await
-        .iter()
-        .filter(|c| c["type"] == "fabric-ca")
-        .filter_map(|c| c["id"].as_str().map(str::to_string))
-        .collect()
+    support::ca_ids(emulator, "region1").await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -317,25 +303,12 @@ async fn two_aliased_providers_manage_cas_in_two_consoles() {
     let emulator = start_emulator(&["region1", "region2"]).await;
     let url1 = emulator.console_url("region1").expect("url1");
     let url2 = emulator.console_url("region2").expect("url2");
+    let east_provider = provider_block(Some("east"), &url1, "");
+    let west_provider = provider_block(Some("west"), &url2, "");
     let main_tf = format!(
-        r#"
-terraform {{
-  required_providers {{
-    blockchain = {{ source = "ibm-blockchain/blockchain" }}
-  }}
-}}
-provider "blockchain" {{
-  alias       = "east"
-  console_url = "{url1}"
-  api_key     = "{API_KEY}"
-  api_secret  = "{API_SECRET}"
-}}
-provider "blockchain" {{
-  alias       = "west"
-  console_url = "{url2}"
-  api_key     = "{API_KEY}"
-  api_secret  = "{API_SECRET}"
-}}
+        r#"{TERRAFORM_BLOCK}
+{east_provider}
+{west_provider}
 resource "blockchain_ca" "east" {{
   provider            = blockchain.east
   display_name        = "East CA"

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use blockchain_emulator::Emulator;
 use serde_json::Value as Json;
-use support::{start_emulator, tail, Workspace, API_KEY, API_SECRET};
+use support::{provider_block, start_emulator, tail, Workspace, TERRAFORM_BLOCK};
 use tokio::task::block_in_place;
 
 const REGION: &str = "region1";
@@ -23,22 +23,14 @@ fn config(console_url: &str, request_timeout: &str) -> String {
 
 /// The same, with the CA's `timeouts.create`.
 fn config_with_create_timeout(console_url: &str, request_timeout: &str, create: &str) -> String {
+    let provider = provider_block(
+        None,
+        console_url,
+        &format!("  retry_max_wait  = \"2s\"\n  request_timeout = \"{request_timeout}\"\n"),
+    );
     format!(
-        r#"
-terraform {{
-  required_providers {{
-    blockchain = {{ source = "ibm-blockchain/blockchain" }}
-  }}
-}}
-
-provider "blockchain" {{
-  console_url     = "{console_url}"
-  api_key         = "{API_KEY}"
-  api_secret      = "{API_SECRET}"
-  retry_max_wait  = "2s"
-  request_timeout = "{request_timeout}"
-}}
-
+        r#"{TERRAFORM_BLOCK}
+{provider}
 resource "blockchain_ca" "slow" {{
   display_name        = "Slow CA"
   admin_enroll_id     = "admin"
@@ -53,15 +45,7 @@ resource "blockchain_ca" "slow" {{
 
 /// Ids of the console's CAs.
 async fn ca_ids(emulator: &Emulator) -> Vec<String> {
-    let mut ids: Vec<String> = emulator
-        .components(REGION)
-        .await
-        .iter()
-        .filter(|c| c["type"] == "fabric-ca")
-        .filter_map(|c| c["id"].as_str().map(str::to_string))
-        .collect();
-    ids.sort();
-    ids
+    support::ca_ids(emulator, REGION).await
 }
 
 /// Waits (bounded) until the console has answered every create it received: only then is

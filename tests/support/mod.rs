@@ -18,6 +18,38 @@ pub const API_SECRET: &str = "acc-secret";
 /// Upper bound for one terraform command; they normally take a few seconds.
 const TERRAFORM_TIMEOUT: Duration = Duration::from_secs(240);
 
+/// The `terraform` block every test configuration starts with.
+pub const TERRAFORM_BLOCK: &str = r#"
+terraform {
+  required_providers {
+    blockchain = { source = "ibm-blockchain/blockchain" }
+  }
+}
+"#;
+
+/// A provider block for one emulated console; `alias` and `extra` settings are optional.
+pub fn provider_block(alias: Option<&str>, console_url: &str, extra: &str) -> String {
+    let alias = alias
+        .map(|a| format!("  alias       = \"{a}\"\n"))
+        .unwrap_or_default();
+    format!(
+        "provider \"blockchain\" {{\n{alias}  console_url = \"{console_url}\"\n  api_key     = \"{API_KEY}\"\n  api_secret  = \"{API_SECRET}\"\n{extra}}}\n"
+    )
+}
+
+/// Ids of the CAs a console holds, sorted.
+pub async fn ca_ids(emulator: &Emulator, console: &str) -> Vec<String> {
+    let mut ids: Vec<String> = emulator
+        .components(console)
+        .await
+        .iter()
+        .filter(|c| c["type"] == "fabric-ca")
+        .filter_map(|c| c["id"].as_str().map(str::to_string))
+        .collect();
+    ids.sort();
+    ids
+}
+
 /// The provider binary cargo built for this test run.
 pub fn provider_dir() -> PathBuf {
     let bin = PathBuf::from(env!("CARGO_BIN_EXE_terraform-provider-blockchain"));

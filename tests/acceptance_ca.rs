@@ -565,3 +565,35 @@ async fn console_rules_for_enroll_ids_fail_at_plan_without_echoing_secrets() {
     assert_eq!(emulator.request_count("region1"), 0);
     emulator.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_example_configuration_is_valid_for_the_provider_schema() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let mut dirs = vec![root.join("provider"), root.join("demo")];
+    for entry in std::fs::read_dir(root.join("resources")).expect("examples/resources") {
+        dirs.push(entry.expect("entry").path());
+    }
+    for dir in dirs {
+        let mut main_tf = String::new();
+        for file in std::fs::read_dir(&dir).expect("example dir") {
+            let path = file.expect("file").path();
+            if path.extension().is_some_and(|e| e == "tf") {
+                main_tf.push_str(&std::fs::read_to_string(&path).expect("read example"));
+                main_tf.push('\n');
+            }
+        }
+        if !main_tf.contains("required_providers") {
+            main_tf = format!("{TERRAFORM_BLOCK}\n{main_tf}");
+        }
+        let ws = Workspace::new(&main_tf);
+        let out = block_in_place(|| ws.tf(&["validate"]));
+        assert_eq!(
+            out.code,
+            0,
+            "{} is not valid:\n{}\n{}",
+            dir.display(),
+            out.stdout,
+            out.stderr
+        );
+    }
+}

@@ -96,32 +96,42 @@ impl CaSpec {
     }
 
     fn resources_json(&self) -> Option<serde_json::Value> {
-        if self.resource_requests.is_none() && self.resource_limits.is_none() {
-            return None;
-        }
-        let mut ca = serde_json::Map::new();
-        if let Some(r) = &self.resource_requests {
-            ca.insert("requests".into(), serde_json::json!(r));
-        }
-        if let Some(l) = &self.resource_limits {
-            ca.insert("limits".into(), serde_json::json!(l));
-        }
-        Some(serde_json::json!({ "ca": ca }))
+        ca_section(&[
+            (
+                "requests",
+                self.resource_requests
+                    .as_ref()
+                    .map(|r| serde_json::json!(r)),
+            ),
+            (
+                "limits",
+                self.resource_limits.as_ref().map(|l| serde_json::json!(l)),
+            ),
+        ])
     }
 
     fn storage_json(&self) -> Option<serde_json::Value> {
-        if self.storage_size.is_none() && self.storage_class.is_none() {
-            return None;
-        }
-        let mut ca = serde_json::Map::new();
-        if let Some(s) = &self.storage_size {
-            ca.insert("size".into(), serde_json::json!(s));
-        }
-        if let Some(c) = &self.storage_class {
-            ca.insert("class".into(), serde_json::json!(c));
-        }
-        Some(serde_json::json!({ "ca": ca }))
+        ca_section(&[
+            (
+                "size",
+                self.storage_size.as_ref().map(|s| serde_json::json!(s)),
+            ),
+            (
+                "class",
+                self.storage_class.as_ref().map(|c| serde_json::json!(c)),
+            ),
+        ])
     }
+}
+
+/// `{"ca": {key: value, …}}` with the fields that are set (the shape of the console's
+/// `resources` and `storage` bodies), or `None` when none is.
+fn ca_section(fields: &[(&str, Option<serde_json::Value>)]) -> Option<serde_json::Value> {
+    let ca: serde_json::Map<String, serde_json::Value> = fields
+        .iter()
+        .filter_map(|(k, v)| v.clone().map(|v| ((*k).to_string(), v)))
+        .collect();
+    (!ca.is_empty()).then(|| serde_json::json!({ "ca": ca }))
 }
 
 fn known_string(v: &Value, attr: &str) -> Option<String> {

@@ -5,13 +5,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 source "$root/tests/scripts/lib.sh"
 bin="$root/target/debug"
-work=$(mktemp -d "${TMPDIR:-/tmp}/blockchain-demo.XXXXXX")
-emulator_pid=""
-cleanup() {
-  if [ -n "$emulator_pid" ]; then kill "$emulator_pid" 2>/dev/null || true; wait "$emulator_pid" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+make_workdir demo
 
 command -v terraform >/dev/null || { echo "terraform is not installed (need 1.11+)" >&2; exit 1; }
 

@@ -1,6 +1,18 @@
 # Shared helpers for the demo and measurement scripts (sourced, not run).
 # Everything stays on 127.0.0.1 and inside $work.
 
+# make_workdir NAME: a temp folder in $work, removed (with the emulator stopped) at exit.
+make_workdir() {
+  work=$(mktemp -d "${TMPDIR:-/tmp}/blockchain-$1.XXXXXX")
+  emulator_pid=""
+  trap cleanup_workdir EXIT
+}
+
+cleanup_workdir() {
+  if [ -n "$emulator_pid" ]; then kill "$emulator_pid" 2>/dev/null || true; wait "$emulator_pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+
 # start_emulator BIN_DIR WORK_DIR: starts one console "region1"; sets $emulator_pid and $console_url.
 start_emulator() {
   local bin=$1 work=$2

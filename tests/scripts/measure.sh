@@ -6,13 +6,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 source "$root/tests/scripts/lib.sh"
 release="$root/target/release"
-work=$(mktemp -d "${TMPDIR:-/tmp}/blockchain-measure.XXXXXX")
-emulator_pid=""
-cleanup() {
-  if [ -n "$emulator_pid" ]; then kill "$emulator_pid" 2>/dev/null || true; wait "$emulator_pid" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+make_workdir measure
 
 [ -x "$release/terraform-provider-blockchain" ] || { echo "build first: cargo build --release --workspace" >&2; exit 1; }
 DEPLOYER_DELAY=1s start_emulator "$release" "$work"

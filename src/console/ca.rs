@@ -9,11 +9,11 @@
 //! a 409 on a later attempt is resolved the same way.
 
 use http::Method;
-use serde::Serialize;
 
-use super::client::{label, ConsoleClient, RetryMode};
+use super::client::{ConsoleClient, RetryMode};
+use super::create::{CreateError, Expected};
 use super::error::ConsoleError;
-use super::models::{CaUpdate, Component, CreateCaRequest, GetOptions, ImportCaRequest};
+use super::models::{CaUpdate, Component, CreateCaRequest, ImportCaRequest};
 
 /// Component type of CAs, in bodies and routes.
 const CA_TYPE: &str = "fabric-ca";
@@ -75,13 +75,17 @@ impl ConsoleClient {
             None => self.free_id(&req.display_name).await?,
         };
         body.id = Some(id.clone());
-        self.create_reconciled(
+        self.create_component(
             &["kubernetes", "components", CA_TYPE],
             &body,
-            &id,
-            &req.display_name,
+            &Expected {
+                id: &id,
+                display_name: &req.display_name,
+                component_type: CA_TYPE,
+            },
         )
         .await
+        .map_err(CreateError::into_console_error)
     }
 
     /// POST /components/fabric-ca: imports an existing CA's record, with the
@@ -93,8 +97,17 @@ impl ConsoleClient {
             None => self.free_id(&req.display_name).await?,
         };
         body.id = Some(id.clone());
-        self.create_reconciled(&["components", CA_TYPE], &body, &id, &req.display_name)
-            .await
+        self.create_component(
+            &["components", CA_TYPE],
+            &body,
+            &Expected {
+                id: &id,
+                display_name: &req.display_name,
+                component_type: CA_TYPE,
+            },
+        )
+        .await
+        .map_err(CreateError::into_console_error)
     }
 
     /// PUT /kubernetes/components/fabric-ca/{id} with exactly one field.
@@ -130,94 +143,6 @@ impl ConsoleClient {
                 .chain(also_taken.iter().map(String::as_str)),
         ))
     }
-
-    /// POSTs `body` (which carries `id`) and makes the outcome certain.
-    async fn create_reconciled(
-        &self,
-        segments: &[&str],
-        body: &impl Serialize,
-        id: &str,
-        display_name: &str,
-    ) -> Result<Component, ConsoleError> {
-        let url = self.api_url(segments, &[]);
-        let request = label(&Method::POST, &url);
-        let policy = self.inner.policy;
-        let mut retries = 0u32;
-        loop {
-            let err = match self
-                .call::<Component>(
-                    Method::POST,
-                    url.clone(),
-                    Some(body),
-                    RetryMode::NoBlindRetry,
-                )
-                .await
-            {
-                Ok((_, c)) => return Ok(c),
-                Err(e) => e,
-            };
-            let may_resend = match &err {
-                // Import-only consoles refuse before doing anything.
-                _ if err.is_import_only() => return Err(err),
-                ConsoleError::Ambiguous { .. } | ConsoleError::Unavailable { .. } => true,
-                // athena removes what a failed deployer call made; still check.
-                ConsoleError::Server { .. } => false,
-                // Our own earlier attempt may have succeeded.
-                ConsoleError::Conflict { .. } if retries > 0 => false,
-                _ => return Err(err),
-            };
-            tracing::warn!(%request, id, "create outcome uncertain, reading back: {err}");
-            match self.get_component(id, GetOptions::fresh()).await {
-                Ok(found) if matches_create(&found, display_name) => {
-                    tracing::info!(%request, id, "adopting the component the console created");
-                    return Ok(found);
-                }
-                Ok(found) => {
-                    return Err(ConsoleError::Conflict {
-                        request,
-                        msg: format!(
-                            "id {id} already belongs to another component ({:?}, type {}); choose another id",
-                            found.display_name,
-                            found.component_type.as_deref().unwrap_or("unknown")
-                        ),
-                    })
-                }
-                Err(e) if e.is_not_found() => {
-                    if err.is_conflict() {
-                        // Our resend was refused for this id, yet no component has it: the
-                        // console holds a create POST while its deployer works and stores the
-                        // component only afterwards (console-api.md §3), so our earlier attempt
-                        // is still being created. Not "taken by another": uncertain.
-                        return Err(ConsoleError::Ambiguous {
-                            request,
-                            detail: format!(
-                                "{err}; the console does not show {id} yet, so an earlier attempt of this create is probably still in progress"
-                            ),
-                        });
-                    }
-                    if !may_resend || retries >= policy.max_retries {
-                        return Err(err);
-                    }
-                }
-                Err(e @ ConsoleError::Cancelled { .. }) => return Err(e),
-                Err(read_err) => {
-                    // Cannot tell whether it exists: never resend blindly.
-                    return Err(ConsoleError::Ambiguous {
-                        request,
-                        detail: format!("{err}; reading it back also failed: {read_err}"),
-                    });
-                }
-            }
-            let wait = policy.backoff(retries, rand::random::<f64>());
-            retries += 1;
-            self.pause(wait, &request).await?;
-        }
-    }
-}
-
-/// Same display name and type: the component our lost request created.
-fn matches_create(c: &Component, display_name: &str) -> bool {
-    c.display_name == display_name && c.component_type.as_deref() == Some(CA_TYPE)
 }
 
 #[cfg(test)]

@@ -45,6 +45,8 @@ pub(crate) struct Inner {
     pub(crate) insecure: bool,
     pub(crate) request_timeout: Duration,
     pub(crate) user_agent: String,
+    /// The list shared by the reads of a run (snapshot.rs).
+    pub(crate) snapshot: super::snapshot::Snapshot,
 }
 
 /// How the retry loop treats answers that might mean "done, but unconfirmed".
@@ -136,6 +138,7 @@ impl ConsoleClient {
                 insecure: cfg.insecure_skip_tls_verify,
                 request_timeout: cfg.request_timeout,
                 user_agent: cfg.user_agent,
+                snapshot: Default::default(),
             }),
             cancel: CancellationToken::new(),
         })
@@ -195,6 +198,10 @@ impl ConsoleClient {
         mode: RetryMode,
     ) -> Result<Answer, ConsoleError> {
         let label = label(&method, &url);
+        let writes = method != Method::GET;
+        if writes {
+            self.inner.snapshot.invalidate();
+        }
         let body = match body {
             Some(b) => Some(serde_json::to_vec(b).map_err(|e| ConsoleError::Decode {
                 request: label.clone(),
@@ -227,6 +234,10 @@ impl ConsoleClient {
         {
             // The console refused our IAM token: fetch a new one next time.
             src.invalidate().await;
+        }
+        if writes {
+            // Also after: a list fetched while this write ran must not be kept.
+            self.inner.snapshot.invalidate();
         }
         result
     }

@@ -66,6 +66,19 @@ impl ConsoleClient {
         self.list(&["components", "tags", tag]).await
     }
 
+    /// GET /components?deployment_attrs=included&cache=skip: every component with what a
+    /// single `deployment_attrs` GET shows (the list a refresh shares, snapshot.rs).
+    pub async fn list_components_with_deployment(&self) -> Result<Vec<Component>, ConsoleError> {
+        let url = self.api_url(
+            &["components"],
+            &[("deployment_attrs", "included"), ("cache", "skip")],
+        );
+        let (_, list): (_, ComponentList) = self
+            .call(Method::GET, url, None::<&()>, RetryMode::Standard)
+            .await?;
+        Ok(list.components)
+    }
+
     async fn list(&self, segments: &[&str]) -> Result<Vec<Component>, ConsoleError> {
         let url = self.api_url(segments, &[("cache", "skip")]);
         let (_, list): (_, ComponentList) = self

@@ -54,6 +54,11 @@ pub enum ConsoleError {
         msg: String,
     },
 
+    /// The console runs without a deployer (import-only mode): `/kubernetes/...` routes can
+    /// never succeed there (docs/dev/console-api.md#import-only-consoles).
+    #[error("{request}: {msg}. This console runs in import-only mode (no deployer), so it cannot create, update or delete Kubernetes components; import them instead or use a console with a deployer")]
+    ImportOnly { request: String, msg: String },
+
     #[error("{request}: the console failed ({status}): {msg}")]
     Server {
         request: String,
@@ -115,7 +120,7 @@ impl ConsoleError {
     /// True when the console runs without a deployer (import-only mode), so
     /// `/kubernetes/...` calls can never succeed there.
     pub fn is_import_only(&self) -> bool {
-        matches!(self, ConsoleError::Unavailable { msg, .. } if msg.contains(IMPORT_ONLY_MARKER) || msg.contains("import-only"))
+        matches!(self, ConsoleError::ImportOnly { .. })
     }
 
     /// The HTTP status behind this error, when there was one.
@@ -128,6 +133,7 @@ impl ConsoleError {
             ConsoleError::NotFound { .. } => Some(404),
             ConsoleError::Conflict { .. } => Some(409),
             ConsoleError::RateLimited { .. } => Some(429),
+            ConsoleError::ImportOnly { .. } => Some(503),
             ConsoleError::Unavailable { status, .. } | ConsoleError::Server { status, .. } => {
                 Some(*status)
             }
@@ -182,11 +188,9 @@ pub fn from_response(
             retry_after,
         },
         503 => {
-            let mut msg = server_msg(json.as_ref(), body);
+            let msg = server_msg(json.as_ref(), body);
             if msg.contains(IMPORT_ONLY_MARKER) {
-                msg = format!(
-                    "{msg}. This console runs in import-only mode (no deployer), so it cannot create, update or delete Kubernetes components; import them instead or use a console with a deployer"
-                );
+                return ConsoleError::ImportOnly { request, msg };
             }
             ConsoleError::Unavailable {
                 request,

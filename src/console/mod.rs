@@ -13,15 +13,18 @@ mod ca;
 mod client;
 mod components;
 mod config;
+mod create;
 mod error;
 mod models;
 mod probe;
 pub mod retry;
+mod snapshot;
 mod tls;
 
 pub use ca::{derive_component_id, is_valid_component_id};
 pub use client::ConsoleClient;
 pub use config::{ConsoleConfig, Credentials, Secret, IBM_CLOUD_IAM_TOKEN_URL};
+pub use create::{CreateError, Expected};
 pub use error::ConsoleError;
 pub use models::{
     CaInfo, CaUpdate, Component, ComponentMsp, CreateCaRequest, EditComponentRequest,

@@ -102,6 +102,20 @@ impl ConsoleClient {
         Ok(c)
     }
 
+    /// PUT /kubernetes/components/{type}/{id} with one deployment field (the console takes one
+    /// per request: docs/dev/console-api.md#one-field-per-update).
+    pub async fn update_deployment(
+        &self,
+        component_type: &str,
+        id: &str,
+        body: &(impl serde::Serialize + Sync),
+    ) -> Result<(), ConsoleError> {
+        let url = self.api_url(&["kubernetes", "components", component_type, id], &[]);
+        self.call_raw(Method::PUT, url, Some(body), RetryMode::Standard)
+            .await
+            .map(|_| ())
+    }
+
     /// DELETE /kubernetes/components/{id}: removes the deployment and the
     /// record. Already gone (404 from the console) is success.
     pub async fn delete_component(&self, id: &str) -> Result<(), ConsoleError> {

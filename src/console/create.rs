@@ -152,9 +152,7 @@ impl ConsoleClient {
                         return Err(CreateError::classify(err));
                     }
                 }
-                Err(e @ ConsoleError::Cancelled { .. }) => {
-                    return Err(CreateError::Uncertain(e))
-                }
+                Err(e @ ConsoleError::Cancelled { .. }) => return Err(CreateError::Uncertain(e)),
                 Err(read_err) => {
                     // Cannot tell whether it exists: never resend blindly.
                     return Err(CreateError::Uncertain(ConsoleError::Ambiguous {
@@ -192,7 +190,10 @@ mod tests {
         // The POST's answer is lost; the read-back shows the peer: it is ours, not a conflict.
         let server = FakeServer::start(|req: &Seen, _| match req.method.as_str() {
             "POST" => Reply::Drop,
-            _ => Reply::Json(200, component_json("peer0org1", "Peer0 Org1", "fabric-peer")),
+            _ => Reply::Json(
+                200,
+                component_json("peer0org1", "Peer0 Org1", "fabric-peer"),
+            ),
         })
         .await;
         let c = test_client(&server);
@@ -261,12 +262,18 @@ mod tests {
             },
         ];
         for e in uncertain {
-            assert!(matches!(CreateError::classify(e), CreateError::Uncertain(_)));
+            assert!(matches!(
+                CreateError::classify(e),
+                CreateError::Uncertain(_)
+            ));
         }
         let taken = ConsoleError::Conflict {
             request,
             msg: String::new(),
         };
-        assert!(matches!(CreateError::classify(taken), CreateError::IdTaken(_)));
+        assert!(matches!(
+            CreateError::classify(taken),
+            CreateError::IdTaken(_)
+        ));
     }
 }

@@ -21,6 +21,7 @@ pub mod retry;
 mod snapshot;
 mod tls;
 
+pub(crate) use ca::unique_id;
 pub use ca::{derive_component_id, is_valid_component_id};
 pub use client::ConsoleClient;
 pub use config::{ConsoleConfig, Credentials, Secret, IBM_CLOUD_IAM_TOKEN_URL};

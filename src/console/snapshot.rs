@@ -76,10 +76,7 @@ impl Snapshot {
                 list: Arc::new(OnceCell::new()),
             });
         }
-        let list = current
-            .as_ref()
-            .map(|e| e.list.clone())
-            .unwrap_or_default();
+        let list = current.as_ref().map(|e| e.list.clone()).unwrap_or_default();
         (generation, list)
     }
 }
@@ -179,8 +176,16 @@ mod tests {
             assert!(r.await.unwrap().unwrap().is_some());
         }
         let seen = server.requests();
-        assert_eq!(seen.len(), 1, "one list call, no per-component GET: {seen:?}");
-        assert!(seen[0].target.contains("deployment_attrs=included"), "{}", seen[0].target);
+        assert_eq!(
+            seen.len(),
+            1,
+            "one list call, no per-component GET: {seen:?}"
+        );
+        assert!(
+            seen[0].target.contains("deployment_attrs=included"),
+            "{}",
+            seen[0].target
+        );
         assert!(seen[0].target.contains("cache=skip"), "{}", seen[0].target);
     }
 

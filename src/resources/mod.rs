@@ -6,6 +6,7 @@ use crate::framework::Resource;
 
 pub mod ca;
 pub mod export;
+pub mod lifecycle;
 pub mod semantic;
 
 /// Every resource type this provider serves.

@@ -1,0 +1,102 @@
+//! The console calls the lifecycle makes, as a trait: [`ConsoleClient`] in production, an
+//! in-memory console in the lifecycle's unit tests (which run on paused tokio time).
+
+use async_trait::async_trait;
+use serde_json::Value;
+
+use crate::console::{
+    Component, ConsoleClient, ConsoleError, CreateError, EditComponentRequest, Expected,
+};
+
+/// What the shared component lifecycle needs from a console.
+#[async_trait]
+pub trait ComponentApi: Send + Sync {
+    /// The console's URL, for messages.
+    fn console_url(&self) -> String;
+    /// Ids of every component (fresh), to choose a free one.
+    async fn taken_ids(&self) -> Result<Vec<String>, ConsoleError>;
+    /// POST /kubernetes/components/{type} with `body` (carrying `expected.id`).
+    async fn create(&self, body: &Value, expected: &Expected<'_>)
+        -> Result<Component, CreateError>;
+    /// The component straight from the console; `None` when it does not exist.
+    async fn get_fresh(&self, id: &str) -> Result<Option<Component>, ConsoleError>;
+    /// The component as a refresh sees it (the run's shared list, else a direct GET).
+    async fn get_shared(&self, id: &str) -> Result<Option<Component>, ConsoleError>;
+    /// PUT /kubernetes/components/{type}/{id} with one deployment field.
+    async fn update(
+        &self,
+        component_type: &str,
+        id: &str,
+        body: &Value,
+    ) -> Result<(), ConsoleError>;
+    /// PUT /components/{type}/{id}: the console's record (names, tags).
+    async fn edit(
+        &self,
+        component_type: &str,
+        id: &str,
+        edit: &EditComponentRequest,
+    ) -> Result<(), ConsoleError>;
+    /// DELETE /kubernetes/components/{id}; already gone is success.
+    async fn delete(&self, id: &str) -> Result<(), ConsoleError>;
+}
+
+#[async_trait]
+impl ComponentApi for ConsoleClient {
+    fn console_url(&self) -> String {
+        self.base_url().as_str().trim_end_matches('/').to_owned()
+    }
+
+    async fn taken_ids(&self) -> Result<Vec<String>, ConsoleError> {
+        Ok(self
+            .list_components()
+            .await?
+            .into_iter()
+            .map(|c| c.id)
+            .collect())
+    }
+
+    async fn create(
+        &self,
+        body: &Value,
+        expected: &Expected<'_>,
+    ) -> Result<Component, CreateError> {
+        self.create_component(
+            &["kubernetes", "components", expected.component_type],
+            body,
+            expected,
+        )
+        .await
+    }
+
+    async fn get_fresh(&self, id: &str) -> Result<Option<Component>, ConsoleError> {
+        self.read_component_fresh(id).await
+    }
+
+    async fn get_shared(&self, id: &str) -> Result<Option<Component>, ConsoleError> {
+        self.read_component_shared(id).await
+    }
+
+    async fn update(
+        &self,
+        component_type: &str,
+        id: &str,
+        body: &Value,
+    ) -> Result<(), ConsoleError> {
+        self.update_deployment(component_type, id, body).await
+    }
+
+    async fn edit(
+        &self,
+        component_type: &str,
+        id: &str,
+        edit: &EditComponentRequest,
+    ) -> Result<(), ConsoleError> {
+        self.edit_component(component_type, id, edit)
+            .await
+            .map(|_| ())
+    }
+
+    async fn delete(&self, id: &str) -> Result<(), ConsoleError> {
+        self.delete_component(id).await
+    }
+}

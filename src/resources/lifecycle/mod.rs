@@ -1,0 +1,640 @@
+//! The lifecycle every component the console deploys shares (CA now; peers and ordering
+//! nodes next): choose an id, create, adopt or settle an uncertain create, wait until ready,
+//! update one field per request with each settling before the next, delete and wait, and the
+//! checks of an import. A component type plugs in through [`ComponentKind`]: its type, its
+//! updates and how to tell each took effect, and its readiness probe. The resource file keeps
+//! only its schema, its model and the mapping between model and console.
+
+mod api;
+pub mod operation;
+pub mod waiter;
+
+use std::fmt::Debug;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::console::{
+    derive_component_id, Component, ConsoleError, CreateError, EditComponentRequest, Expected,
+};
+
+pub use api::ComponentApi;
+pub use operation::{Operation, Stop};
+use waiter::{wait_until, Backoff, Check, WaitError};
+
+/// How often the console is polled while waiting: it allows 100 GETs a minute per client,
+/// shared by every resource of the run (docs/dev/console-api.md#rate-limits).
+pub const CONSOLE_POLL: Duration = Duration::from_secs(2);
+/// How long a console may still be working on a create it has not answered: athena's own
+/// deployer wait (105 s, docs/dev/console-api.md#creates-are-held) plus a margin.
+pub const UNCERTAIN_CREATE_WINDOW: Duration = Duration::from_secs(120);
+/// How many fresh ids a create tries when another create takes its id first.
+const CREATE_ID_ATTEMPTS: usize = 5;
+/// Where components the console deployed (rather than imported) live.
+const DEPLOYED_LOCATION: &str = "ibm_saas";
+
+/// One deployed component type.
+#[async_trait]
+pub trait ComponentKind: Send + Sync {
+    /// The console's component type: `fabric-ca`, `fabric-peer`, `fabric-orderer`.
+    const TYPE: &'static str;
+    /// The noun in messages: `CA`, `peer`.
+    const NOUN: &'static str;
+    /// What the console puts before an id derived from a name that yields no valid id.
+    const ID_PREFIX: &'static str;
+    /// One deployment change, sent alone in a PUT.
+    type Update: Serialize + Clone + Debug + Send + Sync;
+
+    /// The field an update changes, for messages.
+    fn update_field(update: &Self::Update) -> &'static str;
+    /// Whether the console's view shows `update` applied.
+    fn reflects(c: &Component, update: &Self::Update) -> bool;
+    /// One readiness check (no retries: the lifecycle polls). `Ok(Check::Pending)` while the
+    /// component starts; `Err` only when waiting cannot help.
+    async fn probe_ready(&self, c: &Component) -> Result<Check<()>, String>;
+    /// Whether the component can be expected to become ready (a CA scaled to zero never does).
+    fn expects_ready(c: &Component) -> bool {
+        c.replicas != Some(0)
+    }
+}
+
+/// A lifecycle step that failed, in words for the user: what they asked for, on which console.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LifecycleError {
+    pub summary: String,
+    pub detail: String,
+}
+
+impl LifecycleError {
+    fn new(summary: impl Into<String>, detail: impl Into<String>) -> Self {
+        Self {
+            summary: summary.into(),
+            detail: detail.into(),
+        }
+    }
+}
+
+/// How a create ended when it returned no ready component.
+#[derive(Debug)]
+pub enum CreateFailure {
+    /// Nothing was created.
+    NotCreated(LifecycleError),
+    /// The console may still create `id`: record it so the next run settles it.
+    Unconfirmed { id: String, error: LifecycleError },
+    /// The component exists but is not (yet) ready: record it, tainted.
+    NotReady {
+        component: Box<Component>,
+        error: LifecycleError,
+    },
+}
+
+/// The shared lifecycle of one component type on one console.
+pub struct Lifecycle<'a, K: ComponentKind, A: ComponentApi + ?Sized> {
+    pub kind: &'a K,
+    pub api: &'a A,
+}
+
+impl<'a, K: ComponentKind, A: ComponentApi + ?Sized> Lifecycle<'a, K, A> {
+    pub fn new(kind: &'a K, api: &'a A) -> Self {
+        Self { kind, api }
+    }
+
+    /// "CA \"Org1 CA\" on https://console:7070"
+    fn named(&self, what: &str) -> String {
+        format!("{} {what} on {}", K::NOUN, self.api.console_url())
+    }
+
+    fn console_failure(&self, action: &str, what: &str, e: &ConsoleError) -> LifecycleError {
+        LifecycleError::new(
+            format!("Cannot {action} the {}", K::NOUN),
+            format!("Could not {action} {}: {e}", self.named(what)),
+        )
+    }
+
+    fn stopped(&self, action: &str, what: &str, op: &Operation, stop: Stop) -> LifecycleError {
+        match stop {
+            Stop::Cancelled => LifecycleError::new(
+                "Interrupted",
+                format!(
+                    "Terraform stopped the provider while it was {action} {}.",
+                    self.named(what)
+                ),
+            ),
+            Stop::TimedOut => LifecycleError::new(
+                format!("The {} was not {} in time", K::NOUN, past(action)),
+                format!(
+                    "{} was still not {} at the end of {}.",
+                    self.named(what),
+                    past(action),
+                    op.describe_limit()
+                ),
+            ),
+        }
+    }
+
+    /// A deployed component of this kind (not imported, not another type).
+    pub fn is_ours(c: &Component) -> bool {
+        c.component_type.as_deref() == Some(K::TYPE)
+            && c.location.as_deref() == Some(DEPLOYED_LOCATION)
+    }
+
+    /// Creates the component named `display_name` from `body` (a JSON object without `id`),
+    /// under an id chosen here, so that whatever happens to the request it is known which
+    /// component to look for, then waits until it is ready:
+    /// - another create took the id first (409): the next free id;
+    /// - the console refused (400, 401, 429, …): nothing exists;
+    /// - the outcome is uncertain (lost answer, timeout, Stop, 5xx): within the operation's
+    ///   deadline the lifecycle waits to see whether it appears, adopting it if so; otherwise
+    ///   the id is handed back to be recorded and settled by the next run, never orphaned.
+    pub async fn create(
+        &self,
+        op: &Operation,
+        display_name: &str,
+        body: &Value,
+    ) -> Result<Component, CreateFailure> {
+        let what = format!("{display_name:?}");
+        let created = self.create_with_free_id(op, display_name, body).await?;
+        tracing::info!(id = %created.id, "{} created; waiting until it is ready", K::NOUN);
+        if let Err(error) = self.wait_ready(op, &created).await {
+            return Err(CreateFailure::NotReady {
+                component: Box::new(created),
+                error,
+            });
+        }
+        match self.api.get_fresh(&created.id).await {
+            Ok(Some(current)) => Ok(current),
+            Ok(None) => Err(CreateFailure::NotCreated(LifecycleError::new(
+                format!("The {} vanished after it was created", K::NOUN),
+                format!(
+                    "The console created {} as {} but no longer knows it.",
+                    self.named(&what),
+                    created.id
+                ),
+            ))),
+            Err(e) => Err(CreateFailure::NotReady {
+                component: Box::new(created),
+                error: self.console_failure("read back", &what, &e),
+            }),
+        }
+    }
+
+    async fn create_with_free_id(
+        &self,
+        op: &Operation,
+        display_name: &str,
+        body: &Value,
+    ) -> Result<Component, CreateFailure> {
+        let what = format!("{display_name:?}");
+        let mut tried: Vec<String> = Vec::new();
+        loop {
+            let id = match op.bounded(self.free_id(display_name, &tried)).await {
+                Ok(Ok(id)) => id,
+                Ok(Err(e)) => {
+                    return Err(CreateFailure::NotCreated(
+                        self.console_failure("create", &what, &e),
+                    ))
+                }
+                Err(stop) => {
+                    return Err(CreateFailure::NotCreated(
+                        self.stopped("creating", &what, op, stop),
+                    ))
+                }
+            };
+            let mut with_id = body.clone();
+            if let Some(m) = with_id.as_object_mut() {
+                m.insert("id".to_owned(), Value::String(id.clone()));
+            }
+            let expected = Expected {
+                id: &id,
+                display_name,
+                component_type: K::TYPE,
+            };
+            let error = match op.bounded(self.api.create(&with_id, &expected)).await {
+                Ok(Ok(created)) => return Ok(created),
+                Ok(Err(CreateError::IdTaken(_))) if tried.len() + 1 < CREATE_ID_ATTEMPTS => {
+                    tracing::info!(id = %id, "id taken by a concurrent create; choosing another");
+                    tried.push(id);
+                    continue;
+                }
+                Ok(Err(e @ (CreateError::IdTaken(_) | CreateError::Refused(_)))) => {
+                    return Err(CreateFailure::NotCreated(self.console_failure(
+                        "create",
+                        &what,
+                        e.console_error(),
+                    )))
+                }
+                Ok(Err(CreateError::Uncertain(e))) => e.to_string(),
+                Err(Stop::TimedOut) => format!("it did not finish within {}", op.describe_limit()),
+                Err(Stop::Cancelled) => "Terraform stopped the provider".to_owned(),
+            };
+            // The console may still be working on it (athena holds a create for up to 105 s):
+            // within the deadline, wait for it rather than hand a slow create to the next run.
+            // An interrupted one is recorded at once, never dropped.
+            if !op.cancellation().is_cancelled() {
+                let window = op.narrowed(UNCERTAIN_CREATE_WINDOW);
+                match self.settle(&window, &id, display_name).await {
+                    Ok(Some(found)) => {
+                        tracing::info!(id = %id, "the uncertain create completed; adopting it");
+                        return Ok(found);
+                    }
+                    Ok(None) => {}
+                    Err(e) => return Err(CreateFailure::NotCreated(e)),
+                }
+            }
+            return Err(CreateFailure::Unconfirmed {
+                id: id.clone(),
+                error: LifecycleError::new(
+                    format!("The {} may have been created", K::NOUN),
+                    format!(
+                        "The create of {} under id {id} did not complete ({error}). Terraform \
+                         records it as tainted: the next plan reads it back, and replaces it if \
+                         the console has it or creates it if not, so nothing is orphaned or \
+                         duplicated.",
+                        self.named(&what)
+                    ),
+                ),
+            });
+        }
+    }
+
+    /// The id the console would derive for `display_name`, made unique against this
+    /// console's components and the ids this create already tried.
+    async fn free_id(&self, display_name: &str, tried: &[String]) -> Result<String, ConsoleError> {
+        let base = derive_component_id(display_name, K::ID_PREFIX);
+        let taken = self.api.taken_ids().await?;
+        Ok(crate::console::unique_id(
+            &base,
+            taken
+                .iter()
+                .map(String::as_str)
+                .chain(tried.iter().map(String::as_str)),
+        ))
+    }
+
+    /// Polls for a component whose create may still be in flight, until it appears or the
+    /// window ends. `Some` only for a component this create made (type and name match);
+    /// another component under the id is an error (ours was not created).
+    pub async fn settle(
+        &self,
+        window: &Operation,
+        id: &str,
+        display_name: &str,
+    ) -> Result<Option<Component>, LifecycleError> {
+        tracing::info!(id, "waiting to see whether an unconfirmed create completes");
+        let what = format!("{display_name:?}");
+        let found = wait_until(window, Backoff::every(CONSOLE_POLL), || async {
+            match self.api.get_fresh(id).await {
+                Ok(Some(c)) => Ok(Check::Done(c)),
+                Ok(None) => Ok(Check::Pending("not there yet".to_owned())),
+                Err(e) => Err(e),
+            }
+        })
+        .await;
+        match found {
+            Ok(c) if Self::is_ours(&c) && c.display_name == display_name => Ok(Some(c)),
+            Ok(c) => Err(LifecycleError::new(
+                format!("Cannot create the {}", K::NOUN),
+                format!(
+                    "The create of {} did not complete, and id {id} now belongs to another \
+                     component ({:?}, type {}).",
+                    self.named(&what),
+                    c.display_name,
+                    c.component_type.as_deref().unwrap_or("unknown")
+                ),
+            )),
+            Err(WaitError::Stopped { .. }) => Ok(None),
+            Err(WaitError::Failed(e)) => Err(self.console_failure("read back", &what, &e)),
+        }
+    }
+
+    /// Waits until `c` answers its readiness probe, within `op`.
+    pub async fn wait_ready(&self, op: &Operation, c: &Component) -> Result<(), LifecycleError> {
+        if !K::expects_ready(c) {
+            return Ok(());
+        }
+        let backoff = Backoff {
+            first: Duration::from_millis(500),
+            max: Duration::from_secs(5),
+            factor: 2,
+        };
+        let what = format!("{:?} ({})", c.display_name, c.id);
+        let result = wait_until(op, backoff, || async { self.kind.probe_ready(c).await }).await;
+        match result {
+            Ok(()) => Ok(()),
+            Err(WaitError::Failed(e)) => Err(LifecycleError::new(
+                format!("The {} did not become ready", K::NOUN),
+                format!("{} cannot become ready: {e}", self.named(&what)),
+            )),
+            Err(WaitError::Stopped {
+                stop: Stop::TimedOut,
+                last,
+            }) => Err(LifecycleError::new(
+                format!("The {} did not become ready", K::NOUN),
+                format!(
+                    "{} was not ready at the end of {}{}. Raise it if the cluster is slow to \
+                     pull images or provision storage.",
+                    self.named(&what),
+                    op.describe_limit(),
+                    last.map(|l| format!(" (last answer: {l})"))
+                        .unwrap_or_default()
+                ),
+            )),
+            Err(WaitError::Stopped { stop, .. }) => {
+                Err(self.stopped("waiting for", &what, op, stop))
+            }
+        }
+    }
+
+    /// The component for a refresh. `unconfirmed`: its create was never confirmed, so the
+    /// console may still be holding it; wait for it before calling it gone (dropping it now
+    /// would let the next create orphan it). `None` when it is gone, or when the id now holds
+    /// something that is not this deployed component (ids are reused).
+    pub async fn read(
+        &self,
+        id: &str,
+        unconfirmed: bool,
+        op: &Operation,
+    ) -> Result<Option<Component>, LifecycleError> {
+        let what = id.to_owned();
+        let found = match self.api.get_shared(id).await {
+            Ok(Some(c)) => Some(c),
+            Ok(None) if unconfirmed => {
+                let window = op.narrowed(UNCERTAIN_CREATE_WINDOW);
+                let r = wait_until(&window, Backoff::every(CONSOLE_POLL), || async {
+                    match self.api.get_fresh(id).await {
+                        Ok(Some(c)) => Ok(Check::Done(c)),
+                        Ok(None) => Ok(Check::Pending("not there yet".to_owned())),
+                        Err(e) => Err(e),
+                    }
+                })
+                .await;
+                match r {
+                    Ok(c) => Some(c),
+                    Err(WaitError::Stopped {
+                        stop: Stop::Cancelled,
+                        ..
+                    }) => return Err(self.stopped("reading", &what, op, Stop::Cancelled)),
+                    Err(WaitError::Stopped { .. }) => None,
+                    Err(WaitError::Failed(e)) => {
+                        return Err(self.console_failure("read", &what, &e))
+                    }
+                }
+            }
+            Ok(None) => None,
+            Err(e) => return Err(self.console_failure("read", &what, &e)),
+        };
+        Ok(found.filter(|c| {
+            let ours = Self::is_ours(c);
+            if !ours {
+                tracing::warn!(
+                    id,
+                    "the component under this id is no longer a deployed {}",
+                    K::NOUN
+                );
+            }
+            ours
+        }))
+    }
+
+    /// Updates `id`: the record first (`edit`: names, tags; cheap and cannot disturb the
+    /// deployment), then each deployment change alone, in the order given, each settling (the
+    /// console reports it and the component is ready again) before the next is sent, so a
+    /// rolling restart is never stacked on another.
+    pub async fn update(
+        &self,
+        op: &Operation,
+        id: &str,
+        edit: Option<&EditComponentRequest>,
+        updates: &[K::Update],
+    ) -> Result<Component, LifecycleError> {
+        let what = id.to_owned();
+        let bounded = |stop| self.stopped("updating", &what, op, stop);
+        if let Some(edit) = edit {
+            op.bounded(self.api.edit(K::TYPE, id, edit))
+                .await
+                .map_err(bounded)?
+                .map_err(|e| self.console_failure("edit", &what, &e))?;
+        }
+        for update in updates {
+            let field = K::update_field(update);
+            let body = serde_json::to_value(update).map_err(|e| {
+                LifecycleError::new(
+                    format!("Cannot update the {}'s {field}", K::NOUN),
+                    format!("The update could not be encoded: {e}"),
+                )
+            })?;
+            op.bounded(self.api.update(K::TYPE, id, &body))
+                .await
+                .map_err(bounded)?
+                .map_err(|e| self.console_failure(&format!("update the {field} of"), &what, &e))?;
+            let current = self.wait_reflected(op, id, update).await?;
+            self.wait_ready(op, &current).await?;
+        }
+        match self.api.get_fresh(id).await {
+            Ok(Some(c)) => Ok(c),
+            Ok(None) => Err(LifecycleError::new(
+                format!("The {} disappeared", K::NOUN),
+                format!("{} disappeared during the update.", self.named(&what)),
+            )),
+            Err(e) => Err(self.console_failure("read back", &what, &e)),
+        }
+    }
+
+    /// Polls until the console reports `update` applied.
+    async fn wait_reflected(
+        &self,
+        op: &Operation,
+        id: &str,
+        update: &K::Update,
+    ) -> Result<Component, LifecycleError> {
+        let what = id.to_owned();
+        let r = wait_until(op, Backoff::every(CONSOLE_POLL), || async {
+            match self.api.get_fresh(id).await {
+                Ok(Some(c)) if K::reflects(&c, update) => Ok(Check::Done(c)),
+                Ok(Some(_)) => Ok(Check::Pending(
+                    "the console still reports the old value".into(),
+                )),
+                Ok(None) => Err(None),
+                Err(e) => Err(Some(e)),
+            }
+        })
+        .await;
+        match r {
+            Ok(c) => Ok(c),
+            Err(WaitError::Failed(None)) => Err(LifecycleError::new(
+                format!("The {} disappeared", K::NOUN),
+                format!("{} disappeared during the update.", self.named(&what)),
+            )),
+            Err(WaitError::Failed(Some(e))) => Err(self.console_failure("read back", &what, &e)),
+            Err(WaitError::Stopped {
+                stop: Stop::TimedOut,
+                ..
+            }) => Err(LifecycleError::new(
+                format!("The {} update did not take effect", K::NOUN),
+                format!(
+                    "The console accepted the new {} for {} but still reports the old one at \
+                     the end of {}.",
+                    K::update_field(update),
+                    self.named(&what),
+                    op.describe_limit()
+                ),
+            )),
+            Err(WaitError::Stopped { stop, .. }) => Err(self.stopped("updating", &what, op, stop)),
+        }
+    }
+
+    /// Deletes `id` and waits until the console no longer has it. `unconfirmed`: its create was
+    /// never confirmed; settle it first, since a DELETE now would find nothing and the create
+    /// would finish afterwards as an orphan.
+    pub async fn delete(
+        &self,
+        op: &Operation,
+        id: &str,
+        display_name: Option<&str>,
+        unconfirmed: bool,
+    ) -> Result<(), LifecycleError> {
+        let what = id.to_owned();
+        if unconfirmed {
+            let window = op.narrowed(UNCERTAIN_CREATE_WINDOW);
+            let found = wait_until(&window, Backoff::every(CONSOLE_POLL), || async {
+                match self.api.get_fresh(id).await {
+                    Ok(Some(c)) => Ok(Check::Done(c)),
+                    Ok(None) => Ok(Check::Pending("not there yet".to_owned())),
+                    Err(e) => Err(e),
+                }
+            })
+            .await;
+            match found {
+                // What came is ours: delete it below.
+                Ok(c) if Self::is_ours(&c) && display_name.is_none_or(|n| n == c.display_name) => {}
+                // Someone else's component under this id, or nothing came: nothing to delete.
+                Ok(_)
+                | Err(WaitError::Stopped {
+                    stop: Stop::TimedOut,
+                    ..
+                }) => return Ok(()),
+                Err(WaitError::Stopped { stop, .. }) => {
+                    return Err(self.stopped("deleting", &what, op, stop))
+                }
+                Err(WaitError::Failed(e)) => return Err(self.console_failure("read", &what, &e)),
+            }
+        }
+        op.bounded(self.api.delete(id))
+            .await
+            .map_err(|stop| self.stopped("deleting", &what, op, stop))?
+            .map_err(|e| self.console_failure("delete", &what, &e))?;
+        let gone = wait_until(op, Backoff::every(CONSOLE_POLL), || async {
+            match self.api.get_fresh(id).await {
+                Ok(None) => Ok(Check::Done(())),
+                Ok(Some(_)) => Ok(Check::Pending("still there".to_owned())),
+                Err(e) => Err(e),
+            }
+        })
+        .await;
+        match gone {
+            Ok(()) => Ok(()),
+            Err(WaitError::Failed(e)) => {
+                Err(self.console_failure("confirm the delete of", &what, &e))
+            }
+            Err(WaitError::Stopped { stop, .. }) => Err(self.stopped("deleting", &what, op, stop)),
+        }
+    }
+
+    /// The component an import names, checked to be a deployed component of this kind. A
+    /// missing id that is really a display name (or derives to an existing id) is answered
+    /// with the id to use.
+    pub async fn import(&self, id: &str, resource_type: &str) -> Result<Component, LifecycleError> {
+        let summary = format!("Cannot import {resource_type}");
+        let c = match self.api.get_fresh(id).await {
+            Ok(Some(c)) => c,
+            Ok(None) => {
+                let hint = self.suggest_id(id).await;
+                return Err(LifecycleError::new(
+                    summary,
+                    format!(
+                        "The console {} has no component with id {id:?}.{} Import takes the \
+                         component id (GET /ak/api/v3/components lists them).",
+                        self.api.console_url(),
+                        hint.map(|s| format!(" {s}")).unwrap_or_default()
+                    ),
+                ));
+            }
+            Err(e) => {
+                return Err(LifecycleError::new(
+                    summary,
+                    format!("Could not read {id:?}: {e}"),
+                ))
+            }
+        };
+        if c.component_type.as_deref() != Some(K::TYPE) {
+            return Err(LifecycleError::new(
+                summary,
+                format!(
+                    "Component {id:?} is a {}, not a {}.",
+                    c.component_type
+                        .as_deref()
+                        .unwrap_or("component of unknown type"),
+                    K::TYPE
+                ),
+            ));
+        }
+        if c.location.as_deref() != Some(DEPLOYED_LOCATION) {
+            return Err(LifecycleError::new(
+                summary,
+                format!(
+                    "{} {id:?} was imported into this console, not deployed by it; manage it \
+                     with the matching _import resource.",
+                    K::NOUN
+                ),
+            ));
+        }
+        Ok(c)
+    }
+
+    /// "The CA named "Org1 CA" has id org1ca." when the given text names one.
+    async fn suggest_id(&self, given: &str) -> Option<String> {
+        let derived = derive_component_id(given, K::ID_PREFIX);
+        let ids = self.api.taken_ids().await.ok()?;
+        let matching: Vec<&String> = ids
+            .iter()
+            .filter(|id| {
+                **id == derived || id.strip_prefix(derived.as_str()).is_some_and(is_suffix)
+            })
+            .collect();
+        match matching.as_slice() {
+            [] => None,
+            [one] => Some(format!(
+                "Did you mean {one:?}, the id the console derives from {given:?}?"
+            )),
+            many => Some(format!(
+                "Ids the console derived from {given:?}: {}.",
+                many.iter()
+                    .map(|s| format!("{s:?}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        }
+    }
+}
+
+/// `_0`, `_12`: the suffixes the console adds to clashing ids.
+fn is_suffix(rest: &str) -> bool {
+    rest.strip_prefix('_')
+        .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+}
+
+/// "creating" -> "created", for messages.
+fn past(action: &str) -> &str {
+    match action {
+        "creating" => "created",
+        "updating" => "updated",
+        "deleting" => "deleted",
+        "reading" => "read",
+        _ => "ready",
+    }
+}
+
+#[cfg(test)]
+mod tests;

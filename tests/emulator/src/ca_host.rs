@@ -17,6 +17,9 @@ use crate::error::EmulatorError;
 use crate::fabric_ca::{self, BootstrapIdentity, CaServerHandle, FabricCaState};
 use crate::store::Store;
 
+/// The component type whose deployments these servers are.
+pub const CA_TYPE: &str = "fabric-ca";
+
 /// What the console needs to describe a created CA.
 #[derive(Clone, Debug)]
 pub struct CaInfo {
@@ -93,7 +96,7 @@ impl CaHost {
 
     fn persist(&self, id: &str, port: u16, state: &FabricCaState) -> Result<(), EmulatorError> {
         let doc = json!({"port": port, "state": serde_json::to_value(state)?});
-        self.store.put_ca(&self.console, id, &doc)
+        self.store.put_hosted(CA_TYPE, &self.console, id, &doc)
     }
 
     async fn start(&self, id: &str, socket: TcpSocket, state: FabricCaState, delay: Duration) {
@@ -120,7 +123,7 @@ impl CaHost {
                         serde_json::to_value(s).map(|state| json!({"port": port, "state": state}));
                     match doc {
                         Ok(doc) => {
-                            if let Err(e) = store.put_ca(&c2, &i2, &doc) {
+                            if let Err(e) = store.put_hosted(CA_TYPE, &c2, &i2, &doc) {
                                 tracing::error!(ca = %i2, error = %e, "persisting CA state failed");
                             }
                         }
@@ -151,7 +154,7 @@ impl CaHost {
 
     /// Restarts every persisted CA on its old port, serving at once.
     pub async fn restore(&self) -> Result<(), EmulatorError> {
-        for (id, doc) in self.store.load_cas(&self.console)? {
+        for (id, doc) in self.store.load_hosted(CA_TYPE, &self.console)? {
             let port = doc.get("port").and_then(Value::as_u64).unwrap_or_default() as u16;
             let state: FabricCaState = match doc.get("state").cloned().map(serde_json::from_value) {
                 Some(Ok(s)) => s,
@@ -172,7 +175,7 @@ impl CaHost {
     pub async fn remove(&self, id: &str) -> Result<(), EmulatorError> {
         let entry = self.running.lock().await.remove(id);
         stop(entry).await;
-        self.store.delete_ca(&self.console, id)
+        self.store.delete_hosted(CA_TYPE, &self.console, id)
     }
 
     /// Whether the CA of `id` has started serving.

@@ -46,14 +46,14 @@ struct Running {
     task: JoinHandle<()>,
 }
 
-/// A running emulator: one HTTP server per console, plus the CA servers they created.
+/// A running emulator: one HTTP server per console, plus the component servers they created.
 pub struct Emulator {
     consoles: Vec<Running>,
     clock: Clock,
 }
 
 impl Emulator {
-    /// Binds every console on 127.0.0.1, restores persisted components and CA servers, and serves.
+    /// Binds every console on 127.0.0.1, restores persisted components and their servers, and serves.
     pub async fn start(cfg: EmulatorConfig) -> Result<Emulator, EmulatorError> {
         let store = Store::open(cfg.db_path.as_deref())?;
         let clock = Clock::default();
@@ -81,7 +81,7 @@ impl Emulator {
                 create_latency: cfg.create_latency,
                 rate_limit: cfg.rate_limit_writes_per_min,
             })?);
-            console.cas.restore().await?;
+            console.restore_hosts().await?;
             let (stop, rx) = watch::channel(false);
             let task = tokio::spawn(server::serve(listener, console.clone(), rx));
             tracing::info!(console = %spec.name, port, "console listening");

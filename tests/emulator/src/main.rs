@@ -8,6 +8,12 @@
 //!   --create-latency <dur>             how long a CA create POST is held, e.g. 30s (default 0)
 //!   --rate-limit <N>                   non-GET requests per minute per client (default 25)
 //!   --bind <addr>                      only 127.0.0.1 is accepted (loopback only)
+//!
+//! Seeding many components (benchmarks): start with a high `--rate-limit` (e.g. 100000) and
+//! `--deployer-delay 0s`, create the CAs, stop, then start again on the same `--db` without
+//! `--rate-limit`. Components and their CA servers come back from the database (same ports and
+//! keys) and the limits are the console's again: 25 writes and 100 GETs a minute per client
+//! (`tests/deployer.rs` `seeding_past_the_write_limit_then_restarting_with_default_limits`).
 
 use std::path::PathBuf;
 use std::time::Duration;

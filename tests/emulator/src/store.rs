@@ -1,5 +1,6 @@
-//! Persistence in one redb file: every console's component documents and every created CA's state
-//! and port, so a restarted emulator comes back with the same components and CA endpoints.
+//! Persistence in one redb file: every console's component documents and the state each component
+//! host keeps for the components it runs (a created CA's state and port), so a restarted emulator
+//! comes back with the same components and endpoints.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -11,8 +12,19 @@ use crate::error::EmulatorError;
 
 /// key: `<console>\0<component id>`, value: the stored component document (JSON).
 const COMPONENTS: TableDefinition<&str, &str> = TableDefinition::new("components");
-/// key: `<console>\0<component id>`, value: `{"port":..,"state":<FabricCaState>}` (JSON).
-const CAS: TableDefinition<&str, &str> = TableDefinition::new("fabric_cas");
+/// The table of the `fabric-ca` host; key: `<console>\0<component id>`, value:
+/// `{"port":..,"state":<FabricCaState>}` (JSON). Its name predates the other hosts' tables and is
+/// kept so existing database files restore.
+const CA_HOST_TABLE: &str = "fabric_cas";
+
+/// The table where the host of `component_type` keeps its per-component state (JSON per key
+/// `<console>\0<component id>`).
+fn host_table(component_type: &str) -> String {
+    match component_type {
+        "fabric-ca" => CA_HOST_TABLE.to_string(),
+        other => format!("host:{other}"),
+    }
+}
 
 /// Handle to the database; clones share it.
 #[derive(Clone)]
@@ -35,7 +47,7 @@ impl Store {
         };
         let tx = db.begin_write()?;
         tx.open_table(COMPONENTS)?;
-        tx.open_table(CAS)?;
+        tx.open_table(TableDefinition::<&str, &str>::new(CA_HOST_TABLE))?;
         tx.commit()?;
         Ok(Store { db: Arc::new(db) })
     }
@@ -47,7 +59,12 @@ impl Store {
     ) -> Result<Vec<(String, Value)>, EmulatorError> {
         let prefix = key(console, "");
         let tx = self.db.begin_read()?;
-        let t = tx.open_table(table)?;
+        let t = match tx.open_table(table) {
+            Ok(t) => t,
+            // A host's table exists once it stored something.
+            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(Vec::new()),
+            Err(e) => return Err(e.into()),
+        };
         let mut out = Vec::new();
         for entry in t.range(prefix.as_str()..)? {
             let (k, v) = entry?;
@@ -101,14 +118,33 @@ impl Store {
     pub fn delete_component(&self, console: &str, id: &str) -> Result<(), EmulatorError> {
         self.remove(COMPONENTS, console, id)
     }
-    pub fn load_cas(&self, console: &str) -> Result<Vec<(String, Value)>, EmulatorError> {
-        self.load(CAS, console)
+    /// Every state the host of `component_type` stored for `console`'s components.
+    pub fn load_hosted(
+        &self,
+        component_type: &str,
+        console: &str,
+    ) -> Result<Vec<(String, Value)>, EmulatorError> {
+        let name = host_table(component_type);
+        self.load(TableDefinition::new(&name), console)
     }
-    pub fn put_ca(&self, console: &str, id: &str, doc: &Value) -> Result<(), EmulatorError> {
-        self.put(CAS, console, id, doc)
+    pub fn put_hosted(
+        &self,
+        component_type: &str,
+        console: &str,
+        id: &str,
+        state: &Value,
+    ) -> Result<(), EmulatorError> {
+        let name = host_table(component_type);
+        self.put(TableDefinition::new(&name), console, id, state)
     }
-    pub fn delete_ca(&self, console: &str, id: &str) -> Result<(), EmulatorError> {
-        self.remove(CAS, console, id)
+    pub fn delete_hosted(
+        &self,
+        component_type: &str,
+        console: &str,
+        id: &str,
+    ) -> Result<(), EmulatorError> {
+        let name = host_table(component_type);
+        self.remove(TableDefinition::new(&name), console, id)
     }
 }
 
@@ -133,5 +169,27 @@ mod tests {
         let r1 = s.load_components("r1").unwrap();
         assert_eq!(r1, vec![("org1ca".to_string(), json!({"id":"org1ca"}))]);
         assert_eq!(s.load_components("r10").unwrap().len(), 1);
+    }
+
+    #[test]
+    fn host_state_is_kept_per_type_and_the_ca_table_keeps_its_name() {
+        let s = Store::open(None).unwrap();
+        assert!(s.load_hosted("fabric-peer", "r1").unwrap().is_empty());
+        s.put_hosted("fabric-peer", "r1", "p", &json!({"port": 1}))
+            .unwrap();
+        s.put_hosted("fabric-ca", "r1", "c", &json!({"port": 2}))
+            .unwrap();
+        assert_eq!(
+            s.load_hosted("fabric-peer", "r1").unwrap(),
+            vec![("p".to_string(), json!({"port": 1}))]
+        );
+        s.delete_hosted("fabric-peer", "r1", "p").unwrap();
+        assert!(s.load_hosted("fabric-peer", "r1").unwrap().is_empty());
+        // Databases written before the other hosts existed hold CA state in `fabric_cas`.
+        let tx = s.db.begin_read().unwrap();
+        let t = tx
+            .open_table(TableDefinition::<&str, &str>::new("fabric_cas"))
+            .unwrap();
+        assert!(t.get("r1\0c").unwrap().is_some());
     }
 }

@@ -269,3 +269,139 @@ async fn components_and_ca_servers_survive_restart() {
     );
     emu.shutdown().await;
 }
+
+/// What the provider's one-list refresh relies on: `GET /components?deployment_attrs=included`
+/// shows every created component as `GET /components/{id}?deployment_attrs=included` does
+/// (athena formats both with `comp_formatting_lib.js` `fmt_comp_resp_with_deployer`; see
+/// docs/dev/console-list.md).
+#[tokio::test]
+async fn one_list_with_deployment_attrs_carries_what_each_get_carries() {
+    let emu = Emulator::start(config(None, 0, Duration::ZERO))
+        .await
+        .unwrap();
+    let base = format!("{}/ak/api/v3", emu.console_url("r1").unwrap());
+    let c = client();
+    let mut placed = create_body("Placed CA");
+    placed["zone"] = json!("zone1");
+    placed["region"] = json!("region1");
+    placed["resources"] = json!({"ca": {"requests": {"cpu": "200m", "memory": "400Mi"}}});
+    for body in [create_body("Plain CA"), placed] {
+        let (status, ca) = call(
+            &c,
+            reqwest::Method::POST,
+            format!("{base}/kubernetes/components/fabric-ca"),
+            Some(body),
+        )
+        .await;
+        assert_eq!(status, 200, "{ca}");
+    }
+    let (status, _) = call(
+        &c,
+        reqwest::Method::PUT,
+        format!("{base}/kubernetes/components/fabric-ca/plainca"),
+        Some(json!({"version": "1.5.7-0"})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    for query in [
+        "deployment_attrs=included",
+        "deployment_attrs=included&cache=skip",
+        "",
+    ] {
+        let (status, list) = call(
+            &c,
+            reqwest::Method::GET,
+            format!("{base}/components?{query}"),
+            None,
+        )
+        .await;
+        assert_eq!(status, 200, "{list}");
+        let items = list["components"].as_array().unwrap();
+        assert_eq!(items.len(), 2);
+        for item in items {
+            let id = item["id"].as_str().unwrap();
+            let (_, one) = call(
+                &c,
+                reqwest::Method::GET,
+                format!("{base}/components/{id}?{query}"),
+                None,
+            )
+            .await;
+            assert_eq!(item, &one, "list item {id} with ?{query}");
+            let deployed = query.contains("included");
+            for k in ["resources", "storage", "version", "replicas"] {
+                assert_eq!(item.get(k).is_some(), deployed, "{k} of {id} with ?{query}");
+            }
+            for k in ["api_url", "operations_url", "msp"] {
+                assert!(item.get(k).is_some(), "{k} of {id} with ?{query}");
+            }
+        }
+        if query.contains("included") {
+            let by_id = |id: &str| items.iter().find(|i| i["id"] == id).unwrap();
+            assert_eq!(by_id("plainca")["version"], "1.5.7-0");
+            assert_eq!(by_id("placedca")["zone"], "zone1");
+            assert_eq!(by_id("placedca")["region"], "region1");
+            assert_eq!(
+                by_id("placedca")["resources"]["ca"]["requests"]["cpu"],
+                "200m"
+            );
+            assert!(by_id("placedca")["msp"]["tlsca"]["root_certs"][0].is_string());
+        }
+    }
+    emu.shutdown().await;
+}
+
+/// The seeding recipe of `main.rs`: create past the write limit with a high `--rate-limit`, then
+/// restart on the same database with the default limits; the components and their CA servers
+/// are all back and the limits are the console's again.
+#[tokio::test]
+async fn seeding_past_the_write_limit_then_restarting_with_default_limits() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("seed.redb");
+    let emu = Emulator::start(config(Some(db.clone()), 0, Duration::ZERO))
+        .await
+        .unwrap();
+    let url = emu.console_url("r1").unwrap();
+    let port: u16 = url.rsplit(':').next().unwrap().parse().unwrap();
+    let c = client();
+    for i in 0..30 {
+        let (status, body) = call(
+            &c,
+            reqwest::Method::POST,
+            format!("{url}/ak/api/v3/kubernetes/components/fabric-ca"),
+            Some(create_body(&format!("Seed {i}"))),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+    }
+    emu.shutdown().await;
+
+    let defaults = EmulatorConfig {
+        rate_limit_writes_per_min: EmulatorConfig::default().rate_limit_writes_per_min,
+        ..config(Some(db), port, Duration::ZERO)
+    };
+    assert_eq!(defaults.rate_limit_writes_per_min, 25);
+    let emu = Emulator::start(defaults).await.unwrap();
+    let comps = emu.components("r1").await;
+    assert_eq!(comps.len(), 30);
+    let last = comps.iter().find(|d| d["id"] == "seed29").unwrap();
+    let info = wait_for_cainfo(&c, last["api_url"].as_str().unwrap()).await;
+    assert_eq!(info["success"], true);
+    let mut statuses = Vec::new();
+    for _ in 0..26 {
+        let (status, _) = call(
+            &c,
+            reqwest::Method::POST,
+            format!("{url}/ak/api/v3/components/fabric-ca"),
+            Some(json!({})),
+        )
+        .await;
+        statuses.push(status);
+    }
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 429).count(),
+        1,
+        "{statuses:?}"
+    );
+    emu.shutdown().await;
+}

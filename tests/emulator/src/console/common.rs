@@ -1,5 +1,6 @@
-//! Rules shared by the record routes (`components`) and the deployer routes (`deployer`): athena
-//! reads bodies, names new components and merges edits the same way for both.
+//! Rules shared by the record routes (`components`), the deployer routes (`deployer`) and the
+//! component hosts: athena reads bodies, names new components, merges edits and redacts secrets
+//! the same way for all.
 
 use std::collections::BTreeMap;
 
@@ -81,6 +82,45 @@ pub(super) fn merge(target: &mut Value, patch: &Value) {
             }
         }
         (t, p) => *t = p.clone(),
+    }
+}
+
+/// Case-insensitive object lookup (`ConfigCACreate` keys are case-insensitive in the spec).
+pub(super) fn get_ci<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
+    v.as_object().and_then(|o| {
+        o.get(key).or_else(|| {
+            o.iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(key))
+                .map(|(_, v)| v)
+        })
+    })
+}
+
+/// Secrets are redacted at rest: `name`/`pass` of registry identities and any `enroll_id` /
+/// `enroll_secret` become `"[redacted]"` (console-api.md §2.1, `redact_enroll_details`).
+pub(super) fn redact(v: &mut Value, in_identity: bool) {
+    match v {
+        Value::Object(m) => {
+            for (k, val) in m.iter_mut() {
+                let lk = k.to_ascii_lowercase();
+                if lk == "enroll_id"
+                    || lk == "enroll_secret"
+                    || (in_identity && (lk == "name" || lk == "pass"))
+                {
+                    *val = json!("[redacted]");
+                } else if lk == "identities" {
+                    if let Value::Array(items) = val {
+                        for item in items {
+                            redact(item, true);
+                        }
+                    }
+                } else {
+                    redact(val, false);
+                }
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(|x| redact(x, false)),
+        _ => {}
     }
 }
 

@@ -2,26 +2,22 @@
 //!
 //! athena validates the body first (`k8s.create-ca.invalid.*`), then calls the deployer
 //! (fixture README 26). The recordings stop at the deployer call, so what happens after a valid
-//! CA create follows console-api.md §2.1 (CaResponse) and the brief; peer and orderer creates are
-//! validated but not deployed here.
+//! CA create follows console-api.md §2.1 (CaResponse) and the brief. The servers behind a created
+//! component come from the console's host for its type (`hosts`); a type without a host (peers and
+//! orderers today) is validated but not deployed.
 
 use std::time::Duration;
 
-use base64::Engine;
 use serde_json::{json, Map, Value};
 
-use super::common::{body_of, component_type, merge, new_component_id, validate_new};
+use super::common::{body_of, component_type, merge, new_component_id, redact, validate_new};
 use super::components::remove_record;
 use super::docs::{self, View};
+use super::hosts::{ComponentHost, DEFAULT_CA_VERSION};
 use super::{ApiRequest, Console};
-use crate::fabric_ca::BootstrapIdentity;
 use crate::http::Reply;
 use crate::validate::{self, Context, Mode};
 
-/// Default image version of created CAs. Not recorded; athena's settings name 1.5.5 as the minimum
-/// CA version (`settings.get.no-auth` MIGRATION_MIN_VERSIONS), and `-0` is IBP's image suffix
-/// (console-api.md §2.4 `version` row: "e.g. 2.2.1-0").
-pub const DEFAULT_CA_VERSION: &str = "1.5.5-0";
 const DEFAULT_PEER_VERSION: &str = "2.5.12-0";
 
 /// A deployer failure, in athena's `{statusCode, msg:<deployer body>}` shape (console-api.md §3).
@@ -40,75 +36,6 @@ fn deployed_reply(c: &Console, doc: &Value) -> Reply {
         parsed_certs: false,
     };
     Reply::json(200, &docs::render(doc, view, c.now()))
-}
-
-/// Case-insensitive object lookup (`ConfigCACreate` keys are case-insensitive in the spec).
-fn get_ci<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
-    v.as_object().and_then(|o| {
-        o.get(key).or_else(|| {
-            o.iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case(key))
-                .map(|(_, v)| v)
-        })
-    })
-}
-
-fn identities(section: Option<&Value>) -> Vec<BootstrapIdentity> {
-    section
-        .and_then(|s| get_ci(s, "registry"))
-        .and_then(|r| get_ci(r, "identities"))
-        .and_then(Value::as_array)
-        .map(|ids| {
-            ids.iter()
-                .map(|i| BootstrapIdentity {
-                    name: get_ci(i, "name")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default()
-                        .to_string(),
-                    pass: get_ci(i, "pass")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default()
-                        .to_string(),
-                    kind: get_ci(i, "type")
-                        .and_then(Value::as_str)
-                        .unwrap_or("client")
-                        .to_string(),
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// Secrets are redacted at rest: `name`/`pass` of registry identities and any `enroll_id` /
-/// `enroll_secret` become `"[redacted]"` (console-api.md §2.1, `redact_enroll_details`).
-pub fn redact(v: &mut Value, in_identity: bool) {
-    match v {
-        Value::Object(m) => {
-            for (k, val) in m.iter_mut() {
-                let lk = k.to_ascii_lowercase();
-                if lk == "enroll_id"
-                    || lk == "enroll_secret"
-                    || (in_identity && (lk == "name" || lk == "pass"))
-                {
-                    *val = json!("[redacted]");
-                } else if lk == "identities" {
-                    if let Value::Array(items) = val {
-                        for item in items {
-                            redact(item, true);
-                        }
-                    }
-                } else {
-                    redact(val, false);
-                }
-            }
-        }
-        Value::Array(a) => a.iter_mut().for_each(|x| redact(x, false)),
-        _ => {}
-    }
-}
-
-fn b64(pem: &str) -> String {
-    base64::engine::general_purpose::STANDARD.encode(pem)
 }
 
 /// athena's answer when the deployer refuses a create because a component with this deployer id
@@ -149,17 +76,17 @@ pub async fn create(c: &Console, req: &ApiRequest, t: &str) -> Reply {
         _ => return Reply::route_not_found(),
     };
     let body = body_of(req);
-    let id = {
+    let (id, host) = {
         let mut data = c.data.lock().await;
         if let Err(invalid) = validate_new(c, &data.docs, schema, &body) {
             return invalid;
         }
-        if t != "fabric-ca" {
+        let Some(host) = c.hosts.get(t) else {
             return deployer_error(
                 &format!("the emulated deployer does not create {t} components"),
                 "ENOTSUP",
             );
-        }
+        };
         let id = match new_component_id(&data.docs, body.get("id"), body.get("display_name")) {
             Ok(id) => id,
             Err(conflict) => return conflict,
@@ -168,11 +95,11 @@ pub async fn create(c: &Console, req: &ApiRequest, t: &str) -> Reply {
             tracing::info!(id = %id, "create refused: the deployer is still creating this id");
             return deployer_conflict(&id);
         }
-        id
+        (id, host)
     };
     let latency = c.faults.create_latency_value().unwrap_or(c.create_latency);
     let deployed = if hold(c, latency).await {
-        deploy_ca(c, &id, &body).await
+        deploy(c, host, &id, t, &body).await
     } else {
         Err(deployer_error("the console is shutting down", "ESHUTDOWN"))
     };
@@ -194,17 +121,17 @@ pub async fn create(c: &Console, req: &ApiRequest, t: &str) -> Reply {
             409,
             &json!({"statusCode":409,"msg":"unable to onboard component b/c of id conflict. use a different component id."}),
         );
-        return abandon(c, &id, conflict).await;
+        return abandon(c, host, &id, conflict).await;
     }
     if c.is_stopping() {
         drop(data);
         let reply = deployer_error("the console is shutting down", "ESHUTDOWN");
-        return abandon(c, &id, reply).await;
+        return abandon(c, host, &id, reply).await;
     }
     if let Err(e) = c.store.put_component(&c.name, &id, &doc) {
         tracing::error!(error = %e, "persisting component failed");
         drop(data);
-        return abandon(c, &id, deployer_error("database error", "EDB")).await;
+        return abandon(c, host, &id, deployer_error("database error", "EDB")).await;
     }
     data.creating.remove(&id);
     data.docs.insert(id.clone(), doc.clone());
@@ -212,11 +139,11 @@ pub async fn create(c: &Console, req: &ApiRequest, t: &str) -> Reply {
     deployed_reply(c, &doc)
 }
 
-/// Removes the CA of a create that will not be recorded, then releases its id (in this order, so a
-/// new create of the id cannot lose its CA to this clean-up).
-async fn abandon(c: &Console, id: &str, reply: Reply) -> Reply {
-    if let Err(e) = c.cas.remove(id).await {
-        tracing::error!(id, error = %e, "removing an abandoned CA failed");
+/// Removes the servers of a create that will not be recorded, then releases its id (in this order,
+/// so a new create of the id cannot lose its servers to this clean-up).
+async fn abandon(c: &Console, host: &dyn ComponentHost, id: &str, reply: Reply) -> Reply {
+    if let Err(e) = host.remove(id).await {
+        tracing::error!(id, error = %e, "removing an abandoned component failed");
     }
     c.data.lock().await.creating.remove(id);
     reply
@@ -235,32 +162,22 @@ async fn hold(c: &Console, latency: Duration) -> bool {
     }
 }
 
-/// The deployer's part of a CA create: starts the CA and builds the component doc (not stored).
-async fn deploy_ca(c: &Console, id: &str, body: &Value) -> Result<Value, Reply> {
-    let co = body
-        .get("config_override")
-        .cloned()
-        .unwrap_or_else(|| json!({}));
-    let ca_section = get_ci(&co, "ca");
-    let ca_ids = identities(ca_section);
-    // tlsca defaults to a copy of ca (OpenAPI CreateCaBody.config_override description).
-    let tlsca_section = get_ci(&co, "tlsca").or(ca_section);
-    let tlsca_ids = identities(tlsca_section);
-    let info = match c.cas.create(id, ca_ids, tlsca_ids, c.deployer_delay).await {
-        Ok(i) => i,
+/// The deployer's part of a create: the host starts the servers and decides its fields, the
+/// deployer adds what every created component carries. Builds the component doc (not stored).
+async fn deploy(
+    c: &Console,
+    host: &dyn ComponentHost,
+    id: &str,
+    t: &str,
+    body: &Value,
+) -> Result<Value, Reply> {
+    let fields = match host.deploy(id, body, c.deployer_delay).await {
+        Ok(f) => f,
         Err(e) => {
-            tracing::error!(error = %e, "CA create failed");
+            tracing::error!(error = %e, component_type = t, "deploy failed");
             return Err(deployer_error(&e.to_string(), "EDEPLOY"));
         }
     };
-    let mut config_override = co.clone();
-    if let (Some(obj), Some(ca)) = (config_override.as_object_mut(), ca_section) {
-        if get_ci(&co, "tlsca").is_none() {
-            obj.insert("tlsca".into(), ca.clone());
-        }
-    }
-    redact(&mut config_override, false);
-    let url = format!("https://127.0.0.1:{}", info.port);
     let mut doc = Map::new();
     doc.insert("id".into(), json!(id));
     doc.insert(
@@ -274,63 +191,19 @@ async fn deploy_ca(c: &Console, id: &str, body: &Value) -> Result<Value, Reply> 
         "display_name".into(),
         body.get("display_name").cloned().unwrap_or(Value::Null),
     );
-    doc.insert("api_url".into(), json!(url));
-    doc.insert("operations_url".into(), json!(url));
     doc.insert("location".into(), json!("ibm_saas"));
     doc.insert("imported".into(), json!(false));
-    doc.insert(
-        "msp".into(),
-        json!({
-            "ca": {"name": info.ca_name, "root_certs": [b64(&info.ca_root_pem)]},
-            "tlsca": {"name": info.tlsca_name, "root_certs": [b64(&info.tlsca_root_pem)]},
-            "component": {"tls_cert": b64(&info.tls_cert_pem)}
-        }),
-    );
-    doc.insert("config_override".into(), config_override);
-    // Defaults from athena's THE_DEFAULT_RESOURCES_MAP.ca (`settings.get.no-auth`): 100m / 200Mi / 20Gi.
-    doc.insert(
-        "resources".into(),
-        body.get("resources")
-            .cloned()
-            .unwrap_or_else(|| json!({"ca":{"requests":{"cpu":"100m","memory":"200Mi"}}})),
-    );
-    doc.insert(
-        "storage".into(),
-        body.get("storage")
-            .cloned()
-            .unwrap_or_else(|| json!({"ca":{"size":"20Gi","class":""}})),
-    );
     doc.insert("scheme_version".into(), json!("v1"));
-    doc.insert(
-        "tags".into(),
-        docs::create_tags(body.get("tags"), "fabric-ca"),
-    );
+    doc.insert("tags".into(), docs::create_tags(body.get("tags"), t));
     doc.insert("timestamp".into(), json!(c.now()));
-    doc.insert("type".into(), json!("fabric-ca"));
-    doc.insert(
-        "version".into(),
-        body.get("version")
-            .cloned()
-            .unwrap_or_else(|| json!(DEFAULT_CA_VERSION)),
-    );
-    doc.insert(
-        "replicas".into(),
-        body.get("replicas").cloned().unwrap_or_else(|| json!(1)),
-    );
+    doc.insert("type".into(), json!(t));
     for k in ["zone", "region", "hsm"] {
         if let Some(v) = body.get(k) {
             doc.insert(k.into(), v.clone());
         }
     }
+    doc.extend(fields);
     Ok(Value::Object(doc))
-}
-
-fn uses_postgres(co: &Value, section: &str) -> bool {
-    get_ci(co, section)
-        .and_then(|s| get_ci(s, "db"))
-        .and_then(|d| get_ci(d, "type"))
-        .and_then(Value::as_str)
-        .is_some_and(|t| t.eq_ignore_ascii_case("postgres"))
 }
 
 /// `PUT /kubernetes/components/{type}/{id}`: 404 first (`k8s.update-ca.missing-id`), then the
@@ -370,6 +243,15 @@ pub async fn update(c: &Console, req: &ApiRequest, id: &str) -> Reply {
     if patch.get("dry_run_mode").and_then(Value::as_bool) == Some(true) {
         return deployed_reply(c, &doc);
     }
+    if let Some(host) = c.hosts.get(&t) {
+        let refused: Vec<String> = patch
+            .iter()
+            .filter_map(|(k, v)| host.refuse_update(&doc, k, v))
+            .collect();
+        if !refused.is_empty() {
+            return Reply::validation(refused);
+        }
+    }
     if let Some(obj) = doc.as_object_mut() {
         for (k, v) in patch {
             match k.as_str() {
@@ -379,18 +261,7 @@ pub async fn update(c: &Console, req: &ApiRequest, id: &str) -> Reply {
                     let target = obj.entry("config_override").or_insert(json!({}));
                     merge(target, &v);
                 }
-                "replicas" => {
-                    // Replicas > 1 need a shared postgres database for ca and tlsca (console-api.md §2.1).
-                    let n = v.as_f64().unwrap_or(1.0);
-                    let co = obj.get("config_override").cloned().unwrap_or(Value::Null);
-                    if n > 1.0 && !(uses_postgres(&co, "ca") && uses_postgres(&co, "tlsca")) {
-                        return Reply::validation(vec![
-                            "Parameter 'replicas' cannot be greater than 1 unless 'config_override.ca.db' and 'config_override.tlsca.db' use a 'postgres' database.".to_string(),
-                        ]);
-                    }
-                    obj.insert(k.clone(), v.clone());
-                }
-                "resources" | "version" | "zone" => {
+                "replicas" | "resources" | "version" | "zone" => {
                     obj.insert(k.clone(), v.clone());
                 }
                 _ => {}
@@ -418,8 +289,10 @@ pub async fn delete(c: &Console, id: &str) -> Reply {
     if doc.get("imported").and_then(Value::as_bool).unwrap_or(true) {
         return Reply::validation(vec![c.spec.message("invalid_on_imported_comps", &[])]);
     }
-    if let Err(e) = c.cas.remove(id).await {
-        tracing::error!(error = %e, "removing CA failed");
+    if let Some(host) = c.hosts.get(&component_type(doc)) {
+        if let Err(e) = host.remove(id).await {
+            tracing::error!(error = %e, "removing the component's servers failed");
+        }
     }
     match remove_record(c, &mut data, id) {
         Ok(body) => Reply::json(200, &body),
@@ -434,4 +307,147 @@ pub fn versions() -> Reply {
         200,
         &json!({"versions": {"ca": entry(DEFAULT_CA_VERSION), "peer": entry(DEFAULT_PEER_VERSION), "orderer": entry(DEFAULT_PEER_VERSION)}}),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use base64::Engine;
+    use serde_json::{json, Value};
+
+    use super::super::hosts::recording::{Calls, RecordingHost};
+    use super::super::hosts::ComponentHosts;
+    use super::super::{ApiRequest, Console, ConsoleParams};
+    use crate::clock::Clock;
+    use crate::store::Store;
+
+    const EXCHANGES: &str = include_str!("../../fixtures/console/exchanges.jsonl");
+
+    /// The request body of the recorded exchange `name`.
+    fn recorded_body(name: &str) -> Value {
+        let ex: Value = EXCHANGES
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap())
+            .find(|e| e["name"] == name)
+            .unwrap();
+        serde_json::from_str(ex["request"]["body"].as_str().unwrap()).unwrap()
+    }
+
+    fn console(hosts: ComponentHosts) -> Console {
+        let params = ConsoleParams {
+            name: "r1".into(),
+            port: 0,
+            api_key: "k".into(),
+            api_secret: "s".into(),
+            store: Store::open(None).unwrap(),
+            clock: Clock::default(),
+            deployer_delay: Duration::from_millis(7),
+            create_latency: Duration::ZERO,
+            rate_limit: 1000,
+        };
+        Console::with_hosts(params, hosts).unwrap()
+    }
+
+    async fn call(c: &Console, method: &str, path: &str, body: Value) -> (u16, Value) {
+        let auth = base64::engine::general_purpose::STANDARD.encode("k:s");
+        let req = ApiRequest {
+            method: method.into(),
+            path: format!("/ak/api/v3/{path}"),
+            query: Vec::new(),
+            authorization: Some(format!("Basic {auth}")),
+            json_body: true,
+            body,
+        };
+        let reply = c.route(&req).await;
+        (reply.status, serde_json::from_str(&reply.body).unwrap())
+    }
+
+    /// A console whose only deployable type is a recording `fabric-peer` host, holding the
+    /// imported CA that the recorded peer create enrolls against (`edit.ca` moved it to :27064).
+    async fn console_with_peer_host() -> (Console, Calls) {
+        let mut hosts = ComponentHosts::default();
+        let (peer, calls) = RecordingHost::new("fabric-peer");
+        hosts.register(Box::new(peer));
+        let c = console(hosts);
+        // What `Emulator::start` does after building each console.
+        c.restore_hosts().await.unwrap();
+        let mut ca = recorded_body("import.ca");
+        ca["api_url"] = json!("https://127.0.0.1:27064");
+        let (status, body) = call(&c, "POST", "components/fabric-ca", ca).await;
+        assert_eq!(status, 200, "{body}");
+        (c, calls)
+    }
+
+    #[tokio::test]
+    async fn a_peer_host_plugs_in_and_create_update_delete_go_through_it() {
+        let (c, calls) = console_with_peer_host().await;
+        let peer = recorded_body("k8s.create-peer.valid.deployer-unreachable");
+        let (status, doc) = call(&c, "POST", "kubernetes/components/fabric-peer", peer).await;
+        assert_eq!(status, 200, "{doc}");
+        assert_eq!(doc["id"], "newpeer");
+        assert_eq!(doc["type"], "fabric-peer");
+        assert_eq!(doc["imported"], false);
+        assert_eq!(doc["zone"], "zone1");
+        assert_eq!(doc["tags"], json!(["fabric-peer", "ibm_saas", "tf"]));
+        assert_eq!(
+            doc["api_url"], "grpcs://newpeer.host:7051",
+            "the host's field"
+        );
+        let (status, body) = call(
+            &c,
+            "PUT",
+            "kubernetes/components/fabric-peer/newpeer",
+            json!({"zone": "zone2"}),
+        )
+        .await;
+        assert_eq!(status, 400, "{body}");
+        assert_eq!(body["msgs"][0], "the recording host keeps its zone");
+        let (status, body) = call(&c, "DELETE", "kubernetes/components/newpeer", json!({})).await;
+        assert_eq!(status, 200, "{body}");
+        c.shutdown().await;
+        assert_eq!(
+            *calls.lock().unwrap(),
+            [
+                "restore",
+                "deploy newpeer 7ms",
+                "refuse_update zone",
+                "remove newpeer",
+                "shutdown"
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_record_only_delete_leaves_the_servers_alone() {
+        let (c, calls) = console_with_peer_host().await;
+        let peer = recorded_body("k8s.create-peer.valid.deployer-unreachable");
+        let (status, _) = call(&c, "POST", "kubernetes/components/fabric-peer", peer).await;
+        assert_eq!(status, 200);
+        // `DELETE /components/{id}` removes only the record (console-api.md §2: the deployment is orphaned).
+        let (status, _) = call(&c, "DELETE", "components/newpeer", json!({})).await;
+        assert_eq!(status, 200);
+        assert_eq!(*calls.lock().unwrap(), ["restore", "deploy newpeer 7ms"]);
+    }
+
+    #[tokio::test]
+    async fn a_type_without_a_host_is_validated_then_refused() {
+        // The standard hosts run CAs only, so a valid peer create is refused after validation.
+        let c = console(ComponentHosts::standard("r1", Store::open(None).unwrap()));
+        let mut ca = recorded_body("import.ca");
+        ca["api_url"] = json!("https://127.0.0.1:27064");
+        assert_eq!(call(&c, "POST", "components/fabric-ca", ca).await.0, 200);
+        let (status, body) = call(&c, "POST", "kubernetes/components/fabric-peer", json!({})).await;
+        assert_eq!(status, 400, "validation first: {body}");
+        let peer = recorded_body("k8s.create-peer.valid.deployer-unreachable");
+        let (status, body) = call(&c, "POST", "kubernetes/components/fabric-peer", peer).await;
+        assert_eq!(status, 500, "{body}");
+        assert_eq!(body["msg"]["code"], "ENOTSUP");
+        assert_eq!(
+            body["msg"]["message"],
+            "the emulated deployer does not create fabric-peer components"
+        );
+        assert_eq!(c.creates_in_flight().await, 0);
+        assert_eq!(c.component_docs().await.len(), 1, "only the imported CA");
+    }
 }

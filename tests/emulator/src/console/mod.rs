@@ -4,6 +4,7 @@ mod common;
 mod components;
 mod deployer;
 pub mod docs;
+pub mod hosts;
 mod settings;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -15,7 +16,6 @@ use base64::Engine;
 use serde_json::{json, Value};
 use tokio::sync::{watch, Mutex};
 
-use crate::ca_host::CaHost;
 use crate::clock::Clock;
 use crate::error::EmulatorError;
 use crate::faults::FaultInjector;
@@ -23,6 +23,7 @@ use crate::http::Reply;
 use crate::limits::Limits;
 use crate::spec::Spec;
 use crate::store::Store;
+use hosts::ComponentHosts;
 
 /// A parsed incoming request, as the routes need it.
 pub struct ApiRequest {
@@ -83,7 +84,8 @@ pub struct Console {
     pub(crate) limits: StdMutex<Limits>,
     pub(crate) data: Mutex<Data>,
     pub(crate) store: Store,
-    pub(crate) cas: CaHost,
+    /// The servers behind deployed components, by component type.
+    pub(crate) hosts: ComponentHosts,
     pub(crate) deployer_delay: Duration,
     /// Configured deployer latency of creates (the fault switch overrides it).
     pub(crate) create_latency: Duration,
@@ -107,8 +109,15 @@ pub struct ConsoleParams {
 }
 
 impl Console {
-    /// Builds the console and loads its persisted components.
+    /// Builds the console with the standard component hosts and loads its persisted components.
     pub fn new(p: ConsoleParams) -> Result<Console, EmulatorError> {
+        let hosts = ComponentHosts::standard(&p.name, p.store.clone());
+        Console::with_hosts(p, hosts)
+    }
+
+    /// Builds the console with the given component hosts and loads its persisted components (the
+    /// hosts' servers come back with [`Console::restore_hosts`]).
+    pub fn with_hosts(p: ConsoleParams, hosts: ComponentHosts) -> Result<Console, EmulatorError> {
         let mut data = Data::default();
         for (id, doc) in p.store.load_components(&p.name)? {
             data.docs.insert(id, doc);
@@ -118,7 +127,7 @@ impl Console {
             .collect();
         Ok(Console {
             host_url: format!("http://127.0.0.1:{}", p.port),
-            cas: CaHost::new(&p.name, p.store.clone()),
+            hosts,
             name: p.name,
             api_key: p.api_key,
             api_secret: p.api_secret,
@@ -217,10 +226,15 @@ impl Console {
         Ok(handler.await)
     }
 
-    /// Stops this console's CA servers; creates still held by the deployer give up.
+    /// Restarts the servers of the components the hosts stored (after a restart on the same database).
+    pub async fn restore_hosts(&self) -> Result<(), EmulatorError> {
+        self.hosts.restore().await
+    }
+
+    /// Stops this console's component servers; creates still held by the deployer give up.
     pub async fn shutdown(&self) {
         self.stopping.send_replace(true);
-        self.cas.shutdown().await;
+        self.hosts.shutdown().await;
     }
 
     /// Whether [`Console::shutdown`] has begun.

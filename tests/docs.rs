@@ -584,3 +584,148 @@ fn every_attribute_has_a_description() {
         "attributes without a description: {missing:?}"
     );
 }
+
+// ---- docs/dev citations ------------------------------------------------------------------------
+
+/// GitHub's anchor for a heading: lower case, punctuation dropped, spaces as hyphens.
+fn heading_anchor(heading: &str) -> String {
+    heading
+        .trim()
+        .to_lowercase()
+        .chars()
+        .filter(|c| c.is_alphanumeric() || *c == ' ' || *c == '-' || *c == '_')
+        .map(|c| if c == ' ' { '-' } else { c })
+        .collect()
+}
+
+fn anchors_of(markdown: &str) -> Vec<String> {
+    markdown
+        .lines()
+        .filter(|l| l.starts_with('#'))
+        .map(|l| heading_anchor(l.trim_start_matches('#')))
+        .collect()
+}
+
+fn files_under(dir: &Path, ext: &str, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files_under(&path, ext, out);
+        } else if path.extension().is_some_and(|e| e == ext) {
+            out.push(path);
+        }
+    }
+}
+
+/// `(file, anchor)` for every `docs/dev/<file>.md#<anchor>` in `text` (anchor may be empty).
+fn dev_citations(text: &str) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("docs/dev/") {
+        rest = &rest[at + "docs/dev/".len()..];
+        let file: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_' || *c == '.')
+            .collect();
+        let file = file.trim_end_matches('.').to_string();
+        let after = &rest[file.len()..];
+        let anchor: String = after
+            .strip_prefix('#')
+            .map(|a| {
+                a.chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                    .collect()
+            })
+            .unwrap_or_default();
+        if file.ends_with(".md") {
+            found.push((file, anchor));
+        }
+    }
+    found
+}
+
+/// Markdown links between the docs/dev pages: `(other.md#anchor)` and `(#anchor)`.
+fn relative_links(page: &str, text: &str) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    for (i, _) in text.match_indices("](") {
+        let target: String = text[i + 2..].chars().take_while(|c| *c != ')').collect();
+        if target.contains("://") {
+            continue;
+        }
+        let (file, anchor) = target.split_once('#').unwrap_or((target.as_str(), ""));
+        let file = if file.is_empty() { page } else { file };
+        if file.ends_with(".md") && !file.contains('/') {
+            found.push((file.to_string(), anchor.to_string()));
+        }
+    }
+    found
+}
+
+/// Every `docs/dev/...#anchor` cited in code, tests or docs names an existing page and heading.
+#[test]
+fn every_docs_dev_citation_resolves() {
+    let dev = root().join("docs/dev");
+    let mut broken = Vec::new();
+    let mut check = |from: &Path, file: &str, anchor: &str| {
+        let Ok(page) = std::fs::read_to_string(dev.join(file)) else {
+            broken.push(format!(
+                "{}: docs/dev/{file} does not exist",
+                from.display()
+            ));
+            return;
+        };
+        if !anchor.is_empty() && !anchors_of(&page).iter().any(|a| a == anchor) {
+            broken.push(format!(
+                "{}: docs/dev/{file}#{anchor} has no such heading",
+                from.display()
+            ));
+        }
+    };
+    let mut sources = Vec::new();
+    files_under(&root().join("src"), "rs", &mut sources);
+    files_under(&root().join("tests"), "rs", &mut sources);
+    sources.push(root().join("README.md"));
+    let mut cited = 0;
+    for path in &sources {
+        let text = std::fs::read_to_string(path).expect("read source");
+        for (file, anchor) in dev_citations(&text) {
+            check(path, &file, &anchor);
+            cited += 1;
+        }
+    }
+    let mut pages = Vec::new();
+    files_under(&dev, "md", &mut pages);
+    for path in &pages {
+        let text = std::fs::read_to_string(path).expect("read page");
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        for (file, anchor) in relative_links(name, &text) {
+            check(path, &file, &anchor);
+        }
+    }
+    assert!(
+        broken.is_empty(),
+        "broken docs/dev citations:\n{}",
+        broken.join("\n")
+    );
+    assert!(cited > 0, "no code cites docs/dev");
+}
+
+#[test]
+fn heading_anchors_follow_github() {
+    assert_eq!(heading_anchor(" Unauthorized (401)"), "unauthorized-401");
+    assert_eq!(heading_anchor("Low-S signatures"), "low-s-signatures");
+    assert_eq!(
+        heading_anchor("Apply, read and import"),
+        "apply-read-and-import"
+    );
+    assert_eq!(
+        dev_citations("see docs/dev/console-api.md#rate-limits)."),
+        vec![("console-api.md".to_string(), "rate-limits".to_string())]
+    );
+}

@@ -3,7 +3,8 @@
 terraform {
   required_providers {
     blockchain = {
-      source = "ibm-blockchain/blockchain"
+      source  = "ibm-blockchain/blockchain"
+      version = "~> 0.1"
     }
   }
 }

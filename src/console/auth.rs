@@ -1,6 +1,7 @@
 //! The `Authorization` header for each credential kind, including the IBM Cloud
 //! IAM token exchange: one token is cached and refreshed 5 minutes before it
 //! expires; concurrent callers wait on one fetch (a tokio Mutex held across it).
+//! The header kinds and the IAM exchange: docs/dev/console-api.md#authentication.
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 

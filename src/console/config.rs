@@ -52,7 +52,7 @@ impl fmt::Display for Secret {
     }
 }
 
-/// How the client authenticates to the console (console-api.md §1).
+/// How the client authenticates to the console (docs/dev/console-api.md#authentication).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Credentials {
     /// A console API key and secret, sent as HTTP Basic (software consoles).
@@ -78,8 +78,8 @@ pub struct ConsoleConfig {
     pub ca_bundle_pem: Option<Vec<u8>>,
     /// Disables TLS certificate verification. For throw-away test consoles only.
     pub insecure_skip_tls_verify: bool,
-    /// Per-HTTP-request timeout. A create waits for the deployer (up to 105 s by
-    /// default, console-api.md §3), so this must stay above that.
+    /// Per-HTTP-request timeout. A create waits for the deployer (up to 105 s by default,
+    /// docs/dev/console-api.md#create-waits-for-the-deployer), so this must stay above that.
     pub request_timeout: Duration,
     /// Retries after the first attempt, for retryable outcomes only.
     pub max_retries: u32,
@@ -90,7 +90,8 @@ pub struct ConsoleConfig {
     /// Upper bound of the total time spent waiting on 429 answers within one call
     /// (the real console always says `Retry-After: 60`).
     pub rate_limit_max_wait: Duration,
-    /// Sent as `User-Agent`; athena keys its rate limiter and lockout on IP + User-Agent.
+    /// Sent as `User-Agent`; athena keys its rate limiter and lockout on IP + User-Agent
+    /// (docs/dev/console-api.md#rate-limits).
     pub user_agent: String,
 }
 

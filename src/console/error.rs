@@ -8,7 +8,8 @@ use std::time::Duration;
 use serde_json::Value;
 use thiserror::Error;
 
-/// The message athena sends on `/kubernetes/...` routes when it runs without a deployer.
+/// The message athena sends on `/kubernetes/...` routes when it runs without a deployer
+/// (docs/dev/console-api.md#import-only-consoles).
 const IMPORT_ONLY_MARKER: &str = "without the \"deployer\"";
 /// Longest excerpt of a non-JSON body kept in an error.
 const MAX_EXCERPT: usize = 300;
@@ -101,7 +102,8 @@ pub enum ConsoleError {
 impl ConsoleError {
     /// True only when the console itself said the component does not exist
     /// (`reason` present, or the stale-after-delete shape). A 404 for an unknown
-    /// route or from a proxy is not "gone": dropping state on it would be wrong.
+    /// route or from a proxy is not "gone": dropping state on it would be wrong
+    /// (docs/dev/console-api.md#error-bodies, docs/dev/console-api.md#stale-read-after-delete).
     pub fn is_not_found(&self) -> bool {
         matches!(
             self,
@@ -212,7 +214,8 @@ pub fn from_response(
 }
 
 /// The messages of a 400, from whichever of athena's shapes was used:
-/// `{msgs:[..]}` (validation), `{msg:[..]}` (API keys), `{msg, details}` (bad JSON).
+/// `{msgs:[..]}` (validation), `{msg:[..]}` (API keys), `{msg, details}` (bad JSON)
+/// (docs/dev/console-api.md#error-bodies).
 struct BadRequestMsgs(Vec<String>);
 
 impl BadRequestMsgs {

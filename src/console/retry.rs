@@ -80,7 +80,8 @@ impl RetryPolicy {
             } => {
                 // The console's limiter counts in fixed windows and counts refused requests
                 // too, so retrying before `Retry-After` only burns the budget. Honour it in
-                // full; what bounds 429 retries is the total wait, not `max_retries`.
+                // full; what bounds 429 retries is the total wait, not `max_retries`
+                // (docs/dev/console-api.md#retry-after).
                 // (At least `min_backoff`, so a `Retry-After: 0` still uses up the budget.)
                 let wait = retry_after
                     .unwrap_or_else(|| self.backoff(state.retries, 1.0))
@@ -112,7 +113,7 @@ impl RetryPolicy {
                 }
             }
             // 400/401/402/403/404/409 and everything else: repeating cannot help,
-            // and repeated 401s get the client locked out (402).
+            // and repeated 401s get the client locked out (402, docs/dev/console-api.md#lockout).
             Outcome::Status { .. } => Decision::GiveUp,
         }
     }

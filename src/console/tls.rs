@@ -18,7 +18,8 @@ use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme
 
 use super::error::ConsoleError;
 
-/// Parses certificates from PEM, or from base64 of PEM (the console's format).
+/// Parses certificates from PEM, or from base64 of PEM (the console's format,
+/// docs/dev/console-api.md#certificates-in-bodies).
 /// Returns an error when nothing usable is found.
 pub fn parse_certificates(input: &[u8]) -> Result<Vec<CertificateDer<'static>>, ConsoleError> {
     let pem = if contains(input, b"-----BEGIN") {

@@ -216,10 +216,21 @@ impl Attribute {
             optional: self.optional,
             computed: self.computed,
             sensitive: self.sensitive,
-            description_kind: tfplugin5::StringKind::Plain as i32,
+            description_kind: description_kind(&self.description),
             deprecated: self.deprecated,
             write_only: self.write_only,
         }
+    }
+}
+
+/// MARKDOWN when the description uses markdown (code spans, emphasis, links), else PLAIN, so
+/// the registry and language servers render the backticks instead of printing them.
+fn description_kind(description: &str) -> i32 {
+    let markdown = ["`", "**", "]("].iter().any(|m| description.contains(m));
+    if markdown {
+        tfplugin5::StringKind::Markdown as i32
+    } else {
+        tfplugin5::StringKind::Plain as i32
     }
 }
 
@@ -401,7 +412,7 @@ impl Block {
             attributes: self.attributes.iter().map(Attribute::to_proto).collect(),
             block_types: self.blocks.iter().map(NestedBlock::to_proto).collect(),
             description: self.description.clone(),
-            description_kind: tfplugin5::StringKind::Plain as i32,
+            description_kind: description_kind(&self.description),
             deprecated: self.deprecated,
         }
     }
@@ -554,6 +565,22 @@ mod tests {
             tfplugin5::schema::nested_block::NestingMode::Single as i32
         );
         assert_eq!(b.description_kind, tfplugin5::StringKind::Plain as i32);
+    }
+
+    #[test]
+    fn descriptions_with_markdown_are_marked_markdown() {
+        assert_eq!(
+            description_kind("Id derived from `display_name`."),
+            tfplugin5::StringKind::Markdown as i32
+        );
+        assert_eq!(
+            description_kind("See [the guide](https://example.org)."),
+            tfplugin5::StringKind::Markdown as i32
+        );
+        assert_eq!(
+            description_kind("Number of CA pods."),
+            tfplugin5::StringKind::Plain as i32
+        );
     }
 
     #[test]

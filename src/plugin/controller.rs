@@ -1,5 +1,6 @@
 //! `plugin.GRPCController`: Terraform calls `Shutdown` when it is done with this
-//! process and kills it 2 s later, so the call starts a graceful shutdown at once.
+//! process and kills it 2 s later, so the call starts a graceful shutdown at once
+//! (docs/dev/plugin-protocol.md#controller-shutdown).
 
 use tokio_util::sync::CancellationToken;
 use tonic::{Request, Response, Status};

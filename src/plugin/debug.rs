@@ -8,7 +8,8 @@ use serde_json::json;
 /// The `TF_REATTACH_PROVIDERS` value for a provider listening on `socket`.
 ///
 /// `"Test": true` matters: without it Terraform shuts the process down after its
-/// first command, and the next one fails with "Reattachment process not found".
+/// first command, and the next one fails with "Reattachment process not found"
+/// (docs/dev/plugin-protocol.md#reattach-and-debug).
 pub fn reattach_json(
     provider_address: &str,
     protocol_version: u32,

@@ -1,5 +1,7 @@
 //! The go-plugin handshake: the magic-cookie check, protocol negotiation and the
-//! single stdout line through which Terraform learns where and how to connect.
+//! single stdout line through which Terraform learns where and how to connect
+//! (docs/dev/plugin-protocol.md#magic-cookie, docs/dev/plugin-protocol.md#protocol-negotiation,
+//! docs/dev/plugin-protocol.md#handshake-line).
 
 use base64::engine::general_purpose::STANDARD_NO_PAD;
 use base64::Engine as _;

@@ -1,8 +1,10 @@
 //! Logs as hclog JSON lines on stderr, the format go-plugin parses and re-levels:
-//! `{"@level":…,"@message":…,"@module":…,"@timestamp":…, …fields}`.
+//! `{"@level":…,"@message":…,"@module":…,"@timestamp":…, …fields}`
+//! (docs/dev/plugin-protocol.md#hclog-logs).
 //!
 //! Terraform drops provider logs unless `TF_LOG*` asks for them, yet formatting
-//! trace lines still costs time, so we filter here by the same variables.
+//! trace lines still costs time, so we filter here by the same variables
+//! (docs/dev/plugin-protocol.md#log-level).
 
 use std::fmt;
 use std::io::Write as _;

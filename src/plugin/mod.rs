@@ -2,7 +2,7 @@
 //! magic-cookie check, protocol negotiation, a private unix socket with AutoMTLS,
 //! the handshake line, the health and controller side services, signals, panics
 //! and hclog logs. It is generic over the tonic service it hosts and knows
-//! nothing about providers or resources.
+//! nothing about providers or resources. The rules it follows: docs/dev/plugin-protocol.md#process.
 
 mod cli;
 pub mod controller;

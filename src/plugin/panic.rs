@@ -1,7 +1,7 @@
 //! A panic hook that reports in the form Terraform recognises: it prints
 //! "The plugin crashed!" with our text only for stderr lines starting `panic: `.
 //! The process then exits with code 2, as a Go panic does, instead of limping on
-//! with a dead task.
+//! with a dead task (docs/dev/plugin-protocol.md#panics).
 
 use std::any::Any;
 use std::backtrace::Backtrace;

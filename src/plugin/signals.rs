@@ -1,6 +1,7 @@
 //! Process signals. Ctrl-C reaches the whole process group, and Terraform answers
 //! it with the `Stop` RPC, so a served provider must survive SIGINT; dying would
-//! turn a clean cancel into "Plugin did not respond". SIGTERM shuts down gracefully.
+//! turn a clean cancel into "Plugin did not respond" (docs/dev/plugin-protocol.md#sigint).
+//! SIGTERM shuts down gracefully.
 
 use std::io;
 

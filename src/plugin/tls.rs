@@ -5,7 +5,8 @@
 //! Terraform's client certificate is a self-signed CA (`CA:TRUE`, ECDSA P-521), which
 //! webpki refuses as an end entity (`CaUsedAsEndEntity`). So instead of chain
 //! validation we pin its exact DER and only check the handshake signatures, using
-//! the aws-lc-rs provider because it can verify P-521.
+//! the aws-lc-rs provider because it can verify P-521 (docs/dev/plugin-protocol.md#automtls,
+//! docs/dev/plugin-protocol.md#the-client-certificate-is-a-ca).
 
 use std::fmt;
 use std::sync::Arc;

@@ -16,7 +16,8 @@ use tokio_util::sync::CancellationToken;
 use tonic::transport::server::Connected;
 use tracing::{debug, warn};
 
-/// Environment variable naming the directory for the socket (go-plugin's name).
+/// Environment variable naming the directory for the socket (go-plugin's name;
+/// docs/dev/plugin-protocol.md#unix-socket).
 pub const SOCKET_DIR_ENV: &str = "PLUGIN_UNIX_SOCKET_DIR";
 
 /// A TLS handshake that has not finished by then is abandoned.

@@ -80,7 +80,7 @@ pub fn parse_cert(value: &str, now_ms: i64) -> Option<Value> {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
-    // Only the first SAN, as a [type, value] pair (fixture README 16).
+    // Only the first SAN, as a [type, value] pair (docs/dev/console-api.md#parsed-certificates).
     let san = cert
         .subject_alternative_name()
         .ok()

@@ -23,14 +23,14 @@ pub struct EmulatorConfig {
     /// redb file; `None` keeps everything in memory (lost on shutdown).
     pub db_path: Option<PathBuf>,
     /// How long a created CA's endpoint refuses connections before it serves (pods starting;
-    /// console-api.md §3 "Readiness").
+    /// docs/dev/console-api.md#readiness).
     pub deployer_delay: Duration,
     /// Non-GET `/ak/` requests per client per minute (athena's `max_req_per_min_ak`, default 25;
-    /// console-api.md §3 "Rate limit"); GETs get four times this.
+    /// docs/dev/console-api.md#rate-limits); GETs get four times this.
     pub rate_limit_writes_per_min: u32,
     /// How long the deployer holds a CA create before athena answers it (the CR being reconciled;
     /// real consoles take seconds to minutes, up to athena's 105 s `deployer_timeout`,
-    /// console-api.md §3 "Create is synchronous up to a timeout"). Zero answers at once.
+    /// docs/dev/console-api.md#create-waits-for-the-deployer). Zero answers at once.
     pub create_latency: Duration,
 }
 

@@ -2,8 +2,8 @@
 
 use serde_json::{json, Value};
 
-/// Which header family a response gets (fixture README "Record format": the fixed security
-/// headers on every athena response, none on the body-parser error).
+/// Which header family a response gets (docs/dev/console-api.md#response-headers: the fixed
+/// security headers on every athena response, none on the body-parser error).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
     /// `application/json; charset=utf-8` with security and CORS headers.
@@ -35,7 +35,7 @@ impl Reply {
         }
     }
 
-    /// `{"statusCode":400,"msgs":[...]}` (fixture README 1).
+    /// `{"statusCode":400,"msgs":[...]}` (docs/dev/console-api.md#error-bodies).
     pub fn validation(msgs: Vec<String>) -> Reply {
         Reply::json(400, &json!({"statusCode":400,"msgs":msgs}))
     }
@@ -53,13 +53,15 @@ impl Reply {
         Reply::json(404, &json!({"statusCode":404,"msg":"route not found"}))
     }
 
-    /// 401 for a missing/invalid credential or a missing role (fixture README 4-5).
+    /// 401 for a missing/invalid credential or a missing role
+    /// (docs/dev/console-api.md#unauthorized-401).
     pub fn unauthorized(host_url: &str) -> Reply {
         Reply {
             status: 401,
             body: "Unauthorized".into(),
             kind: Kind::Unauthorized,
-            // The realm is "IBP" + host_url with no separator (fixture README 4).
+            // The realm is "IBP" + host_url with no separator
+            // (docs/dev/console-api.md#unauthorized-401).
             extra_headers: vec![(
                 "WWW-Authenticate".into(),
                 format!("Basic realm=IBP{host_url}"),
@@ -73,7 +75,7 @@ impl Reply {
     }
 }
 
-/// The fixed security headers, in recorded order (fixture README "Record format").
+/// The fixed security headers, in recorded order (docs/dev/console-api.md#response-headers).
 pub const SECURITY_HEADERS: [(&str, &str); 8] = [
     ("Access-Control-Expose-Headers", "Location"),
     (

@@ -2,7 +2,7 @@
 //! the Fabric CAs they create, for the provider's tests and demo.
 //!
 //! Every console behaviour comes from the recordings in `fixtures/console/` (athena 2.5.2-99) or a
-//! cited reference; see `fixtures/console/README.md`.
+//! cited reference; see `fixtures/console/README.md` and `docs/dev/console-api.md`.
 
 // No unwrap/expect where user input or a server's answer could reach it (tests may).
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]

@@ -1,7 +1,8 @@
 //! athena's per-client rate limiter and auth-failure lockout, keyed on client IP + User-Agent.
 //!
-//! Rate limit (fixture README 9; console-api.md §3): fixed 60 s windows that start when the process
-//! starts, non-GETs get N per window, GETs 4N; failed requests count too. Lockout (README 7): 5
+//! Rate limit (docs/dev/console-api.md#rate-limits): fixed 60 s windows that start when the process
+//! starts, non-GETs get N per window, GETs 4N; failed requests count too. Lockout
+//! (docs/dev/console-api.md#lockout): 5
 //! auth failures within a rolling 2 minutes lock the client out of every route with 402; each 402
 //! counts as another failure; a success (< 400) resets the count.
 

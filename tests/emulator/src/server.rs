@@ -194,7 +194,7 @@ async fn handle(
             )
         }
     };
-    // /healthcheck is not tracked by the lockout (fixture README 7).
+    // /healthcheck is not tracked by the lockout (docs/dev/console-api.md#lockout).
     if !path.ends_with("/healthcheck") {
         console
             .limits

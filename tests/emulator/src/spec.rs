@@ -1,9 +1,9 @@
 //! The athena request-validation spec: the real OpenAPI v3 file and its named regexes, loaded once.
 //!
-//! athena validates every `/ak/api/v3` body and query against `ibp_openapi_v3.yaml` (fixture README,
-//! "Files"), so the emulator reads the very same file instead of hand-coding the rules: the schema
-//! order, the `x-validate_*` extensions and the `x-validate_error_messages` templates decide what a
-//! 400 says.
+//! athena validates every `/ak/api/v3` body and query against `ibp_openapi_v3.yaml`
+//! (`fixtures/console/README.md`; docs/dev/console-api.md#sources), so the emulator reads the very
+//! same file instead of hand-coding the rules: the schema order, the `x-validate_*` extensions
+//! and the `x-validate_error_messages` templates decide what a 400 says.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -11,7 +11,8 @@ use std::sync::OnceLock;
 use regex::Regex;
 use serde_json::Value;
 
-/// Raw spec text, copied byte for byte from the recording's source commit (fixtures/console/README.md).
+/// Raw spec text, copied byte for byte from the recording's source commit
+/// (`fixtures/console/README.md`).
 const OPENAPI_YAML: &str = include_str!("../fixtures/console/ibp_openapi_v3.yaml");
 /// athena's `regex` settings object; the YAML names these patterns.
 const REGEX_JSON: &str = include_str!("../fixtures/console/validation-regex.json");

@@ -1,6 +1,6 @@
 //! A walker over athena's OpenAPI schemas that produces athena's 400 messages.
 //!
-//! Order (fixture README "Status codes and error bodies" 1): inside an object, missing required
+//! Order (docs/dev/console-api.md#validation-order): inside an object, missing required
 //! keys (schema `required` order), then each property in schema order (recursing), then illegal
 //! keys (`x-validate_illegal_keys` order, `edit.ca.illegal-keys`, `k8s.create-ca.invalid.illegal-keys`),
 //! then unknown keys. All messages come back together.
@@ -375,7 +375,8 @@ impl Walker<'_> {
     }
 
     /// `x-validate_known_hostname`: host (+ sibling `port`) must be an onboarded component's
-    /// host:port (`k8s.create-peer.invalid.unknown-enroll-host`; console-api §2.2).
+    /// host:port (`k8s.create-peer.invalid.unknown-enroll-host`;
+    /// docs/dev/console-api.md#enroll-host-safelist).
     fn check_known_hosts(
         &self,
         props: &Map<String, Value>,

@@ -10,9 +10,10 @@ use super::{ApiRequest, Cached, Console, Data};
 use crate::http::Reply;
 use crate::validate::{self, Context, Mode};
 
-const STALE_DELETE_MS: i64 = 30_000; // athena memory cache (fixture README 22)
-const TYPE_CACHE_MS: i64 = 120_000; // list-by-type cache (fixture README 23)
-const TAG_CACHE_MS: i64 = 30_000; // list-by-tag cache (fixture README 24)
+// athena's memory cache (docs/dev/console-api.md#stale-read-after-delete).
+const STALE_DELETE_MS: i64 = 30_000;
+const TYPE_CACHE_MS: i64 = 120_000; // list-by-type cache (docs/dev/console-api.md#list-caches)
+const TAG_CACHE_MS: i64 = 30_000; // list-by-tag cache (docs/dev/console-api.md#list-caches)
 
 fn import_schema(t: &str) -> Option<&'static str> {
     match t {
@@ -98,7 +99,7 @@ fn components_reply(c: &Console, mut list: Vec<Value>, view: View) -> Reply {
     Reply::json(200, &json!({"components": rendered}))
 }
 
-/// The 222 "empty" answer (fixture README "An empty list is not always 200").
+/// The 222 "empty" answer (docs/dev/console-api.md#empty-lists-answer-222).
 fn empty_222(db_empty: bool, what: &str) -> Reply {
     let msg = if db_empty {
         "no components exist".to_string()
@@ -221,7 +222,8 @@ pub async fn msps_by_id(c: &Console, msp_id: &str) -> Reply {
     Reply::json(200, &json!({"msps": msps}))
 }
 
-/// `GET /components/{id}`: a plain read may be a stale delete result (fixture README 22).
+/// `GET /components/{id}`: a plain read may be a stale delete result
+/// (docs/dev/console-api.md#stale-read-after-delete).
 pub async fn get(c: &Console, req: &ApiRequest, id: &str) -> Reply {
     let view = match check_query(c, req, true) {
         Ok(v) => v,
@@ -405,8 +407,9 @@ pub async fn edit(c: &Console, req: &ApiRequest, id: &str) -> Reply {
     Reply::json(200, &docs::sorted(out))
 }
 
-/// Removes the record (the deployment of a created component is orphaned, console-api.md §2) and
-/// leaves the 30 s stale read behind (fixture README 22).
+/// Removes the record (the deployment of a created component is orphaned,
+/// docs/dev/console-api.md#deletes) and leaves the 30 s stale read behind
+/// (docs/dev/console-api.md#stale-read-after-delete).
 pub(crate) fn remove_record(c: &Console, data: &mut Data, id: &str) -> Result<Value, Reply> {
     let Some(doc) = data.docs.remove(id) else {
         return Err(Reply::missing_component());

@@ -9,7 +9,7 @@ use crate::certs;
 /// The component types athena knows (`components.list-by-type.unknown-type` → 404 otherwise).
 pub const TYPES: [&str; 4] = ["fabric-ca", "fabric-peer", "fabric-orderer", "msp"];
 
-/// Fields only `?deployment_attrs=included` shows (console-api.md §2.5).
+/// Fields only `?deployment_attrs=included` shows (docs/dev/console-api.md#deployment-attributes).
 const DEPLOYMENT_ATTRS: [&str; 8] = [
     "resources",
     "storage",
@@ -22,7 +22,8 @@ const DEPLOYMENT_ATTRS: [&str; 8] = [
 ];
 
 /// Id from display_name: lower-cased, non-alphanumerics removed ("Peer0 Org1" → `peer0org1`), then
-/// `_0`, `_1`, ... on a clash (fixture README 10; `import.ca.duplicate-display-name`, `.again`).
+/// `_0`, `_1`, ... on a clash (docs/dev/console-api.md#ids-derived-from-display-names;
+/// `import.ca.duplicate-display-name`, `.again`).
 pub fn derive_id(display_name: &str, taken: impl Fn(&str) -> bool) -> String {
     let mut base: String = display_name
         .chars()
@@ -41,7 +42,8 @@ pub fn derive_id(display_name: &str, taken: impl Fn(&str) -> bool) -> String {
         .unwrap_or(base)
 }
 
-/// Tags lower-cased, de-duplicated, sorted, with the type tag always present (fixture README 11).
+/// Tags lower-cased, de-duplicated, sorted, with the type tag always present
+/// (docs/dev/console-api.md#tags).
 pub fn import_tags(user: Option<&Value>, type_tag: &str) -> Value {
     let mut tags: Vec<String> = user
         .and_then(Value::as_array)
@@ -58,8 +60,8 @@ pub fn import_tags(user: Option<&Value>, type_tag: &str) -> Value {
     json!(tags)
 }
 
-/// Deployer-created tags: `[<type>, "ibm_saas", ...user tags]`, de-duplicated (console-api.md §2.4
-/// `tags` row: the server prepends them).
+/// Deployer-created tags: `[<type>, "ibm_saas", ...user tags]`, de-duplicated
+/// (docs/dev/console-api.md#tags: the server prepends them).
 pub fn create_tags(user: Option<&Value>, type_tag: &str) -> Value {
     let mut tags = vec![type_tag.to_string(), "ibm_saas".to_string()];
     if let Some(a) = user.and_then(Value::as_array) {
@@ -80,8 +82,8 @@ pub fn has_tag(doc: &Value, tag: &str) -> bool {
     })
 }
 
-/// Keys sorted alphabetically at every level (fixture README 12); case-insensitive so `X509_version`
-/// lands last as recorded (`components.get.ca.parsed-certs`).
+/// Keys sorted alphabetically at every level (docs/dev/console-api.md#component-documents);
+/// case-insensitive so `X509_version` lands last as recorded (`components.get.ca.parsed-certs`).
 pub fn sorted(v: Value) -> Value {
     match v {
         Value::Object(m) => {
@@ -101,7 +103,8 @@ pub fn sorted(v: Value) -> Value {
 /// How a document is shown.
 #[derive(Clone, Copy, Default)]
 pub struct View {
-    /// `deployment_attrs=included`, list with it, and edit responses show `ecert`/`admin_certs` (README 14).
+    /// `deployment_attrs=included`, list with it, and edit responses show `ecert`/`admin_certs`
+    /// (docs/dev/console-api.md#views-per-call).
     pub full_msp: bool,
     /// `deployment_attrs=included` shows deployer fields of created components.
     pub deployment: bool,
@@ -171,7 +174,7 @@ fn add_parsed(obj: &mut Map<String, Value>, now_ms: i64) {
     }
 }
 
-/// List order: upper-cased `display_name + id` (fixture README 13).
+/// List order: upper-cased `display_name + id` (docs/dev/console-api.md#list-order).
 pub fn list_order(docs: &mut [Value]) {
     let key = |d: &Value| {
         format!(

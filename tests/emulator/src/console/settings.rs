@@ -29,7 +29,8 @@ pub fn settings(c: &Console) -> Value {
             .unwrap_or(0);
         o.insert("PORT".into(), json!(port));
         o.insert("MAX_REQ_PER_MIN_AK".into(), json!(c.rate_limit));
-        // We emulate the deployer, so import-only mode is off (fixture README, phase C).
+        // We emulate the deployer, so import-only mode is off
+        // (docs/dev/console-api.md#import-only-consoles).
         o.insert("IMPORT_ONLY".into(), json!(false));
         if let Some(f) = o.get_mut("FEATURE_FLAGS").and_then(Value::as_object_mut) {
             f.insert("import_only_enabled".into(), json!(false));

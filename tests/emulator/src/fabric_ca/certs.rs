@@ -1,6 +1,7 @@
 //! X.509 material: CA roots, the server's TLS certificate, CSR parsing and leaf issuance.
 //!
-//! Layouts follow the recorded certificates in `fixtures/fabric/identities/` (fabric-ca 1.5.5):
+//! Layouts follow the recorded certificates in `fixtures/fabric/identities/` (fabric-ca 1.5.5;
+//! docs/dev/fabric-ca.md#certificate-layout):
 //! roots are `C=US, ST=North Carolina, O=Hyperledger, OU=Fabric, CN=<name>` with KeyUsage
 //! certSign+cRLSign, CA:TRUE pathlen 1 and SAN IP 127.0.0.1; enrollment certs have subject
 //! `OU=<type>, CN=<id>`, KeyUsage digitalSignature, CA:FALSE, SKI/AKI and the attribute

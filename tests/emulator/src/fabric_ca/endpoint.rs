@@ -73,8 +73,9 @@ impl<'a> CaInfo<'a> {
     }
 }
 
-/// The CA a request targets (`serverrequestcontext.go` getCAName): `?ca=` wins, then the
-/// body's `caname`, then the default CA. An unparsable body is a 400.
+/// The CA a request targets (`serverrequestcontext.go` getCAName;
+/// docs/dev/fabric-ca.md#ca-selection): `?ca=` wins, then the body's `caname`, then the default CA.
+/// An unparsable body is a 400.
 pub(crate) fn target_ca_name(
     state: &FabricCaState,
     req: &CaRequest<'_>,

@@ -1,5 +1,5 @@
 //! `POST /enroll` (`lib/serverenroll.go`): Basic authentication, then a CSR becomes an
-//! enrollment or TLS certificate signed by the selected CA.
+//! enrollment or TLS certificate signed by the selected CA (docs/dev/fabric-ca.md#enroll).
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;

@@ -3,8 +3,8 @@
 //!
 //! Behaviour follows the recordings of fabric-ca-server 1.5.5 in
 //! `tests/emulator/fixtures/fabric/ca/` (copied from the shared fixtures) and the cited
-//! fabric-ca v1.5.5 sources. The console part of the emulator creates a [`FabricCaState`]
-//! per created CA, persists it, and runs it with [`serve`].
+//! fabric-ca v1.5.5 sources, summarised in `docs/dev/fabric-ca.md`. The console part of the
+//! emulator creates a [`FabricCaState`] per created CA, persists it, and runs it with [`serve`].
 
 mod certs;
 mod endpoint;

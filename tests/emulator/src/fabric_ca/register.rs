@@ -1,5 +1,6 @@
 //! `POST /register`, `POST /identities` and `GET /identities/{id}` (`lib/serverregister.go`,
-//! `lib/serveridentities.go`): token-authenticated registry management by registrars.
+//! `lib/serveridentities.go`): token-authenticated registry management by registrars
+//! (docs/dev/fabric-ca.md#register).
 
 use serde::{Deserialize, Serialize};
 

@@ -2,7 +2,8 @@
 //!
 //! v1.5.5 `lib/serverendpoint.go` writes `{"result":`, the result through a Go
 //! `json.Encoder` (which appends `\n`), then `,"errors":[`, the error (again with `\n`),
-//! and `],"messages":[],"success":true|false}`. Hence the recorded newline inside the JSON.
+//! and `],"messages":[],"success":true|false}`. Hence the recorded newline inside the JSON
+//! (docs/dev/fabric-ca.md#newline-inside-the-json).
 //! Errors carry a local code/message (logged) and a remote one (sent); authentication
 //! and authorization failures send generic messages (`lib/caerrors/servererror.go`).
 

@@ -5,7 +5,8 @@
 //! `METHOD "." base64(uri incl. query) "." base64(body) "." base64(certPEM)`, all standard
 //! base64 with padding (fabric-ca v1.5.5 `util/util.go` VerifyToken/decodeToken). The server
 //! checks the signature first (BCCSP rejects high-S), then that the cert was issued by the
-//! selected CA and is unexpired (`lib/serverrequestcontext.go` verifyX509Token).
+//! selected CA and is unexpired (`lib/serverrequestcontext.go` verifyX509Token;
+//! docs/dev/fabric-ca.md#token-auth).
 //!
 //! Deliberate difference: the 1.5.x `FABRIC_CA_SERVER_COMPATIBILITY_MODE_V1_3` fallback
 //! (signature over `base64(body) "." base64(cert)` only) is not accepted, matching

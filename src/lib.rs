@@ -5,14 +5,21 @@
 //! - `plugin`: the go-plugin process contract (handshake, AutoMTLS, shutdown, logs).
 //! - `framework`: schemas, values, diagnostics, plans and the tfplugin5 service;
 //!   knows nothing about blockchains.
-//! - `console`: the console REST client; knows nothing about Terraform.
-//! - `provider` and `resources`: the Terraform types, one file each.
+//! - `net`: TLS trust shared by the clients.
+//! - `console` and `fabric`: the console REST client and the Fabric CA client; they know
+//!   nothing about Terraform.
+//! - `clients`: what a configured provider block hands the resources (one of each client).
+//! - `resources`: the Terraform types, one file each, over the shared `resources::lifecycle`.
+//! - `provider`: the provider block; builds `clients` and lists the resources.
 
 // No unwrap/expect where user input or a server's answer could reach it (tests may).
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod clients;
 pub mod console;
+pub mod fabric;
 pub mod framework;
+pub mod net;
 pub mod plugin;
 pub mod proto;
 pub mod provider;

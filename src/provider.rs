@@ -10,7 +10,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
+use crate::clients::Clients;
 use crate::console::{ConsoleClient, ConsoleConfig, Credentials, Secret};
+use crate::fabric::{FabricCaClient, FabricCaConfig};
 use crate::framework::{
     duration::parse_go_duration, validators, Attribute, AttributePath, Block, DataSource,
     Diagnostics, Provider, ProviderData, Resource, Schema, Validator, Value,
@@ -19,9 +21,9 @@ use crate::resources;
 
 /// IBM Cloud IAM's token endpoint, used when `iam_api_key` is set and no `iam_token_url` is given.
 pub const DEFAULT_IAM_TOKEN_URL: &str = "https://iam.cloud.ibm.com/identity/token";
-/// Above the console's own 105 s wait for the deployer on a create (console-api.md §3).
+/// Above the console's own 105 s wait for the deployer on a create (docs/dev/console-api.md#create-waits-for-the-deployer).
 const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(180);
-/// How long athena itself waits for its deployer on a create (console-api.md §3).
+/// How long athena itself waits for its deployer on a create (docs/dev/console-api.md#create-waits-for-the-deployer).
 const CONSOLE_CREATE_WAIT: Duration = Duration::from_secs(105);
 const DEFAULT_MAX_RETRIES: u32 = 5;
 /// Highest `max_retries` accepted, from the configuration or the environment alike.
@@ -78,11 +80,6 @@ const RETRY_MAX_WAIT: Setting = Setting {
     attr: "retry_max_wait",
     env: "BLOCKCHAIN_RETRY_MAX_WAIT",
 };
-
-/// What every resource gets from a configured provider block.
-pub struct ProviderState {
-    pub console: ConsoleClient,
-}
 
 /// The provider itself; stateless until Terraform configures it.
 #[derive(Default)]
@@ -219,12 +216,23 @@ impl Provider for BlockchainProvider {
     ) -> Result<ProviderData, Diagnostics> {
         let settings = ResolvedSettings::resolve(config)?;
         let console_config = settings.into_console_config(terraform_version)?;
+        let fabric_ca = FabricCaClient::new(FabricCaConfig {
+            bundle_pem: console_config.ca_bundle_pem.clone(),
+            insecure: console_config.insecure_skip_tls_verify,
+            request_timeout: console_config.request_timeout,
+            user_agent: console_config.user_agent.clone(),
+        })
+        .map_err(|e| {
+            let mut d = Diagnostics::new();
+            d.error("Cannot set up the Fabric CA client", e.to_string());
+            d
+        })?;
         let console = ConsoleClient::new(console_config).map_err(|e| {
             let mut d = Diagnostics::new();
             d.error("Cannot set up the console client", e.to_string());
             d
         })?;
-        Ok(Arc::new(ProviderState { console }))
+        Ok(Arc::new(Clients { console, fabric_ca }))
     }
 
     fn resources(&self) -> Vec<Arc<dyn Resource>> {

@@ -1,5 +1,5 @@
 //! Acceptance tests for `blockchain_ca` creates whose outcome is uncertain: the console holds the
-//! create POST while its deployer works (console-api.md §3 "Create is synchronous up to a
+//! create POST while its deployer works (docs/dev/console-api.md#create-waits-for-the-deployer: "Create is synchronous up to a
 //! timeout"), and the provider's request times out, or the user presses Ctrl-C, first. Whatever
 //! happens, the console must end with exactly one CA once the next apply has settled it.
 

@@ -20,7 +20,7 @@ const CA_TYPE: &str = "fabric-ca";
 /// Most suffixes tried when making a derived id unique.
 const MAX_SUFFIX: usize = 10_000;
 
-/// The id the console derives from a display name (fixtures README quirk 10):
+/// The id the console derives from a display name (docs/dev/console-api.md#ids-derived-from-display-names):
 /// lower-cased, only `[a-z0-9]` kept. An id must match `^[a-z][a-z0-9_-]+$`,
 /// so when the result does not start with a letter or is shorter than two
 /// characters, `prefix` (e.g. `"ca"`) is put in front.

@@ -21,9 +21,9 @@ use super::auth::{iam_error, parse_iam_token, Auth};
 use super::config::ConsoleConfig;
 use super::error::{self, ConsoleError};
 use super::retry::{CallState, Decision, Outcome, RetryPolicy};
-use super::tls;
+use crate::net::tls;
 
-/// API prefix of API-key routes (console-api.md §1).
+/// API prefix of API-key routes (docs/dev/console-api.md#api-key-routes).
 const API_PREFIX: [&str; 3] = ["ak", "api", "v3"];
 /// Upper bound of the TCP/TLS connect phase.
 const MAX_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -418,7 +418,7 @@ fn parse_retry_after(headers: &HeaderMap) -> Option<Duration> {
 /// Sorts a transport failure into "never sent" or "answer lost".
 pub(crate) fn classify(label: &str, e: &reqwest::Error) -> (Outcome, ConsoleError) {
     let request = label.to_owned();
-    let detail = describe(e);
+    let detail = crate::net::describe(e);
     if e.is_connect() {
         (
             Outcome::ConnectFailed,
@@ -432,26 +432,6 @@ pub(crate) fn classify(label: &str, e: &reqwest::Error) -> (Outcome, ConsoleErro
             ConsoleError::Transport { request, detail },
         )
     }
-}
-
-/// The error chain as one line (reqwest's top-level text alone says little).
-/// The URL reqwest puts in its text is dropped: the request label names the path.
-fn describe(e: &reqwest::Error) -> String {
-    let mut top = e.to_string();
-    if let Some(url) = e.url() {
-        top = top.replace(&format!(" for url ({url})"), "");
-        top = top.replace(url.as_str(), url.path());
-    }
-    let mut parts = vec![top];
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        let text = s.to_string();
-        if !text.is_empty() && !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        source = s.source();
-    }
-    parts.join(": ")
 }
 
 #[cfg(test)]

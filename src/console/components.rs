@@ -3,7 +3,7 @@
 //! Reads that must see the effect of a write use `cache=skip`: athena caches a
 //! single GET for 30 s (and returns a deleted component's stale document in
 //! that time), list-by-type for 2 minutes and list-by-tag for 30 s
-//! (fixtures README quirks 22–24).
+//! (docs/dev/console-api.md#stale-read-after-delete, docs/dev/console-api.md#list-caches).
 
 use std::time::{Duration, Instant};
 
@@ -103,7 +103,7 @@ impl ConsoleClient {
     }
 
     /// PUT /kubernetes/components/{type}/{id} with one deployment field (the console takes one
-    /// per request: docs/dev/console-api.md#one-field-per-update).
+    /// per request: docs/dev/console-api.md#one-field-per-put).
     pub async fn update_deployment(
         &self,
         component_type: &str,
@@ -185,7 +185,7 @@ impl ConsoleClient {
     }
 }
 
-/// athena's cached copy of a just-deleted component (README quirk 22).
+/// athena's cached copy of a just-deleted component (docs/dev/console-api.md#stale-read-after-delete).
 pub(crate) fn is_stale_deleted(v: &Value) -> bool {
     let Some(obj) = v.as_object() else {
         return false;

@@ -139,7 +139,7 @@ impl ConsoleClient {
                     if err.is_conflict() {
                         // Our resend was refused for this id, yet no component has it: athena
                         // holds a create POST while its deployer works and stores the component
-                        // only afterwards (docs/dev/console-api.md#creates-are-held), so our
+                        // only afterwards (docs/dev/console-api.md#create-waits-for-the-deployer), so our
                         // earlier attempt is still being created: uncertain, not taken.
                         return Err(CreateError::Uncertain(ConsoleError::Ambiguous {
                             request,

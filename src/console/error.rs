@@ -99,6 +99,12 @@ pub enum ConsoleError {
     Cancelled { request: String },
 }
 
+impl From<crate::net::tls::TlsError> for ConsoleError {
+    fn from(e: crate::net::tls::TlsError) -> Self {
+        ConsoleError::Config(e.0)
+    }
+}
+
 impl ConsoleError {
     /// True only when the console itself said the component does not exist
     /// (`reason` present, or the stale-after-delete shape). A 404 for an unknown

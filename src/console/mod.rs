@@ -5,8 +5,9 @@
 //!
 //! Layout: `config` (settings, [`Secret`]), `auth` (Basic / Bearer / IAM token
 //! cache), `retry` (the pure retry policy), `client` (HTTP core), `models`
-//! (typed bodies), `components` and `ca` (the calls), `probe` (`/cainfo`),
-//! `tls` (roots and pinning).
+//! (typed bodies), `components`, `create` and `ca` (the calls), `snapshot` (the list a
+//! run's reads share). TLS trust lives below, in `crate::net`; the Fabric CA client beside
+//! this one, in `crate::fabric`.
 
 mod auth;
 mod ca;
@@ -16,10 +17,8 @@ mod config;
 mod create;
 mod error;
 mod models;
-mod probe;
 pub mod retry;
 mod snapshot;
-mod tls;
 
 pub(crate) use ca::unique_id;
 pub use ca::{derive_component_id, is_valid_component_id};
@@ -28,11 +27,11 @@ pub use config::{ConsoleConfig, Credentials, Secret, IBM_CLOUD_IAM_TOKEN_URL};
 pub use create::{CreateError, Expected};
 pub use error::ConsoleError;
 pub use models::{
-    CaInfo, CaUpdate, Component, ComponentMsp, CreateCaRequest, EditComponentRequest,
+    CaUpdate, Component, ComponentMsp, CreateCaRequest, EditComponentRequest,
     FabricVersion, FabricVersions, FabricVersionsByType, GetOptions, ImportCaMsp, ImportCaRequest,
     ImportMspCa, ImportMspComponent, MspCa, MspComponent,
 };
-pub use tls::parse_certificates;
+pub use crate::net::tls::parse_certificates;
 
 #[cfg(test)]
 mod testutil;

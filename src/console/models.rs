@@ -79,6 +79,16 @@ pub struct Component {
 }
 
 impl Component {
+    /// `msp.ca`: the enrollment CA's name and roots.
+    pub fn msp_ca(&self) -> Option<&MspCa> {
+        self.msp.as_ref().and_then(|m| m.ca.as_ref())
+    }
+
+    /// `msp.tlsca`: the TLS CA's name and roots.
+    pub fn msp_tlsca(&self) -> Option<&MspCa> {
+        self.msp.as_ref().and_then(|m| m.tlsca.as_ref())
+    }
+
     /// The CA's TLS certificate (base64 PEM), used to trust its endpoint.
     pub fn tls_cert(&self) -> Option<&str> {
         self.msp
@@ -322,47 +332,6 @@ pub struct FabricVersion {
     pub image: Value,
 }
 
-/// The `result` of a Fabric CA `GET /cainfo` answer.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(default)]
-pub struct CaInfo {
-    #[serde(rename = "CAName", deserialize_with = "null_default")]
-    pub ca_name: String,
-    /// Base64 of the PEM chain.
-    #[serde(rename = "CAChain", deserialize_with = "null_default")]
-    pub ca_chain: String,
-    #[serde(rename = "IssuerPublicKey", deserialize_with = "null_default")]
-    pub issuer_public_key: String,
-    #[serde(
-        rename = "IssuerRevocationPublicKey",
-        deserialize_with = "null_default"
-    )]
-    pub issuer_revocation_public_key: String,
-    #[serde(rename = "Version", deserialize_with = "null_default")]
-    pub version: String,
-}
-
-/// The Fabric CA response envelope `{result, errors, messages, success}`.
-/// `result` stays raw: on errors the CA sends `"result":""`.
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
-#[serde(default)]
-pub(crate) struct FabricCaEnvelope {
-    pub result: Value,
-    #[serde(deserialize_with = "null_default")]
-    pub errors: Vec<FabricCaMessage>,
-    #[serde(deserialize_with = "null_default")]
-    pub success: bool,
-}
-
-/// One entry of a Fabric CA `errors` list.
-#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
-#[serde(default)]
-pub(crate) struct FabricCaMessage {
-    pub code: i64,
-    #[serde(deserialize_with = "null_default")]
-    pub message: String,
-}
-
 /// Options of GET /components/{id}.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct GetOptions {
@@ -492,21 +461,12 @@ mod tests {
     }
 
     #[test]
-    fn fabric_versions_and_cainfo_decode() {
+    fn fabric_versions_decode() {
         let v: FabricVersions = serde_json::from_str(
             r#"{"versions":{"ca":{"1.5.5-0":{"default":true,"version":"1.5.5-0","image":{"caImage":"x"}}},"peer":{},"orderer":{}}}"#,
         )
         .unwrap();
         assert!(v.versions.ca["1.5.5-0"].default);
-        let env: FabricCaEnvelope = serde_json::from_str(include_str!(
-            "../../tests/fixtures/console/cainfo_ca.response.json"
-        ))
-        .unwrap();
-        assert!(env.success);
-        let info: CaInfo = serde_json::from_value(env.result).unwrap();
-        assert_eq!(info.ca_name, "ca");
-        assert!(info.ca_chain.starts_with("LS0tLS1CRUdJTi"));
-        assert!(!info.version.is_empty());
     }
 
     #[test]

@@ -2,14 +2,15 @@
 
 use std::sync::Arc;
 
-use crate::framework::Resource;
+use crate::framework::{typed, Resource};
 
 pub mod ca;
 pub mod export;
 pub mod lifecycle;
+pub mod pem;
 pub mod semantic;
 
 /// Every resource type this provider serves.
 pub fn all() -> Vec<Arc<dyn Resource>> {
-    vec![Arc::new(ca::CaResource)]
+    vec![typed(ca::CaResource)]
 }

@@ -1,7 +1,7 @@
 //! Semantic equality of values the console may spell differently from the user.
 //!
 //! A read must keep the prior value when the remote one only differs in form (Terraform's rule,
-//! plugin-protocol.md §3): otherwise every plan shows a diff, and for attributes that force
+//! docs/dev/plugin-protocol.md#read-rules): otherwise every plan shows a diff, and for attributes that force
 //! replacement, a normalised spelling would destroy and recreate the component. The console's
 //! Kubernetes deployer reports quantities as Kubernetes writes them (`0.1` vs `100m`, `1Gi` vs
 //! `1024Mi`) and image versions with a build suffix (`1.5.5` vs `1.5.5-0`).
@@ -97,6 +97,22 @@ pub fn quantities_cover(wanted: &Value, have: &Value) -> bool {
                 _ => false,
             },
         )
+}
+
+/// Resource maps (`{cpu = "100m"}`) mean the same when every key the held map sets has an
+/// equivalent quantity in the other. Run both ways (a plan), that is "same keys, equivalent
+/// amounts"; run one way (a read, held = the user's map), keys the console adds on its own
+/// (defaults for the others) are not drift.
+pub struct QuantitiesCover;
+
+impl crate::framework::SemanticEquality for QuantitiesCover {
+    fn description(&self) -> String {
+        "equivalent Kubernetes quantities for every key set".to_owned()
+    }
+
+    fn equal(&self, kept: &Value, new: &Value) -> bool {
+        quantities_cover(kept, new)
+    }
 }
 
 /// A string map as `Value`, for tests and callers that build maps from console JSON.

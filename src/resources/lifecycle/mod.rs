@@ -19,6 +19,7 @@ use serde_json::Value;
 use crate::console::{
     derive_component_id, Component, ConsoleError, CreateError, EditComponentRequest, Expected,
 };
+use crate::framework::{AttributePath, Diagnostic, Diagnostics, Model, Private, Tf};
 
 pub use api::ComponentApi;
 pub use operation::{Operation, Stop};
@@ -28,7 +29,7 @@ use waiter::{wait_until, Backoff, Check, WaitError};
 /// shared by every resource of the run (docs/dev/console-api.md#rate-limits).
 pub const CONSOLE_POLL: Duration = Duration::from_secs(2);
 /// How long a console may still be working on a create it has not answered: athena's own
-/// deployer wait (105 s, docs/dev/console-api.md#creates-are-held) plus a margin.
+/// deployer wait (105 s, docs/dev/console-api.md#create-waits-for-the-deployer) plus a margin.
 pub const UNCERTAIN_CREATE_WINDOW: Duration = Duration::from_secs(120);
 /// How many fresh ids a create tries when another create takes its id first.
 const CREATE_ID_ATTEMPTS: usize = 5;
@@ -633,6 +634,69 @@ fn past(action: &str) -> &str {
         "deleting" => "deleted",
         "reading" => "read",
         _ => "ready",
+    }
+}
+
+/// A planned value that must be known when the change is applied (the plan guarantees it;
+/// a provider bug otherwise).
+pub fn required<T: Clone>(v: &Tf<T>, path: AttributePath) -> Result<T, Diagnostics> {
+    v.known().cloned().ok_or_else(|| {
+        Diagnostic::error(
+            format!("{path} is not known"),
+            format!("{path} must be known when the change is applied."),
+        )
+        .at(path)
+        .into()
+    })
+}
+
+/// A planned value that is known, set and different from the prior state.
+pub fn changed<'a, T: PartialEq>(prior: &Tf<T>, planned: &'a Tf<T>) -> Option<&'a T> {
+    planned.known().filter(|p| prior.known() != Some(*p))
+}
+
+/// The private-state key that marks a create whose outcome was never confirmed.
+const UNCONFIRMED: &str = "create_unconfirmed";
+
+/// Records in the instance's private state that its create was never confirmed.
+pub fn mark_unconfirmed(private: &mut Private) {
+    private.set(UNCONFIRMED, true);
+}
+
+/// Whether the instance's create was never confirmed.
+pub fn is_unconfirmed(private: &Private) -> bool {
+    private.get::<bool>(UNCONFIRMED).unwrap_or(false)
+}
+
+/// Clears the mark once a read has settled the create (found it, or found it gone).
+pub fn confirm(private: &mut Private) {
+    private.remove(UNCONFIRMED);
+}
+
+/// `actual` with every value the plan already knew put back as planned: Terraform rejects an
+/// apply result that differs from a known planned value. Write-only values stay null.
+pub fn keep_planned<M: Model>(planned: &M, actual: M) -> M {
+    let block = M::block();
+    let plan = planned.to_value();
+    let mut state = actual.to_value();
+    let names = block
+        .attributes
+        .iter()
+        .filter(|a| !a.write_only)
+        .map(|a| a.name.as_str())
+        .chain(block.blocks.iter().map(|b| b.type_name.as_str()));
+    for name in names {
+        let p = plan.get(name);
+        if p.is_wholly_known() {
+            state.set(name, p.clone());
+        }
+    }
+    M::from_value(&state).unwrap_or(actual)
+}
+
+impl From<LifecycleError> for Diagnostics {
+    fn from(e: LifecycleError) -> Self {
+        Diagnostic::error(e.summary, e.detail).into()
     }
 }
 

@@ -1,6 +1,6 @@
 //! Runs the Fabric CA endpoint of every deployer-created CA: generates its state, reserves a
 //! loopback port, starts serving only after the deployer delay (before that the port refuses
-//! connections, as a real CA does while its pods start; console-api.md §3 "Readiness"), persists
+//! connections, as a real CA does while its pods start; docs/dev/console-api.md#readiness), persists
 //! the state on every registry change and restores it after a restart on the same port.
 
 use std::collections::HashMap;

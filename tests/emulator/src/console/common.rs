@@ -97,7 +97,7 @@ pub(super) fn get_ci<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
 }
 
 /// Secrets are redacted at rest: `name`/`pass` of registry identities and any `enroll_id` /
-/// `enroll_secret` become `"[redacted]"` (console-api.md §2.1, `redact_enroll_details`).
+/// `enroll_secret` become `"[redacted]"` (docs/dev/console-api.md#secrets-are-redacted-at-rest, `redact_enroll_details`).
 pub(super) fn redact(v: &mut Value, in_identity: bool) {
     match v {
         Value::Object(m) => {

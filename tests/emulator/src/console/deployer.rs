@@ -1,8 +1,8 @@
 //! The `/kubernetes/...` routes with an emulated deployer behind them.
 //!
 //! athena validates the body first (`k8s.create-ca.invalid.*`), then calls the deployer
-//! (fixture README 26). The recordings stop at the deployer call, so what happens after a valid
-//! CA create follows console-api.md §2.1 (CaResponse) and the brief. The servers behind a created
+//! (docs/dev/console-api.md#validation-before-the-deployer). The recordings stop at the deployer call, so what happens after a valid
+//! CA create follows docs/dev/console-api.md#create-ca-response and the brief. The servers behind a created
 //! component come from the console's host for its type (`hosts`); a type without a host (peers and
 //! orderers today) is validated but not deployed.
 
@@ -20,7 +20,7 @@ use crate::validate::{self, Context, Mode};
 
 const DEFAULT_PEER_VERSION: &str = "2.5.12-0";
 
-/// A deployer failure, in athena's `{statusCode, msg:<deployer body>}` shape (console-api.md §3).
+/// A deployer failure, in athena's `{statusCode, msg:<deployer body>}` shape (docs/dev/console-api.md#error-bodies).
 fn deployer_error(message: &str, code: &str) -> Reply {
     Reply::json(
         500,
@@ -51,10 +51,10 @@ fn deployer_conflict(id: &str) -> Reply {
 
 /// `POST /kubernetes/components/{type}`, modelled on athena's create path
 /// (deployer_lib.js `provision_component` → `call_deployer` → `record_deployer_operation` →
-/// component_lib.js `onboard_component`; console-api.md §3 "Create is synchronous up to a timeout"):
+/// component_lib.js `onboard_component`; docs/dev/console-api.md#create-waits-for-the-deployer):
 ///
 /// 1. The body is validated and the id chosen against the *stored* docs: a 400 or an explicit-id
-///    409 comes back at once (fixture README 26).
+///    409 comes back at once (docs/dev/console-api.md#validation-before-the-deployer).
 /// 2. The deployer creates the CR and athena holds the POST until it reports it reconciled, up to
 ///    `deployer_timeout` (105 s). Emulated by the create latency; the data lock is NOT held, so
 ///    reads and other writes go on meanwhile.
@@ -300,7 +300,7 @@ pub async fn delete(c: &Console, id: &str) -> Reply {
     }
 }
 
-/// `GET /kubernetes/fabric/versions` (console-api.md §2 GetFabVersions shape).
+/// `GET /kubernetes/fabric/versions` (docs/dev/console-api.md#versions).
 pub fn versions() -> Reply {
     let entry = |v: &str| json!({v: {"default": true, "version": v, "image": {}}});
     Reply::json(
@@ -424,7 +424,7 @@ mod tests {
         let peer = recorded_body("k8s.create-peer.valid.deployer-unreachable");
         let (status, _) = call(&c, "POST", "kubernetes/components/fabric-peer", peer).await;
         assert_eq!(status, 200);
-        // `DELETE /components/{id}` removes only the record (console-api.md §2: the deployment is orphaned).
+        // `DELETE /components/{id}` removes only the record (docs/dev/console-api.md#deletes: the deployment is orphaned).
         let (status, _) = call(&c, "DELETE", "components/newpeer", json!({})).await;
         assert_eq!(status, 200);
         assert_eq!(*calls.lock().unwrap(), ["restore", "deploy newpeer 7ms"]);

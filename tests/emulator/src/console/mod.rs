@@ -53,9 +53,9 @@ pub(crate) struct Data {
     pub docs: BTreeMap<String, Value>,
     /// Per-id delete results served by plain GETs for 30 s (`delete.get-right-after`).
     pub stale: HashMap<String, (i64, Value)>,
-    /// List-by-type cache, 2 minutes (fixture README 23).
+    /// List-by-type cache, 2 minutes (docs/dev/console-api.md#list-caches).
     pub type_cache: HashMap<String, Cached>,
-    /// List-by-tag cache, 30 s (fixture README 24).
+    /// List-by-tag cache, 30 s (docs/dev/console-api.md#list-caches).
     pub tag_cache: HashMap<String, Cached>,
     /// Ids of deployer creates still in flight: the deployer has them, athena has no doc yet.
     pub creating: BTreeSet<String>,
@@ -156,7 +156,7 @@ impl Console {
     }
 
     /// HTTP Basic `api_key:api_secret` (the configured key holds every role). Anything else is 401
-    /// with athena's realm (fixture README 4).
+    /// with athena's realm (docs/dev/console-api.md#unauthorized-401).
     pub(crate) fn authorize(&self, req: &ApiRequest) -> Result<(), Reply> {
         let ok = req
             .authorization
@@ -258,7 +258,7 @@ impl Console {
             .collect()
     }
 
-    /// `host:port` of every URL of every component (the enroll-host safelist, console-api.md §2.2).
+    /// `host:port` of every URL of every component (the enroll-host safelist, docs/dev/console-api.md#enroll-host-safelist).
     pub(crate) fn known_hosts(docs: &BTreeMap<String, Value>) -> Vec<String> {
         let mut hosts = Vec::new();
         for d in docs.values() {

@@ -15,7 +15,7 @@ use crate::fabric_ca::BootstrapIdentity;
 
 /// Default image version of created CAs. Not recorded; athena's settings name 1.5.5 as the minimum
 /// CA version (`settings.get.no-auth` MIGRATION_MIN_VERSIONS), and `-0` is IBP's image suffix
-/// (console-api.md §2.4 `version` row: "e.g. 2.2.1-0").
+/// (docs/dev/console-api.md#versions: e.g. 2.2.1-0).
 pub const DEFAULT_CA_VERSION: &str = "1.5.5-0";
 
 fn identities(section: Option<&Value>) -> Vec<BootstrapIdentity> {
@@ -48,7 +48,7 @@ fn uses_postgres(co: &Value, section: &str) -> bool {
         .is_some_and(|t| t.eq_ignore_ascii_case("postgres"))
 }
 
-/// Starts the CA pair of `id` and returns the CA's document fields (console-api.md §2.1
+/// Starts the CA pair of `id` and returns the CA's document fields (docs/dev/console-api.md#create-ca-body
 /// CaResponse).
 async fn deploy(
     host: &CaHost,
@@ -126,7 +126,7 @@ impl ComponentHost for CaHost {
         Box::pin(deploy(self, id, body, delay))
     }
 
-    /// Replicas > 1 need a shared postgres database for ca and tlsca (console-api.md §2.1).
+    /// Replicas > 1 need a shared postgres database for ca and tlsca (docs/dev/console-api.md#replicas-need-postgresql).
     fn refuse_update(&self, doc: &Value, field: &str, value: &Value) -> Option<String> {
         if field != "replicas" || value.as_f64().unwrap_or(1.0) <= 1.0 {
             return None;

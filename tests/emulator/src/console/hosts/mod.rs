@@ -33,7 +33,7 @@ pub trait ComponentHost: Send + Sync {
 
     /// Starts the servers of new component `id` from its validated create body. They refuse
     /// connections until `delay` has passed, as a real component does while its pods start
-    /// (console-api.md §3 "Readiness"). Returns the document fields the deployment decides; the
+    /// (docs/dev/console-api.md#readiness). Returns the document fields the deployment decides; the
     /// deployer adds the generic ones.
     fn deploy<'a>(
         &'a self,

@@ -16,12 +16,17 @@ use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvi
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
 
-use super::error::ConsoleError;
+use thiserror::Error;
+
+/// A certificate or TLS setting that cannot be used.
+#[derive(Debug, Clone, Error, PartialEq)]
+#[error("{0}")]
+pub struct TlsError(pub String);
 
 /// Parses certificates from PEM, or from base64 of PEM (the console's format,
 /// docs/dev/console-api.md#certificates-in-bodies).
 /// Returns an error when nothing usable is found.
-pub fn parse_certificates(input: &[u8]) -> Result<Vec<CertificateDer<'static>>, ConsoleError> {
+pub fn parse_certificates(input: &[u8]) -> Result<Vec<CertificateDer<'static>>, TlsError> {
     let pem = if contains(input, b"-----BEGIN") {
         input.to_vec()
     } else {
@@ -33,16 +38,16 @@ pub fn parse_certificates(input: &[u8]) -> Result<Vec<CertificateDer<'static>>, 
         base64::engine::general_purpose::STANDARD
             .decode(&compact)
             .map_err(|_| {
-                ConsoleError::Config(
+                TlsError(
                     "a certificate is neither PEM nor base64-encoded PEM".to_owned(),
                 )
             })?
     };
     let certs: Vec<CertificateDer<'static>> = rustls_pemfile::certs(&mut pem.as_slice())
         .collect::<Result<_, _>>()
-        .map_err(|e| ConsoleError::Config(format!("unreadable PEM certificate: {e}")))?;
+        .map_err(|e| TlsError(format!("unreadable PEM certificate: {e}")))?;
     if certs.is_empty() {
-        return Err(ConsoleError::Config(
+        return Err(TlsError(
             "no certificate found in the given PEM".to_owned(),
         ));
     }
@@ -54,23 +59,30 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
 }
 
 /// The crypto provider used everywhere (aws-lc-rs, matching the rest of the crate).
+/// The system's trust roots, read once per process on first use (reading them costs
+/// milliseconds, and every client and probe needs the same set).
+fn system_roots() -> &'static [CertificateDer<'static>] {
+    static ROOTS: std::sync::OnceLock<Vec<CertificateDer<'static>>> = std::sync::OnceLock::new();
+    ROOTS.get_or_init(|| rustls_native_certs::load_native_certs().certs)
+}
+
 pub(crate) fn provider() -> Arc<CryptoProvider> {
     Arc::new(rustls::crypto::aws_lc_rs::default_provider())
 }
 
 /// Builds a rustls client config. `trusted` certificates act both as extra
 /// roots and as pins; `insecure` turns verification off entirely.
-pub(crate) fn client_config(
+pub fn client_config(
     bundle: &[CertificateDer<'static>],
     trusted: &[CertificateDer<'static>],
     insecure: bool,
     alpn: &[&[u8]],
-) -> Result<ClientConfig, ConsoleError> {
+) -> Result<ClientConfig, TlsError> {
     let provider = provider();
     let verifier = Arc::new(Verifier::new(bundle, trusted, insecure, provider.clone()));
     let mut cfg = ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
-        .map_err(|e| ConsoleError::Config(format!("TLS setup failed: {e}")))?
+        .map_err(|e| TlsError(format!("TLS setup failed: {e}")))?
         .dangerous()
         .with_custom_certificate_verifier(verifier)
         .with_no_client_auth();
@@ -95,8 +107,7 @@ impl Verifier {
         provider: Arc<CryptoProvider>,
     ) -> Self {
         let mut roots = RootCertStore::empty();
-        let native = rustls_native_certs::load_native_certs();
-        let (_, ignored) = roots.add_parsable_certificates(native.certs);
+        let (_, ignored) = roots.add_parsable_certificates(system_roots().iter().cloned());
         if ignored > 0 {
             tracing::debug!(ignored, "some system root certificates could not be used");
         }
@@ -206,11 +217,11 @@ mod tests {
     fn garbage_is_a_config_error() {
         assert!(matches!(
             parse_certificates(b"not a cert"),
-            Err(ConsoleError::Config(_))
+            Err(TlsError(_))
         ));
         assert!(matches!(
             parse_certificates(b"-----BEGIN NOTHING-----"),
-            Err(ConsoleError::Config(_))
+            Err(TlsError(_))
         ));
     }
 }

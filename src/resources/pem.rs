@@ -1,0 +1,42 @@
+//! Certificates as the console stores them (base64 of the PEM text) and as Terraform users
+//! want them (the PEM itself).
+
+use base64::Engine as _;
+
+/// The PEM bytes behind a console certificate string. `None` unless the result is PEM:
+/// line-wrapped base64 is accepted, but DER or other data that merely happens to be valid
+/// base64 is not passed off as a certificate.
+pub fn decode_b64_pem(b64: &str) -> Option<Vec<u8>> {
+    let trimmed = b64.trim();
+    if trimmed.starts_with("-----BEGIN") {
+        return Some(trimmed.as_bytes().to_vec()); // the console also stores raw PEM as given
+    }
+    let compact: String = trimmed
+        .chars()
+        .filter(|c| !c.is_ascii_whitespace())
+        .collect();
+    let pem = base64::engine::general_purpose::STANDARD
+        .decode(compact)
+        .ok()?;
+    let marker: &[u8] = b"-----BEGIN";
+    pem.windows(marker.len())
+        .any(|w| w == marker)
+        .then_some(pem)
+}
+
+/// The PEM text of a console certificate string, or the string itself when it is not one.
+pub fn pem_text(b64: &str) -> String {
+    decode_b64_pem(b64)
+        .and_then(|b| String::from_utf8(b).ok())
+        .unwrap_or_else(|| b64.to_string())
+}
+
+/// One PEM bundle of the certificates among `b64s` (console strings) that are PEM, or `None`.
+pub fn pem_bundle<'a>(b64s: impl IntoIterator<Item = &'a str>) -> Option<Vec<u8>> {
+    let mut bundle = Vec::new();
+    for pem in b64s.into_iter().filter_map(decode_b64_pem) {
+        bundle.extend_from_slice(&pem);
+        bundle.push(b'\n');
+    }
+    (!bundle.is_empty()).then_some(bundle)
+}

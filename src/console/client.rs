@@ -47,6 +47,8 @@ pub(crate) struct Inner {
     pub(crate) user_agent: String,
     /// The list shared by the reads of a run (snapshot.rs).
     pub(crate) snapshot: super::snapshot::Snapshot,
+    /// Whether, and why, this run's credentials failed (credentials.rs).
+    pub(crate) credentials: super::credentials::CredentialGate,
 }
 
 /// How the retry loop treats answers that might mean "done, but unconfirmed".
@@ -139,6 +141,7 @@ impl ConsoleClient {
                 request_timeout: cfg.request_timeout,
                 user_agent: cfg.user_agent,
                 snapshot: Default::default(),
+                credentials: Default::default(),
             }),
             cancel: CancellationToken::new(),
         })
@@ -198,6 +201,8 @@ impl ConsoleClient {
         mode: RetryMode,
     ) -> Result<Answer, ConsoleError> {
         let label = label(&method, &url);
+        // Until the credentials have worked once, one request at a time; after a refusal, none.
+        let _turn = self.inner.credentials.admit(&label).await?;
         let writes = method != Method::GET;
         if writes {
             self.inner.snapshot.invalidate();
@@ -239,6 +244,7 @@ impl ConsoleClient {
             // Also after: a list fetched while this write ran must not be kept.
             self.inner.snapshot.invalidate();
         }
+        self.inner.credentials.record(&result);
         result
     }
 
@@ -330,7 +336,17 @@ impl ConsoleClient {
                     (outcome, err)
                 }
                 Err(AttemptError::Fatal(e)) => return Err(e),
-                Err(AttemptError::Http(e)) => classify(label, &e),
+                Err(AttemptError::Http(e)) => {
+                    let detail = crate::net::describe(&e);
+                    if tls::is_certificate_rejection(&detail) {
+                        // Permanent: the same certificate will be refused again.
+                        return Err(ConsoleError::UntrustedCertificate {
+                            request: label.to_owned(),
+                            detail,
+                        });
+                    }
+                    classify(label, &e)
+                }
             };
             let decision = self
                 .inner

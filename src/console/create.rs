@@ -61,7 +61,9 @@ impl CreateError {
             | ConsoleError::Server { .. }
             | ConsoleError::Config(_)
             | ConsoleError::IamToken { .. }
-            | ConsoleError::ImportOnly { .. } => CreateError::Refused(e),
+            | ConsoleError::ImportOnly { .. }
+            | ConsoleError::UntrustedCertificate { .. }
+            | ConsoleError::CredentialsRefused { .. } => CreateError::Refused(e),
             _ => CreateError::Uncertain(e),
         }
     }

@@ -72,6 +72,10 @@ pub enum ConsoleError {
     #[error("{request}: the request was sent but no answer arrived ({detail}); the console may or may not have acted on it")]
     Ambiguous { request: String, detail: String },
 
+    /// The console's TLS certificate is not trusted: permanent, never retried.
+    #[error("{request}: the console's TLS certificate is not trusted ({detail}). Add its CA certificate, or the certificate itself, to the trusted bundle")]
+    UntrustedCertificate { request: String, detail: String },
+
     #[error("{request}: could not reach the console: {detail}")]
     Transport { request: String, detail: String },
 
@@ -97,6 +101,11 @@ pub enum ConsoleError {
 
     #[error("{request}: cancelled because Terraform asked the provider to stop")]
     Cancelled { request: String },
+
+    /// Not sent: the console (or IAM) refused these credentials earlier in this run, and every
+    /// further attempt would count towards the console's lockout (docs/dev/console-api.md#lockout).
+    #[error("{request}: not sent, because the credentials were refused earlier in this run ({first}); no more requests are sent with them, so the console does not lock this client out")]
+    CredentialsRefused { request: String, first: String },
 }
 
 impl From<crate::net::tls::TlsError> for ConsoleError {
@@ -117,6 +126,27 @@ impl ConsoleError {
                 reason: Some(_),
                 ..
             }
+        )
+    }
+
+    /// True when the answer says the credentials are wrong (the console's 401 or 402, or IAM
+    /// refusing the key): repeating the request only brings the lockout closer.
+    pub fn is_credential_failure(&self) -> bool {
+        match self {
+            ConsoleError::Unauthorized { .. } | ConsoleError::LockedOut { .. } => true,
+            ConsoleError::IamToken { status, .. } => status.is_some_and(|s| (400..500).contains(&s)),
+            _ => false,
+        }
+    }
+
+    /// True when the console answered in a way only an authenticated client is answered.
+    pub(crate) fn proves_authentication(&self) -> bool {
+        matches!(
+            self,
+            ConsoleError::BadRequest { .. }
+                | ConsoleError::NotFound { .. }
+                | ConsoleError::Conflict { .. }
+                | ConsoleError::Forbidden { .. }
         )
     }
 

@@ -15,6 +15,7 @@ mod client;
 mod components;
 mod config;
 mod create;
+mod credentials;
 mod error;
 mod models;
 pub mod retry;

@@ -61,17 +61,12 @@ impl FabricCaError {
     /// stalled answer): waiting may end them. Configuration and trust errors it will not.
     pub fn is_not_serving_yet(&self) -> bool {
         match self {
-            FabricCaError::Transport { detail, .. } => !is_trust_failure(detail),
+            FabricCaError::Transport { detail, .. } => !tls::is_certificate_rejection(detail),
             FabricCaError::Timeout { .. } | FabricCaError::Decode { .. } => true,
             FabricCaError::Refused { status, .. } => *status >= 500,
             FabricCaError::Config(_) | FabricCaError::Cancelled { .. } => false,
         }
     }
-}
-
-/// A certificate the configured trust refuses: permanent, not a CA still starting.
-fn is_trust_failure(detail: &str) -> bool {
-    detail.contains("invalid peer certificate") || detail.contains("certificate verif")
 }
 
 impl From<tls::TlsError> for FabricCaError {

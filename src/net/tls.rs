@@ -127,7 +127,10 @@ impl Verifier {
         };
         Self {
             webpki,
-            pins: trusted.to_vec(),
+            // Every certificate the user gave is also accepted as the server's own: a console
+            // with a self-signed certificate (CA:TRUE, as `openssl req -x509` makes) is pinned
+            // by giving that certificate, which webpki alone refuses as `CaUsedAsEndEntity`.
+            pins: bundle.iter().chain(trusted).cloned().collect(),
             insecure,
             provider,
         }
@@ -198,9 +201,68 @@ impl ServerCertVerifier for Verifier {
     }
 }
 
+/// Whether a transport error chain says the server's certificate was refused: permanent,
+/// never worth a retry.
+pub fn is_certificate_rejection(detail: &str) -> bool {
+    detail.contains("invalid peer certificate")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A self-signed certificate for 127.0.0.1 with CA:TRUE (what `openssl req -x509` makes),
+    /// and its key.
+    fn self_signed_ca() -> (CertificateDer<'static>, Vec<u8>) {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let mut params = rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned()]).unwrap();
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let cert = params.self_signed(&key).unwrap();
+        (cert.der().clone(), key.serialize_der())
+    }
+
+    /// Runs one TLS handshake in memory; `Err` carries the client's error text.
+    async fn handshake(server_cert: (CertificateDer<'static>, Vec<u8>), bundle: &[CertificateDer<'static>]) -> Result<(), String> {
+        use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
+        let server_cfg = rustls::ServerConfig::builder_with_provider(provider())
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(
+                vec![server_cert.0],
+                PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(server_cert.1)),
+            )
+            .unwrap();
+        let client_cfg = client_config(bundle, &[], false, &[]).unwrap();
+        let (a, b) = tokio::io::duplex(64 * 1024);
+        let server = tokio::spawn(async move {
+            let _ = tokio_rustls::TlsAcceptor::from(Arc::new(server_cfg)).accept(b).await;
+        });
+        let name = ServerName::try_from("127.0.0.1").unwrap();
+        let r = tokio_rustls::TlsConnector::from(Arc::new(client_cfg))
+            .connect(name, a)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string());
+        server.abort();
+        r
+    }
+
+    #[tokio::test]
+    async fn a_pinned_self_signed_console_certificate_is_trusted() {
+        let (cert, key) = self_signed_ca();
+        handshake((cert.clone(), key), std::slice::from_ref(&cert))
+            .await
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn an_unknown_certificate_is_refused_as_a_certificate_rejection() {
+        let (cert, key) = self_signed_ca();
+        let (other, _) = self_signed_ca();
+        let err = handshake((cert, key), &[other]).await.unwrap_err();
+        assert!(is_certificate_rejection(&err), "{err}");
+    }
 
     const PEM: &str = include_str!("../../tests/fixtures/console/certs/org1-ca-tls.pem");
 

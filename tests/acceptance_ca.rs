@@ -610,11 +610,23 @@ async fn a_null_admin_enroll_id_fails_at_plan_with_its_path_and_sends_nothing() 
     for cmd in ["validate", "plan"] {
         let out = block_in_place(|| ws.tf(&[cmd]));
         assert_eq!(out.code, 1, "{cmd} must fail:\n{}", out.stdout);
-        assert!(out.stderr.contains("admin_enroll_id"), "{cmd}:\n{}", out.stderr);
-        assert!(out.stderr.contains("null"), "{cmd} says null:\n{}", out.stderr);
+        assert!(
+            out.stderr.contains("admin_enroll_id"),
+            "{cmd}:\n{}",
+            out.stderr
+        );
+        assert!(
+            out.stderr.contains("null"),
+            "{cmd} says null:\n{}",
+            out.stderr
+        );
         assert!(!out.stderr.contains("not known"), "{cmd}:\n{}", out.stderr);
     }
-    assert_eq!(emulator.request_count("region1"), 0, "nothing reached the console");
+    assert_eq!(
+        emulator.request_count("region1"),
+        0,
+        "nothing reached the console"
+    );
     emulator.shutdown().await;
 }
 
@@ -630,8 +642,13 @@ async fn a_replacement_that_could_not_recreate_the_ca_stops_at_plan_and_the_ca_s
         "{TERRAFORM_BLOCK}\n{provider}\nimport {{\n  to = blockchain_ca.imported\n  id = \"importedca\"\n}}\n"
     ));
     let out = block_in_place(|| ws.tf(&["plan", "-generate-config-out=generated.tf"]));
-    assert_eq!(out.code, 1, "a generated config with null credentials must not plan:\n{}", out.stdout);
-    let generated = std::fs::read_to_string(ws.path().join("generated.tf")).expect("generated config");
+    assert_eq!(
+        out.code, 1,
+        "a generated config with null credentials must not plan:\n{}",
+        out.stdout
+    );
+    let generated =
+        std::fs::read_to_string(ws.path().join("generated.tf")).expect("generated config");
     assert!(generated.contains("admin_enroll_id"), "{generated}");
     // The user changes the storage (a replacement) and leaves the credentials null.
     let edited = regex_replace_storage(&generated, "30Gi");
@@ -639,8 +656,16 @@ async fn a_replacement_that_could_not_recreate_the_ca_stops_at_plan_and_the_ca_s
     let out = block_in_place(|| ws.tf(&["apply", "-auto-approve"]));
     assert_ne!(out.code, 0, "the apply must stop at plan:\n{}", out.stdout);
     assert!(out.stderr.contains("admin_enroll_id"), "{}", out.stderr);
-    assert!(!out.stdout.contains("Destroying"), "nothing destroyed:\n{}", out.stdout);
-    assert_eq!(ca_ids(&emulator).await, vec!["importedca".to_string()], "the CA still exists");
+    assert!(
+        !out.stdout.contains("Destroying"),
+        "nothing destroyed:\n{}",
+        out.stdout
+    );
+    assert_eq!(
+        ca_ids(&emulator).await,
+        vec!["importedca".to_string()],
+        "the CA still exists"
+    );
     block_in_place(|| made.destroy()).assert_success("destroy");
     emulator.shutdown().await;
 }

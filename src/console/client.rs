@@ -11,7 +11,6 @@ use std::time::{Duration, Instant};
 
 use http::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
 use http::Method;
-use rustls::pki_types::CertificateDer;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use tokio_util::sync::CancellationToken;
@@ -41,10 +40,6 @@ pub(crate) struct Inner {
     pub(crate) base: Url,
     pub(crate) auth: Auth,
     pub(crate) policy: RetryPolicy,
-    pub(crate) bundle: Vec<CertificateDer<'static>>,
-    pub(crate) insecure: bool,
-    pub(crate) request_timeout: Duration,
-    pub(crate) user_agent: String,
     /// The list shared by the reads of a run (snapshot.rs).
     pub(crate) snapshot: super::snapshot::Snapshot,
     /// Whether, and why, this run's credentials failed (credentials.rs).
@@ -136,10 +131,6 @@ impl ConsoleClient {
                 base,
                 auth,
                 policy,
-                bundle,
-                insecure: cfg.insecure_skip_tls_verify,
-                request_timeout: cfg.request_timeout,
-                user_agent: cfg.user_agent,
                 snapshot: Default::default(),
                 credentials: Default::default(),
             }),
@@ -517,7 +508,7 @@ mod tests {
         let req = crate::console::CreateCaRequest::default();
         assert_send(&c.create_ca(&req));
         assert_send(&c.get_component("x", crate::console::GetOptions::default()));
-        assert_send(&c.wait_ca_ready("https://x", "ca", None, Duration::ZERO, Duration::ZERO));
+        assert_send(&c.read_component_shared("x"));
         assert_send(&c.wait_deleted("x", Duration::ZERO));
     }
 

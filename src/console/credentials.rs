@@ -28,7 +28,10 @@ pub(crate) struct CredentialGate {
 
 impl CredentialGate {
     fn refusal(&self, request: &str) -> Result<(), ConsoleError> {
-        let refused = self.refused.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let refused = self
+            .refused
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         match refused.as_ref() {
             Some(first) => Err(ConsoleError::CredentialsRefused {
                 request: request.to_owned(),
@@ -40,7 +43,10 @@ impl CredentialGate {
 
     /// Waits for this request's turn: at once when the credentials are proven, else after the
     /// request in flight; refused when the credentials were refused.
-    pub(crate) async fn admit(&self, request: &str) -> Result<Option<MutexGuard<'_, ()>>, ConsoleError> {
+    pub(crate) async fn admit(
+        &self,
+        request: &str,
+    ) -> Result<Option<MutexGuard<'_, ()>>, ConsoleError> {
         self.refusal(request)?;
         if self.accepted.load(Ordering::Acquire) {
             return Ok(None);
@@ -59,7 +65,10 @@ impl CredentialGate {
         match result {
             Ok(_) => self.accepted.store(true, Ordering::Release),
             Err(e) if e.is_credential_failure() => {
-                let mut refused = self.refused.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                let mut refused = self
+                    .refused
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
                 refused.get_or_insert_with(|| e.to_string());
             }
             Err(e) if e.proves_authentication() => self.accepted.store(true, Ordering::Release),
@@ -75,7 +84,8 @@ mod tests {
 
     #[tokio::test]
     async fn ten_parallel_requests_with_a_wrong_secret_send_one() {
-        let server = FakeServer::start(|_: &Seen, _| Reply::Json(401, "Unauthorized".to_owned())).await;
+        let server =
+            FakeServer::start(|_: &Seen, _| Reply::Json(401, "Unauthorized".to_owned())).await;
         let c = test_client(&server);
         let calls: Vec<_> = (0..10)
             .map(|i| {
@@ -98,7 +108,11 @@ mod tests {
     #[tokio::test]
     async fn accepted_credentials_let_requests_run_in_parallel() {
         let server = FakeServer::start(|_: &Seen, _| {
-            Reply::Json(404, r#"{"statusCode":404,"msg":"no components by this id exist","reason":"missing"}"#.to_owned())
+            Reply::Json(
+                404,
+                r#"{"statusCode":404,"msg":"no components by this id exist","reason":"missing"}"#
+                    .to_owned(),
+            )
         })
         .await;
         let c = test_client(&server);

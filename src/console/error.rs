@@ -134,7 +134,9 @@ impl ConsoleError {
     pub fn is_credential_failure(&self) -> bool {
         match self {
             ConsoleError::Unauthorized { .. } | ConsoleError::LockedOut { .. } => true,
-            ConsoleError::IamToken { status, .. } => status.is_some_and(|s| (400..500).contains(&s)),
+            ConsoleError::IamToken { status, .. } => {
+                status.is_some_and(|s| (400..500).contains(&s))
+            }
             _ => false,
         }
     }

@@ -21,6 +21,7 @@ mod models;
 pub mod retry;
 mod snapshot;
 
+pub use crate::net::tls::parse_certificates;
 pub(crate) use ca::unique_id;
 pub use ca::{derive_component_id, is_valid_component_id};
 pub use client::ConsoleClient;
@@ -28,11 +29,10 @@ pub use config::{ConsoleConfig, Credentials, Secret, IBM_CLOUD_IAM_TOKEN_URL};
 pub use create::{CreateError, Expected};
 pub use error::ConsoleError;
 pub use models::{
-    CaUpdate, Component, ComponentMsp, CreateCaRequest, EditComponentRequest,
-    FabricVersion, FabricVersions, FabricVersionsByType, GetOptions, ImportCaMsp, ImportCaRequest,
-    ImportMspCa, ImportMspComponent, MspCa, MspComponent,
+    CaUpdate, Component, ComponentMsp, CreateCaRequest, EditComponentRequest, FabricVersion,
+    FabricVersions, FabricVersionsByType, GetOptions, ImportCaMsp, ImportCaRequest, ImportMspCa,
+    ImportMspComponent, MspCa, MspComponent,
 };
-pub use crate::net::tls::parse_certificates;
 
 #[cfg(test)]
 mod testutil;

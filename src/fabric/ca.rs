@@ -273,7 +273,7 @@ mod tests {
 
     mod live {
         use super::*;
-                use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
+        use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
         use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
         use std::sync::Arc;
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -401,7 +401,10 @@ mod tests {
             let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
             let api_url = format!("https://{}", probe.local_addr().unwrap());
             drop(probe);
-            let err = client().ca_info(&api_url, "ca", None, &never()).await.unwrap_err();
+            let err = client()
+                .ca_info(&api_url, "ca", None, &never())
+                .await
+                .unwrap_err();
             assert!(err.is_not_serving_yet(), "{err}");
         }
 
@@ -430,7 +433,12 @@ mod tests {
                 include_str!("../../tests/fixtures/console/error_cainfo_unknown_ca.response.json");
             let (api_url, _server) = tls_ca(&pki, 404, body).await;
             let err = client()
-                .ca_info(&api_url, "nosuchca", Some(pki.root_pem.as_bytes()), &never())
+                .ca_info(
+                    &api_url,
+                    "nosuchca",
+                    Some(pki.root_pem.as_bytes()),
+                    &never(),
+                )
                 .await
                 .unwrap_err();
             assert!(

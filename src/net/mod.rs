@@ -22,4 +22,3 @@ pub fn describe(e: &reqwest::Error) -> String {
     }
     parts.join(": ")
 }
-

@@ -38,18 +38,14 @@ pub fn parse_certificates(input: &[u8]) -> Result<Vec<CertificateDer<'static>>, 
         base64::engine::general_purpose::STANDARD
             .decode(&compact)
             .map_err(|_| {
-                TlsError(
-                    "a certificate is neither PEM nor base64-encoded PEM".to_owned(),
-                )
+                TlsError("a certificate is neither PEM nor base64-encoded PEM".to_owned())
             })?
     };
     let certs: Vec<CertificateDer<'static>> = rustls_pemfile::certs(&mut pem.as_slice())
         .collect::<Result<_, _>>()
         .map_err(|e| TlsError(format!("unreadable PEM certificate: {e}")))?;
     if certs.is_empty() {
-        return Err(TlsError(
-            "no certificate found in the given PEM".to_owned(),
-        ));
+        return Err(TlsError("no certificate found in the given PEM".to_owned()));
     }
     Ok(certs)
 }
@@ -222,7 +218,10 @@ mod tests {
     }
 
     /// Runs one TLS handshake in memory; `Err` carries the client's error text.
-    async fn handshake(server_cert: (CertificateDer<'static>, Vec<u8>), bundle: &[CertificateDer<'static>]) -> Result<(), String> {
+    async fn handshake(
+        server_cert: (CertificateDer<'static>, Vec<u8>),
+        bundle: &[CertificateDer<'static>],
+    ) -> Result<(), String> {
         use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
         let server_cfg = rustls::ServerConfig::builder_with_provider(provider())
             .with_safe_default_protocol_versions()
@@ -236,7 +235,9 @@ mod tests {
         let client_cfg = client_config(bundle, &[], false, &[]).unwrap();
         let (a, b) = tokio::io::duplex(64 * 1024);
         let server = tokio::spawn(async move {
-            let _ = tokio_rustls::TlsAcceptor::from(Arc::new(server_cfg)).accept(b).await;
+            let _ = tokio_rustls::TlsAcceptor::from(Arc::new(server_cfg))
+                .accept(b)
+                .await;
         });
         let name = ServerName::try_from("127.0.0.1").unwrap();
         let r = tokio_rustls::TlsConnector::from(Arc::new(client_cfg))

@@ -18,9 +18,9 @@ use crate::clients::Clients;
 use crate::console::{CaUpdate, Component, CreateCaRequest, EditComponentRequest};
 use crate::fabric::FabricCaClient;
 use crate::framework::{
-    attr, tf_model, timeouts_block, validators, ApplyError, CreatePlan, CreateRequest,
-    DeleteRequest, Diagnostic, Diagnostics, Private, ReadRequest, ResourceContext, TimeoutOp,
-    Timeouts, TimeoutsModel, Tf, TypedResource, UpdateRequest,
+    timeouts_block, validators, ApplyError, CreatePlan, CreateRequest, DeleteRequest, Diagnostic,
+    Diagnostics, Private, ReadRequest, ResourceContext, Tf, TimeoutOp, Timeouts, TimeoutsModel,
+    TypedResource, UpdateRequest,
 };
 use crate::resources::export::{export_node_json, DEFAULT_PLATFORM};
 use crate::resources::lifecycle::{
@@ -28,6 +28,7 @@ use crate::resources::lifecycle::{
 };
 use crate::resources::pem::{pem_bundle, pem_text};
 use crate::resources::semantic::{same_quantity, same_version, QuantitiesCover};
+use crate::{attr, tf_model};
 
 /// Tags the console adds by itself to a created CA; they are not the user's.
 const SYSTEM_TAGS: [&str; 2] = ["fabric-ca", "ibm_saas"];
@@ -169,8 +170,15 @@ impl ComponentKind for CaKind {
     async fn probe_ready(&self, c: &Component) -> Result<Check<()>, String> {
         let api_url = c.api_url.clone().unwrap_or_default();
         let ca_name = c.msp_ca().and_then(|m| m.name.as_deref()).unwrap_or("ca");
-        let roots = c.msp_ca().map(|m| m.root_certs.as_slice()).unwrap_or_default();
-        let trusted = pem_bundle(c.tls_cert().into_iter().chain(roots.iter().map(String::as_str)));
+        let roots = c
+            .msp_ca()
+            .map(|m| m.root_certs.as_slice())
+            .unwrap_or_default();
+        let trusted = pem_bundle(
+            c.tls_cert()
+                .into_iter()
+                .chain(roots.iter().map(String::as_str)),
+        );
         let trusted = trusted.as_deref();
         match self
             .fabric
@@ -237,8 +245,18 @@ impl TypedResource for CaResource {
     fn validate_create(&self, plan: &CreatePlan<'_, CaModel>, diags: &mut Diagnostics) {
         let purpose = "create the CA (it seeds both CA registries)";
         let c = plan.config;
-        plan.require(attr!(CaModel, admin_enroll_id), &c.admin_enroll_id, purpose, diags);
-        plan.require(attr!(CaModel, admin_enroll_secret), &c.admin_enroll_secret, purpose, diags);
+        plan.require(
+            attr!(CaModel, admin_enroll_id),
+            &c.admin_enroll_id,
+            purpose,
+            diags,
+        );
+        plan.require(
+            attr!(CaModel, admin_enroll_secret),
+            &c.admin_enroll_secret,
+            purpose,
+            diags,
+        );
     }
 
     async fn create(
@@ -390,13 +408,28 @@ fn create_body(planned: &CaModel, config: &CaModel) -> Result<serde_json::Value,
         id: None,
         config_override: serde_json::json!({ "ca": registry.clone(), "tlsca": registry }),
         resources: ca_section(&[
-            ("requests", planned.resource_requests.known().map(|r| serde_json::json!(r))),
-            ("limits", planned.resource_limits.known().map(|l| serde_json::json!(l))),
+            (
+                "requests",
+                planned
+                    .resource_requests
+                    .known()
+                    .map(|r| serde_json::json!(r)),
+            ),
+            (
+                "limits",
+                planned
+                    .resource_limits
+                    .known()
+                    .map(|l| serde_json::json!(l)),
+            ),
         ]),
         storage: storage_json(planned),
         zone: planned.zone.known().cloned(),
         region: planned.region.known().cloned(),
-        replicas: planned.replicas.known().and_then(|r| u32::try_from(*r).ok()),
+        replicas: planned
+            .replicas
+            .known()
+            .and_then(|r| u32::try_from(*r).ok()),
         version: planned.version.known().cloned(),
         tags: planned.tags.known().map(|t| t.iter().cloned().collect()),
         hsm: planned
@@ -404,15 +437,17 @@ fn create_body(planned: &CaModel, config: &CaModel) -> Result<serde_json::Value,
             .known()
             .map(|e| serde_json::json!({ "pkcs11endpoint": e })),
     };
-    serde_json::to_value(&request).map_err(|e| {
-        Diagnostic::error("Cannot build the CA create request", e.to_string()).into()
-    })
+    serde_json::to_value(&request)
+        .map_err(|e| Diagnostic::error("Cannot build the CA create request", e.to_string()).into())
 }
 
 fn storage_json(m: &CaModel) -> Option<serde_json::Value> {
     ca_section(&[
         ("size", m.storage_size.known().map(|s| serde_json::json!(s))),
-        ("class", m.storage_class.known().map(|c| serde_json::json!(c))),
+        (
+            "class",
+            m.storage_class.known().map(|c| serde_json::json!(c)),
+        ),
     ])
 }
 
@@ -461,7 +496,13 @@ fn record_edit(
         edit.display_name = Some(name.clone());
     }
     if prior.tags != planned.tags {
-        let mut tags: Vec<String> = planned.tags.known().into_iter().flatten().cloned().collect();
+        let mut tags: Vec<String> = planned
+            .tags
+            .known()
+            .into_iter()
+            .flatten()
+            .cloned()
+            .collect();
         for system in current_tags {
             if SYSTEM_TAGS.contains(&system.as_str()) && !tags.contains(system) {
                 tags.push(system.clone());
@@ -483,8 +524,20 @@ fn deployment_updates(prior: &CaModel, planned: &CaModel) -> Vec<CaUpdate> {
     let limits = changed(&prior.resource_limits, &planned.resource_limits);
     if requests.is_some() || limits.is_some() {
         let resources = ca_section(&[
-            ("requests", planned.resource_requests.known().map(|r| serde_json::json!(r))),
-            ("limits", planned.resource_limits.known().map(|l| serde_json::json!(l))),
+            (
+                "requests",
+                planned
+                    .resource_requests
+                    .known()
+                    .map(|r| serde_json::json!(r)),
+            ),
+            (
+                "limits",
+                planned
+                    .resource_limits
+                    .known()
+                    .map(|l| serde_json::json!(l)),
+            ),
         ]);
         updates.extend(resources.map(CaUpdate::Resources));
     }
@@ -560,7 +613,10 @@ fn live_state(base: &CaModel, c: &Component) -> CaModel {
         Tf::Known(user_tags)
     };
     let pems = |ca: Option<&crate::console::MspCa>| {
-        Tf::Known(ca.map(|m| m.root_certs.iter().map(|p| pem_text(p)).collect()).unwrap_or_default())
+        Tf::Known(
+            ca.map(|m| m.root_certs.iter().map(|p| pem_text(p)).collect())
+                .unwrap_or_default(),
+        )
     };
     let doc = serde_json::to_value(c).unwrap_or_default();
     CaModel {

@@ -29,9 +29,9 @@ pub use config::{ConsoleConfig, Credentials, Secret, IBM_CLOUD_IAM_TOKEN_URL};
 pub use create::{CreateError, Expected};
 pub use error::ConsoleError;
 pub use models::{
-    CaUpdate, Component, ComponentMsp, CreateCaRequest, EditComponentRequest, FabricVersion,
-    FabricVersions, FabricVersionsByType, GetOptions, ImportCaMsp, ImportCaRequest, ImportMspCa,
-    ImportMspComponent, MspCa, MspComponent,
+    admin_registry, part_section, CaUpdate, Component, ComponentMsp, CreateCaRequest,
+    EditComponentRequest, FabricVersion, FabricVersions, FabricVersionsByType, GetOptions,
+    ImportCaMsp, ImportCaRequest, ImportMspCa, ImportMspComponent, MspCa, MspComponent,
 };
 
 #[cfg(test)]

@@ -78,7 +78,61 @@ pub struct Component {
     pub extra: Map<String, Value>,
 }
 
+/// `{"<part>": {key: value, …}}` with the fields that are set: the shape of the console's
+/// `resources` and `storage` bodies, keyed by container (`ca`, `peer`, `statedb`, …). `None`
+/// when none is set.
+pub fn part_section(part: &str, fields: &[(&str, Option<Value>)]) -> Option<Value> {
+    let set: Map<String, Value> = fields
+        .iter()
+        .filter_map(|(k, v)| v.clone().map(|v| ((*k).to_string(), v)))
+        .collect();
+    (!set.is_empty()).then(|| serde_json::json!({ part: set }))
+}
+
+/// The registry the console seeds both Fabric CAs with: the CA admin, allowed to register anyone.
+pub fn admin_registry(enroll_id: &str, enroll_secret: &str) -> Value {
+    serde_json::json!({
+        "registry": {
+            "maxenrollments": -1,
+            "identities": [{
+                "name": enroll_id,
+                "pass": enroll_secret,
+                "type": "client",
+                "attrs": {
+                    "hf.Registrar.Roles": "*",
+                    "hf.Registrar.DelegateRoles": "*",
+                    "hf.Revoker": true,
+                    "hf.IntermediateCA": true,
+                    "hf.GenCRL": true,
+                    "hf.Registrar.Attributes": "*",
+                    "hf.AffiliationMgr": true
+                }
+            }]
+        }
+    })
+}
+
 impl Component {
+    /// `resources.<part>.<kind>` (e.g. `resources.ca.requests`) as a string map.
+    pub fn resource_map(&self, part: &str, kind: &str) -> Option<BTreeMap<String, String>> {
+        let m = self.resources.get(part)?.get(kind)?.as_object()?;
+        Some(
+            m.iter()
+                .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_owned())))
+                .collect(),
+        )
+    }
+
+    /// `storage.<part>.<key>` (e.g. `storage.ca.size`).
+    pub fn storage_value(&self, part: &str, key: &str) -> Option<String> {
+        Some(self.storage.get(part)?.get(key)?.as_str()?.to_owned())
+    }
+
+    /// The HSM's PKCS #11 endpoint: the console returns `hsm: {pkcs11endpoint}` as given.
+    pub fn hsm_endpoint(&self) -> Option<&str> {
+        self.extra.get("hsm")?.get("pkcs11endpoint")?.as_str()
+    }
+
     /// `msp.ca`: the enrollment CA's name and roots.
     pub fn msp_ca(&self) -> Option<&MspCa> {
         self.msp.as_ref().and_then(|m| m.ca.as_ref())

@@ -15,7 +15,9 @@ use async_trait::async_trait;
 use tokio_util::sync::CancellationToken;
 
 use crate::clients::Clients;
-use crate::console::{CaUpdate, Component, CreateCaRequest, EditComponentRequest};
+use crate::console::{
+    admin_registry, part_section, CaUpdate, Component, CreateCaRequest, EditComponentRequest,
+};
 use crate::fabric::FabricCaClient;
 use crate::framework::{
     timeouts_block, validators, ApplyError, CreatePlan, CreateRequest, DeleteRequest, Diagnostic,
@@ -30,6 +32,8 @@ use crate::resources::pem::{pem_bundle, pem_text};
 use crate::resources::semantic::{same_quantity, same_version, QuantitiesCover};
 use crate::{attr, tf_model};
 
+/// The CA container's key in the console's `resources` and `storage` bodies.
+const PART: &str = "ca";
 /// Tags the console adds by itself to a created CA; they are not the user's.
 const SYSTEM_TAGS: [&str; 2] = ["fabric-ca", "ibm_saas"];
 /// The console's `invalid_enroll_characters` rule (validation-regex.json), as a whitelist.
@@ -407,22 +411,7 @@ fn create_body(planned: &CaModel, config: &CaModel) -> Result<serde_json::Value,
         display_name: planned.display_name.known().cloned().unwrap_or_default(),
         id: None,
         config_override: serde_json::json!({ "ca": registry.clone(), "tlsca": registry }),
-        resources: ca_section(&[
-            (
-                "requests",
-                planned
-                    .resource_requests
-                    .known()
-                    .map(|r| serde_json::json!(r)),
-            ),
-            (
-                "limits",
-                planned
-                    .resource_limits
-                    .known()
-                    .map(|l| serde_json::json!(l)),
-            ),
-        ]),
+        resources: resources_json(planned),
         storage: storage_json(planned),
         zone: planned.zone.known().cloned(),
         region: planned.region.known().cloned(),
@@ -441,47 +430,26 @@ fn create_body(planned: &CaModel, config: &CaModel) -> Result<serde_json::Value,
         .map_err(|e| Diagnostic::error("Cannot build the CA create request", e.to_string()).into())
 }
 
+/// `resources: {ca: {requests, limits}}` with what the plan sets.
+fn resources_json(m: &CaModel) -> Option<serde_json::Value> {
+    let json = |v: &Tf<BTreeMap<String, String>>| v.known().map(|r| serde_json::json!(r));
+    let fields = [
+        ("requests", json(&m.resource_requests)),
+        ("limits", json(&m.resource_limits)),
+    ];
+    part_section(PART, &fields)
+}
+
+/// `storage: {ca: {size, class}}` with what the plan sets.
 fn storage_json(m: &CaModel) -> Option<serde_json::Value> {
-    ca_section(&[
-        ("size", m.storage_size.known().map(|s| serde_json::json!(s))),
-        (
-            "class",
-            m.storage_class.known().map(|c| serde_json::json!(c)),
-        ),
-    ])
-}
-
-/// `{"ca": {key: value, …}}` with the fields that are set (the shape of the console's
-/// `resources` and `storage` bodies), or `None` when none is.
-fn ca_section(fields: &[(&str, Option<serde_json::Value>)]) -> Option<serde_json::Value> {
-    let ca: serde_json::Map<String, serde_json::Value> = fields
-        .iter()
-        .filter_map(|(k, v)| v.clone().map(|v| ((*k).to_string(), v)))
-        .collect();
-    (!ca.is_empty()).then(|| serde_json::json!({ "ca": ca }))
-}
-
-/// The registry the console seeds both Fabric CAs with: the CA admin, allowed to register anyone.
-fn admin_registry(enroll_id: &str, enroll_secret: &str) -> serde_json::Value {
-    serde_json::json!({
-        "registry": {
-            "maxenrollments": -1,
-            "identities": [{
-                "name": enroll_id,
-                "pass": enroll_secret,
-                "type": "client",
-                "attrs": {
-                    "hf.Registrar.Roles": "*",
-                    "hf.Registrar.DelegateRoles": "*",
-                    "hf.Revoker": true,
-                    "hf.IntermediateCA": true,
-                    "hf.GenCRL": true,
-                    "hf.Registrar.Attributes": "*",
-                    "hf.AffiliationMgr": true
-                }
-            }]
-        }
-    })
+    let json = |v: &Tf<String>| v.known().map(|s| serde_json::json!(s));
+    part_section(
+        PART,
+        &[
+            ("size", json(&m.storage_size)),
+            ("class", json(&m.storage_class)),
+        ],
+    )
 }
 
 /// The record edit a plan needs (display name, tags), if any. `current_tags` are the console's
@@ -496,19 +464,11 @@ fn record_edit(
         edit.display_name = Some(name.clone());
     }
     if prior.tags != planned.tags {
-        let mut tags: Vec<String> = planned
-            .tags
-            .known()
-            .into_iter()
-            .flatten()
-            .cloned()
-            .collect();
-        for system in current_tags {
-            if SYSTEM_TAGS.contains(&system.as_str()) && !tags.contains(system) {
-                tags.push(system.clone());
-            }
-        }
-        edit.tags = Some(tags);
+        edit.tags = Some(lifecycle::tags_to_send(
+            &planned.tags,
+            current_tags,
+            &SYSTEM_TAGS,
+        ));
     }
     (edit.display_name.is_some() || edit.tags.is_some()).then_some(edit)
 }
@@ -523,22 +483,7 @@ fn deployment_updates(prior: &CaModel, planned: &CaModel) -> Vec<CaUpdate> {
     let requests = changed(&prior.resource_requests, &planned.resource_requests);
     let limits = changed(&prior.resource_limits, &planned.resource_limits);
     if requests.is_some() || limits.is_some() {
-        let resources = ca_section(&[
-            (
-                "requests",
-                planned
-                    .resource_requests
-                    .known()
-                    .map(|r| serde_json::json!(r)),
-            ),
-            (
-                "limits",
-                planned
-                    .resource_limits
-                    .known()
-                    .map(|l| serde_json::json!(l)),
-            ),
-        ]);
+        let resources = resources_json(planned);
         updates.extend(resources.map(CaUpdate::Resources));
     }
     if let Some(r) = changed(&prior.replicas, &planned.replicas) {
@@ -560,13 +505,13 @@ fn reflects(c: &Component, update: &CaUpdate) -> bool {
         CaUpdate::Replicas(r) => c.replicas.is_none_or(|have| have == *r),
         CaUpdate::Zone(_) | CaUpdate::ConfigOverride(_) => true,
         CaUpdate::Resources(wanted) => ["requests", "limits"].iter().all(|kind| {
-            let live = c.resources.get("ca").and_then(|l| l.get(kind));
-            let want = wanted.get("ca").and_then(|ca| ca.get(kind));
+            let live = c.resource_map(PART, kind);
+            let want = wanted.get(PART).and_then(|ca| ca.get(kind));
             let Some(want) = want.and_then(|m| m.as_object()) else {
                 return true;
             };
             want.iter().all(|(k, v)| {
-                let have = live.and_then(|m| m.get(k)).and_then(|x| x.as_str());
+                let have = live.as_ref().and_then(|m| m.get(k)).map(String::as_str);
                 matches!((v.as_str(), have), (Some(a), Some(b)) if same_quantity(a, b))
             })
         }),
@@ -585,32 +530,12 @@ fn applied_state(planned: &CaModel, c: &Component) -> CaModel {
 /// tags at all. Equivalent spellings are the framework's business (semantic equality).
 fn live_state(base: &CaModel, c: &Component) -> CaModel {
     let text = |v: &Option<String>| Tf::from_option(v.clone());
-    let (resource_requests, resource_limits) = resource_maps(&c.resources);
-    let storage = |key: &str| {
-        let v = c.storage.get("ca").and_then(|ca| ca.get(key));
-        Tf::from_option(v.and_then(|v| v.as_str()).map(str::to_string))
-    };
-    // The console returns `hsm: {pkcs11endpoint}` as it was given (an extra field). Not every
-    // console reports it; then the prior value stands (it cannot change in place).
-    let hsm = c.extra.get("hsm").and_then(|h| h.get("pkcs11endpoint"));
-    let hsm_pkcs11_endpoint = match hsm.and_then(|e| e.as_str()) {
+    let storage = |key: &str| Tf::from_option(c.storage_value(PART, key));
+    // Not every console reports the HSM; then the prior value stands (it cannot change in place).
+    let hsm_pkcs11_endpoint = match c.hsm_endpoint() {
         Some(endpoint) => Tf::Known(endpoint.to_string()),
         None if base.hsm_pkcs11_endpoint.is_known() => base.hsm_pkcs11_endpoint.clone(),
         None => Tf::Null,
-    };
-    // A system tag the user lists himself stays: dropping it would be a diff on every plan.
-    let wanted = base.tags.known();
-    let user_tags: BTreeSet<String> = c
-        .tags
-        .iter()
-        .filter(|t| !SYSTEM_TAGS.contains(&t.as_str()) || wanted.is_some_and(|w| w.contains(*t)))
-        .cloned()
-        .collect();
-    // No tags at all stays null when the user never set any, so it is not drift.
-    let tags = if user_tags.is_empty() && base.tags.is_null() {
-        Tf::Null
-    } else {
-        Tf::Known(user_tags)
     };
     let pems = |ca: Option<&crate::console::MspCa>| {
         Tf::Known(
@@ -628,12 +553,12 @@ fn live_state(base: &CaModel, c: &Component) -> CaModel {
         region: text(&c.region),
         version: text(&c.version),
         replicas: Tf::from_option(c.replicas.map(i64::from)),
-        resource_requests,
-        resource_limits,
+        resource_requests: Tf::from_option(c.resource_map(PART, "requests")),
+        resource_limits: Tf::from_option(c.resource_map(PART, "limits")),
         storage_size: storage("size"),
         storage_class: storage("class"),
         hsm_pkcs11_endpoint,
-        tags,
+        tags: lifecycle::user_tags(&base.tags, &c.tags, &SYSTEM_TAGS),
         api_url: text(&c.api_url),
         operations_url: text(&c.operations_url),
         ca_name: Tf::from_option(c.msp_ca().and_then(|m| m.name.clone())),
@@ -647,21 +572,6 @@ fn live_state(base: &CaModel, c: &Component) -> CaModel {
             t => t.clone(),
         },
     }
-}
-
-/// `resources.ca.{requests,limits}` as two string maps.
-fn resource_maps(
-    resources: &serde_json::Value,
-) -> (Tf<BTreeMap<String, String>>, Tf<BTreeMap<String, String>>) {
-    let as_map = |key: &str| {
-        let m = resources.get("ca").and_then(|c| c.get(key));
-        Tf::from_option(m.and_then(|v| v.as_object()).map(|m| {
-            m.iter()
-                .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
-                .collect()
-        }))
-    };
-    (as_map("requests"), as_map("limits"))
 }
 
 #[cfg(test)]

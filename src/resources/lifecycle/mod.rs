@@ -9,6 +9,7 @@ mod api;
 pub mod operation;
 pub mod waiter;
 
+use std::collections::BTreeSet;
 use std::fmt::Debug;
 use std::time::Duration;
 
@@ -653,6 +654,43 @@ pub fn required<T: Clone>(v: &Tf<T>, path: AttributePath) -> Result<T, Diagnosti
 /// A planned value that is known, set and different from the prior state.
 pub fn changed<'a, T: PartialEq>(prior: &Tf<T>, planned: &'a Tf<T>) -> Option<&'a T> {
     planned.known().filter(|p| prior.known() != Some(*p))
+}
+
+/// The user's tags from the console's: its own (system) tags dropped unless the user lists
+/// them (dropping one the user lists would be a diff on every plan). No tags at all stays null
+/// when the user never set any, so it is not drift.
+pub fn user_tags(
+    held: &Tf<BTreeSet<String>>,
+    console: &[String],
+    system: &[&str],
+) -> Tf<BTreeSet<String>> {
+    let wanted = held.known();
+    let tags: BTreeSet<String> = console
+        .iter()
+        .filter(|t| !system.contains(&t.as_str()) || wanted.is_some_and(|w| w.contains(*t)))
+        .cloned()
+        .collect();
+    if tags.is_empty() && held.is_null() {
+        Tf::Null
+    } else {
+        Tf::Known(tags)
+    }
+}
+
+/// The tag list an edit sends: an edit replaces the whole list and the console restores only
+/// the type tag, so its other own tags (e.g. `ibm_saas`) now on the component are sent back.
+pub fn tags_to_send(
+    planned: &Tf<BTreeSet<String>>,
+    current: &[String],
+    system: &[&str],
+) -> Vec<String> {
+    let mut tags: Vec<String> = planned.known().into_iter().flatten().cloned().collect();
+    for own in current {
+        if system.contains(&own.as_str()) && !tags.contains(own) {
+            tags.push(own.clone());
+        }
+    }
+    tags
 }
 
 /// The private-state key that marks a create whose outcome was never confirmed.

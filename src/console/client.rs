@@ -44,6 +44,8 @@ pub(crate) struct Inner {
     pub(crate) snapshot: super::snapshot::Snapshot,
     /// Whether, and why, this run's credentials failed (credentials.rs).
     pub(crate) credentials: super::credentials::CredentialGate,
+    /// One create per (type, display name) at a time (create.rs).
+    pub(crate) name_locks: super::create::NameLocks,
 }
 
 /// How the retry loop treats answers that might mean "done, but unconfirmed".
@@ -133,6 +135,7 @@ impl ConsoleClient {
                 policy,
                 snapshot: Default::default(),
                 credentials: Default::default(),
+                name_locks: Default::default(),
             }),
             cancel: CancellationToken::new(),
         })

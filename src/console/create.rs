@@ -6,6 +6,9 @@
 //! is classified here, once, as [`CreateError`]: nothing was created (the id was taken, or the
 //! console refused), or the outcome is uncertain (the caller must settle it by reading back).
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use http::Method;
 use serde::Serialize;
 use thiserror::Error;
@@ -83,7 +86,31 @@ impl CreateError {
     }
 }
 
+/// Held by the one create of a (type, display name) in flight in this client.
+pub type NameLock = tokio::sync::OwnedMutexGuard<()>;
+
+/// The per-name create locks of one client.
+#[derive(Debug, Default)]
+pub(crate) struct NameLocks(std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>);
+
 impl ConsoleClient {
+    /// Waits until no other create of `display_name` (of this type) runs in this client.
+    pub async fn create_lock(&self, component_type: &str, display_name: &str) -> NameLock {
+        let lock = {
+            let mut locks = self
+                .inner
+                .name_locks
+                .0
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            locks
+                .entry(format!("{component_type}\n{display_name}"))
+                .or_default()
+                .clone()
+        };
+        lock.lock_owned().await
+    }
+
     /// POSTs `body` (which must carry `expected.id`) to `segments` and makes the outcome as
     /// certain as the console allows: adopted on a lost answer, resent when the read-back
     /// proves nothing was made, otherwise classified.

@@ -26,7 +26,7 @@ pub(crate) use ca::unique_id;
 pub use ca::{derive_component_id, is_valid_component_id};
 pub use client::ConsoleClient;
 pub use config::{ConsoleConfig, Credentials, Secret, IBM_CLOUD_IAM_TOKEN_URL};
-pub use create::{CreateError, Expected};
+pub use create::{CreateError, Expected, NameLock};
 pub use error::ConsoleError;
 pub use models::{
     admin_registry, part_section, CaUpdate, Component, ComponentMsp, CreateCaRequest,

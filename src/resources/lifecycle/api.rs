@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use serde_json::Value;
 
 use crate::console::{
-    Component, ConsoleClient, ConsoleError, CreateError, EditComponentRequest, Expected,
+    Component, ConsoleClient, ConsoleError, CreateError, EditComponentRequest, Expected, NameLock,
 };
 
 /// What the shared component lifecycle needs from a console.
@@ -13,8 +13,10 @@ use crate::console::{
 pub trait ComponentApi: Send + Sync {
     /// The console's URL, for messages.
     fn console_url(&self) -> String;
-    /// Ids of every component (fresh), to choose a free one.
-    async fn taken_ids(&self) -> Result<Vec<String>, ConsoleError>;
+    /// Every component (fresh), to choose a free id and to find a namesake.
+    async fn components(&self) -> Result<Vec<Component>, ConsoleError>;
+    /// Held while a create of `display_name` runs: one at a time per type and name.
+    async fn name_lock(&self, component_type: &str, display_name: &str) -> NameLock;
     /// POST /kubernetes/components/{type} with `body` (carrying `expected.id`).
     async fn create(&self, body: &Value, expected: &Expected<'_>)
         -> Result<Component, CreateError>;
@@ -46,13 +48,12 @@ impl ComponentApi for ConsoleClient {
         self.base_url().as_str().trim_end_matches('/').to_owned()
     }
 
-    async fn taken_ids(&self) -> Result<Vec<String>, ConsoleError> {
-        Ok(self
-            .list_components()
-            .await?
-            .into_iter()
-            .map(|c| c.id)
-            .collect())
+    async fn components(&self) -> Result<Vec<Component>, ConsoleError> {
+        self.list_components().await
+    }
+
+    async fn name_lock(&self, component_type: &str, display_name: &str) -> NameLock {
+        self.create_lock(component_type, display_name).await
     }
 
     async fn create(

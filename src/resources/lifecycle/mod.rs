@@ -190,9 +190,15 @@ impl<'a, K: ComponentKind, A: ComponentApi + ?Sized> Lifecycle<'a, K, A> {
     ) -> Result<Component, CreateFailure> {
         let what = format!("{display_name:?}");
         let mut tried: Vec<String> = Vec::new();
+        // One create per display name at a time in this provider instance, so parallel
+        // resources naming one component see each other instead of racing.
+        let _turn = self.api.name_lock(K::TYPE, display_name).await;
         loop {
-            let id = match op.bounded(self.free_id(display_name, &tried)).await {
-                Ok(Ok(id)) => id,
+            let id = match op.bounded(self.choose_id(display_name, &tried)).await {
+                Ok(Ok(Ok(id))) => id,
+                Ok(Ok(Err(existing))) => {
+                    return Err(CreateFailure::NotCreated(self.already_exists(&existing)))
+                }
                 Ok(Err(e)) => {
                     return Err(CreateFailure::NotCreated(
                         self.console_failure("create", &what, &e),
@@ -261,18 +267,45 @@ impl<'a, K: ComponentKind, A: ComponentApi + ?Sized> Lifecycle<'a, K, A> {
         }
     }
 
-    /// The id the console would derive for `display_name`, made unique against this
-    /// console's components and the ids this create already tried.
-    async fn free_id(&self, display_name: &str, tried: &[String]) -> Result<String, ConsoleError> {
+    /// The id the console would derive for `display_name`, made unique against this console's
+    /// components and the ids this create already tried; or the component of this type that
+    /// already has that display name (the identity rule: a display name names one component of
+    /// a type on a console, docs/dev/identity.md).
+    async fn choose_id(
+        &self,
+        display_name: &str,
+        tried: &[String],
+    ) -> Result<Result<String, Component>, ConsoleError> {
+        let all = self.api.components().await?;
+        if let Some(existing) = all.iter().find(|c| {
+            c.component_type.as_deref() == Some(K::TYPE) && c.display_name == display_name
+        }) {
+            return Ok(Err(existing.clone()));
+        }
         let base = derive_component_id(display_name, K::ID_PREFIX);
-        let taken = self.api.taken_ids().await?;
-        Ok(crate::console::unique_id(
+        Ok(Ok(crate::console::unique_id(
             &base,
-            taken
-                .iter()
-                .map(String::as_str)
+            all.iter()
+                .map(|c| c.id.as_str())
                 .chain(tried.iter().map(String::as_str)),
-        ))
+        )))
+    }
+
+    fn already_exists(&self, existing: &Component) -> LifecycleError {
+        let name = &existing.display_name;
+        let id = &existing.id;
+        LifecycleError::new(
+            format!("A {} named {name:?} already exists", K::NOUN),
+            format!(
+                "{} already exists, with id {id}, and no resource of this Terraform state holds \
+                 it (a display name names one {} on a console). To manage it, import it: \
+                 `terraform import <resource address> {id}`, or an `import {{ id = \"{id}\" }}` \
+                 block. To create another one, give this resource a different display_name. \
+                 Nothing was created.",
+                self.named(&format!("{name:?}")),
+                K::NOUN
+            ),
+        )
     }
 
     /// Polls for a component whose create may still be in flight, until it appears or the
@@ -597,10 +630,21 @@ impl<'a, K: ComponentKind, A: ComponentApi + ?Sized> Lifecycle<'a, K, A> {
 
     /// "The CA named "Org1 CA" has id org1ca." when the given text names one.
     async fn suggest_id(&self, given: &str) -> Option<String> {
+        let all = self.api.components().await.ok()?;
+        let ours = |c: &&Component| c.component_type.as_deref() == Some(K::TYPE);
+        // The display name itself, as a user copying it from the console tile would give it.
+        if let Some(c) = all.iter().filter(ours).find(|c| c.display_name == given) {
+            return Some(format!(
+                "The {} named {given:?} has id {:?}.",
+                K::NOUN,
+                c.id
+            ));
+        }
         let derived = derive_component_id(given, K::ID_PREFIX);
-        let ids = self.api.taken_ids().await.ok()?;
-        let matching: Vec<&String> = ids
+        let matching: Vec<&String> = all
             .iter()
+            .filter(ours)
+            .map(|c| &c.id)
             .filter(|id| {
                 **id == derived || id.strip_prefix(derived.as_str()).is_some_and(is_suffix)
             })

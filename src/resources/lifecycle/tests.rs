@@ -71,6 +71,8 @@ struct State {
     /// Updates become visible this long after the PUT.
     reflect_delay: Duration,
     pending_updates: Vec<(Instant, String, String)>,
+    /// A 409 comes from a component with the same display name (a concurrent namesake).
+    namesake_on_taken: bool,
 }
 
 struct FakeConsole(Mutex<State>);
@@ -126,11 +128,16 @@ impl ComponentApi for FakeConsole {
     fn console_url(&self) -> String {
         "https://console.example:7070".into()
     }
-    async fn taken_ids(&self) -> Result<Vec<String>, ConsoleError> {
+    async fn components(&self) -> Result<Vec<Component>, ConsoleError> {
         let mut s = self.0.lock().unwrap();
         Self::settle_time(&mut s);
         s.log.push("list".into());
-        Ok(s.components.keys().cloned().collect())
+        Ok(s.components.values().cloned().collect())
+    }
+    async fn name_lock(&self, _t: &str, _name: &str) -> crate::console::NameLock {
+        std::sync::Arc::new(tokio::sync::Mutex::new(()))
+            .lock_owned()
+            .await
     }
     async fn create(
         &self,
@@ -152,8 +159,13 @@ impl ComponentApi for FakeConsole {
                 Ok(made)
             }
             CreateScript::Taken => {
+                let name = if s.namesake_on_taken {
+                    expected.display_name
+                } else {
+                    "someone else"
+                };
                 s.components
-                    .insert(made.id.clone(), peer(expected.id, "someone else"));
+                    .insert(made.id.clone(), peer(expected.id, name));
                 Err(CreateError::IdTaken(ConsoleError::Conflict {
                     request: "POST".into(),
                     msg: "id conflict".into(),
@@ -547,8 +559,17 @@ async fn importing_a_display_name_suggests_the_derived_id() {
         .await
         .unwrap_err();
     assert_eq!(err.summary, "Cannot import blockchain_peer");
+    let derived = Lifecycle::new(&kind(), &console)
+        .import("peer0-org1", "blockchain_peer")
+        .await
+        .unwrap_err();
     assert!(
-        err.detail.contains("Did you mean \"peer0org1\""),
+        derived.detail.contains("Did you mean \"peer0org1\""),
+        "{}",
+        derived.detail
+    );
+    assert!(
+        err.detail.contains("has id \"peer0org1\""),
         "{}",
         err.detail
     );
@@ -581,4 +602,43 @@ async fn importing_another_type_or_an_imported_component_is_refused() {
         .unwrap_err()
         .detail
         .contains("has no component"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_namesake_not_in_the_state_is_never_followed_by_a_silent_duplicate() {
+    // An orphan of an earlier run (or a component made by hand) has the name already.
+    let console = FakeConsole::new(vec![]).with(peer("peer0org1", "Peer0 Org1"));
+    let err = Lifecycle::new(&kind(), &console)
+        .create(&op(600), "Peer0 Org1", &body())
+        .await
+        .unwrap_err();
+    match err {
+        CreateFailure::NotCreated(e) => {
+            assert_eq!(e.summary, "A peer named \"Peer0 Org1\" already exists");
+            assert!(
+                e.detail
+                    .contains("terraform import <resource address> peer0org1"),
+                "{}",
+                e.detail
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(console.count("create"), 0, "nothing sent");
+}
+
+#[tokio::test(start_paused = true)]
+async fn losing_the_id_to_a_namesake_is_an_existing_component_not_a_second_one() {
+    // A concurrent create (another run) took the id with the same display name.
+    let console = FakeConsole::new(vec![CreateScript::Taken]);
+    console.0.lock().unwrap().namesake_on_taken = true;
+    let err = Lifecycle::new(&kind(), &console)
+        .create(&op(600), "Peer0 Org1", &body())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, CreateFailure::NotCreated(ref e) if e.summary.contains("already exists")),
+        "{err:?}"
+    );
+    assert_eq!(console.count("create"), 1);
 }

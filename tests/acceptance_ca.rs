@@ -430,8 +430,11 @@ async fn server_errors_and_dropped_connections_are_retried_to_one_ca() {
     emulator.shutdown().await;
 }
 
+/// The identity rule: a display name names one CA on a console. Resources that all name one
+/// CA never share it and never make duplicates: one creates it, the others are refused with
+/// the id to import.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn parallel_creates_with_one_display_name_each_get_their_own_ca() {
+async fn parallel_creates_with_one_display_name_make_one_ca_and_refuse_the_rest() {
     let emulator = start_emulator(&["region1"]).await;
     let url = emulator.console_url("region1").expect("console url");
     let main_tf = config(&url, "Twin CA", "").replace(
@@ -439,12 +442,47 @@ async fn parallel_creates_with_one_display_name_each_get_their_own_ca() {
         "resource \"blockchain_ca\" \"org1\" {\n  count = 3",
     );
     let ws = Workspace::new(&main_tf);
-    block_in_place(|| ws.apply()).assert_success("apply of three same-named CAs");
-    let mut ids = ca_ids(&emulator).await;
-    ids.sort();
-    assert_eq!(ids, vec!["twinca", "twinca_0", "twinca_1"]);
-    let (plan, _) = block_in_place(|| ws.plan());
-    assert_eq!(plan.code, 0, "{}", plan.stdout);
+    let out = block_in_place(|| ws.tf(&["apply", "-auto-approve", "-parallelism=10"]));
+    assert_eq!(out.code, 1, "two of the three must be refused:\n{}", out.stdout);
+    assert_eq!(out.stderr.matches("A CA named \"Twin CA\" already exists").count(), 2, "{}", out.stderr);
+    // Terraform wraps diagnostics: compare without line breaks.
+    let flat = out.stderr.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(flat.contains("terraform import <resource address> twinca"), "{}", out.stderr);
+    assert_eq!(ca_ids(&emulator).await, vec!["twinca".to_string()], "exactly one CA");
+    let state = block_in_place(|| ws.state());
+    let held: Vec<&str> = state["values"]["root_module"]["resources"]
+        .as_array()
+        .map(|r| r.iter().filter_map(|r| r["values"]["id"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(held, vec!["twinca"], "one resource holds it");
+    block_in_place(|| ws.destroy()).assert_success("destroy");
+    assert!(ca_ids(&emulator).await.is_empty());
+    emulator.shutdown().await;
+}
+
+/// A lost create answer among same-named creates: the adopted CA is held by one resource only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_create_answer_among_same_named_creates_never_shares_a_ca() {
+    let emulator = start_emulator(&["region1"]).await;
+    let url = emulator.console_url("region1").expect("console url");
+    emulator
+        .faults("region1")
+        .expect("fault injector")
+        .lose_next_create_response();
+    let main_tf = config(&url, "Same CA", "").replace(
+        "resource \"blockchain_ca\" \"org1\" {",
+        "resource \"blockchain_ca\" \"org1\" {\n  count = 4",
+    );
+    let ws = Workspace::new(&main_tf);
+    let out = block_in_place(|| ws.tf(&["apply", "-auto-approve", "-parallelism=10"]));
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert_eq!(ca_ids(&emulator).await, vec!["sameca".to_string()]);
+    let state = block_in_place(|| ws.state());
+    let held: Vec<&str> = state["values"]["root_module"]["resources"]
+        .as_array()
+        .map(|r| r.iter().filter_map(|r| r["values"]["id"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(held, vec!["sameca"], "never two resources on one CA");
     block_in_place(|| ws.destroy()).assert_success("destroy");
     assert!(ca_ids(&emulator).await.is_empty());
     emulator.shutdown().await;

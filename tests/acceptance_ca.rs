@@ -443,16 +443,39 @@ async fn parallel_creates_with_one_display_name_make_one_ca_and_refuse_the_rest(
     );
     let ws = Workspace::new(&main_tf);
     let out = block_in_place(|| ws.tf(&["apply", "-auto-approve", "-parallelism=10"]));
-    assert_eq!(out.code, 1, "two of the three must be refused:\n{}", out.stdout);
-    assert_eq!(out.stderr.matches("A CA named \"Twin CA\" already exists").count(), 2, "{}", out.stderr);
+    assert_eq!(
+        out.code, 1,
+        "two of the three must be refused:\n{}",
+        out.stdout
+    );
+    assert_eq!(
+        out.stderr
+            .matches("A CA named \"Twin CA\" already exists")
+            .count(),
+        2,
+        "{}",
+        out.stderr
+    );
     // Terraform wraps diagnostics: compare without line breaks.
     let flat = out.stderr.split_whitespace().collect::<Vec<_>>().join(" ");
-    assert!(flat.contains("terraform import <resource address> twinca"), "{}", out.stderr);
-    assert_eq!(ca_ids(&emulator).await, vec!["twinca".to_string()], "exactly one CA");
+    assert!(
+        flat.contains("terraform import <resource address> twinca"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        ca_ids(&emulator).await,
+        vec!["twinca".to_string()],
+        "exactly one CA"
+    );
     let state = block_in_place(|| ws.state());
     let held: Vec<&str> = state["values"]["root_module"]["resources"]
         .as_array()
-        .map(|r| r.iter().filter_map(|r| r["values"]["id"].as_str()).collect())
+        .map(|r| {
+            r.iter()
+                .filter_map(|r| r["values"]["id"].as_str())
+                .collect()
+        })
         .unwrap_or_default();
     assert_eq!(held, vec!["twinca"], "one resource holds it");
     block_in_place(|| ws.destroy()).assert_success("destroy");
@@ -480,7 +503,11 @@ async fn a_lost_create_answer_among_same_named_creates_never_shares_a_ca() {
     let state = block_in_place(|| ws.state());
     let held: Vec<&str> = state["values"]["root_module"]["resources"]
         .as_array()
-        .map(|r| r.iter().filter_map(|r| r["values"]["id"].as_str()).collect())
+        .map(|r| {
+            r.iter()
+                .filter_map(|r| r["values"]["id"].as_str())
+                .collect()
+        })
         .unwrap_or_default();
     assert_eq!(held, vec!["sameca"], "never two resources on one CA");
     block_in_place(|| ws.destroy()).assert_success("destroy");

@@ -47,8 +47,13 @@ async fn a_wrong_secret_costs_one_failed_login_and_never_a_lockout() {
 /// A stand-in IAM token endpoint that refuses every key with 400, as IBM Cloud IAM does for
 /// an unknown key (BXNIM0415E), and counts the requests.
 async fn refusing_iam() -> (String, Arc<AtomicUsize>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let url = format!("http://{}/identity/token", listener.local_addr().expect("addr"));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!(
+        "http://{}/identity/token",
+        listener.local_addr().expect("addr")
+    );
     let count = Arc::new(AtomicUsize::new(0));
     let seen = count.clone();
     tokio::spawn(async move {
@@ -82,7 +87,15 @@ async fn a_refused_iam_key_is_asked_for_once_not_once_per_resource() {
     let out = block_in_place(|| ws.tf(&["apply", "-auto-approve", "-parallelism=10"]));
     assert_eq!(out.code, 1, "{}", out.stdout);
     assert!(out.stderr.contains("BXNIM0415E"), "{}", out.stderr);
-    assert_eq!(token_requests.load(Ordering::SeqCst), 1, "one token request for ten resources");
-    assert_eq!(emulator.request_count("region1"), 0, "nothing reached the console");
+    assert_eq!(
+        token_requests.load(Ordering::SeqCst),
+        1,
+        "one token request for ten resources"
+    );
+    assert_eq!(
+        emulator.request_count("region1"),
+        0,
+        "nothing reached the console"
+    );
     emulator.shutdown().await;
 }

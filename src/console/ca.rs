@@ -20,10 +20,18 @@ const CA_TYPE: &str = "fabric-ca";
 /// Most suffixes tried when making a derived id unique.
 const MAX_SUFFIX: usize = 10_000;
 
+/// Shortest and longest id the console accepts (OAS3 `component_id`: 3 to 64 characters,
+/// docs/dev/console-api.md#ids-derived-from-display-names).
+const ID_MIN: usize = 3;
+const ID_MAX: usize = 64;
+/// Room kept for the `_<n>` suffix that makes a clashing id unique.
+const SUFFIX_ROOM: usize = 6;
+
 /// The id the console derives from a display name (docs/dev/console-api.md#ids-derived-from-display-names):
-/// lower-cased, only `[a-z0-9]` kept. An id must match `^[a-z][a-z0-9_-]+$`,
-/// so when the result does not start with a letter or is shorter than two
-/// characters, `prefix` (e.g. `"ca"`) is put in front.
+/// lower-cased, only `[a-z0-9]` kept. An id must match `^[a-z][a-z0-9_-]+$` and have 3 to 64
+/// characters, so when the result does not start with a letter or is too short, `prefix`
+/// (e.g. `"ca"`) is put in front (and repeated while it is still too short), and a long one is
+/// cut to leave room for a suffix.
 pub fn derive_component_id(display_name: &str, prefix: &str) -> String {
     let base: String = display_name
         .chars()
@@ -31,18 +39,23 @@ pub fn derive_component_id(display_name: &str, prefix: &str) -> String {
         .filter(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
         .collect();
     let starts_with_letter = base.chars().next().is_some_and(|c| c.is_ascii_lowercase());
-    if starts_with_letter && base.len() >= 2 {
+    let mut id = if starts_with_letter && base.len() >= ID_MIN {
         base
     } else {
         format!("{prefix}{base}")
+    };
+    while id.len() < ID_MIN {
+        id.push_str(prefix);
     }
+    id.truncate(ID_MAX - SUFFIX_ROOM);
+    id
 }
 
 /// True when `id` is acceptable to the console as an explicit id.
 pub fn is_valid_component_id(id: &str) -> bool {
     let mut chars = id.chars();
     chars.next().is_some_and(|c| c.is_ascii_lowercase())
-        && id.len() >= 2
+        && (ID_MIN..=ID_MAX).contains(&id.len())
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
 }
 
@@ -164,8 +177,23 @@ mod tests {
         // Must start with a letter and have two characters at least.
         assert_eq!(derive_component_id("1st CA", "ca"), "ca1stca");
         assert_eq!(derive_component_id("X", "ca"), "cax");
-        assert_eq!(derive_component_id("!!!", "ca"), "ca");
-        for name in ["Org1 CA", "1st CA", "X", "", "  ", "ÄÖÜ"] {
+        // Shorter than the console's 3 characters: prefixed until long enough.
+        assert_eq!(derive_component_id("AB", "ca"), "caab");
+        assert_eq!(derive_component_id("!!!", "ca"), "caca");
+        assert_eq!(derive_component_id("日本語のCA", "ca"), "caca");
+        // At most 64 with room for a suffix.
+        assert_eq!(derive_component_id(&"a".repeat(64), "ca").len(), 58);
+        for name in [
+            "Org1 CA",
+            "1st CA",
+            "X",
+            "",
+            "  ",
+            "ÄÖÜ",
+            "AB",
+            "---",
+            &"😀".repeat(64),
+        ] {
             assert!(
                 is_valid_component_id(&derive_component_id(name, "ca")),
                 "{name}"
@@ -175,10 +203,10 @@ mod tests {
 
     #[test]
     fn explicit_id_rule_matches_the_console_regex() {
-        for ok in ["org1ca", "org1ca_0", "a-b", "ca"] {
+        for ok in ["org1ca", "org1ca_0", "a-b", "caa"] {
             assert!(is_valid_component_id(ok), "{ok}");
         }
-        for bad in ["NewCA", "1ca", "a", "", "a b", "_ca", "ca!"] {
+        for bad in ["NewCA", "1ca", "a", "", "a b", "_ca", "ca!", "ca"] {
             assert!(!is_valid_component_id(bad), "{bad}");
         }
     }

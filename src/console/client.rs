@@ -46,6 +46,8 @@ pub(crate) struct Inner {
     pub(crate) credentials: super::credentials::CredentialGate,
     /// One create per (type, display name) at a time (create.rs).
     pub(crate) name_locks: super::create::NameLocks,
+    /// What the deployer offers, asked once (components.rs).
+    pub(crate) versions: tokio::sync::OnceCell<super::models::FabricVersions>,
 }
 
 /// How the retry loop treats answers that might mean "done, but unconfirmed".
@@ -136,6 +138,7 @@ impl ConsoleClient {
                 snapshot: Default::default(),
                 credentials: Default::default(),
                 name_locks: Default::default(),
+                versions: Default::default(),
             }),
             cancel: CancellationToken::new(),
         })

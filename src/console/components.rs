@@ -165,14 +165,21 @@ impl ConsoleClient {
         }
     }
 
-    /// GET /kubernetes/fabric/versions: Fabric releases the deployer offers.
+    /// GET /kubernetes/fabric/versions: Fabric releases the deployer offers. Asked once per
+    /// client (a plan checks every configured version against it).
     pub async fn fabric_versions(&self) -> Result<FabricVersions, ConsoleError> {
-        let url = self.api_url(&["kubernetes", "fabric", "versions"], &[]);
-        let request = label(&Method::GET, &url);
-        let answer = self
-            .call_raw(Method::GET, url, None::<&()>, RetryMode::Standard)
-            .await?;
-        decode(&request, &answer.body)
+        self.inner
+            .versions
+            .get_or_try_init(|| async {
+                let url = self.api_url(&["kubernetes", "fabric", "versions"], &[]);
+                let request = label(&Method::GET, &url);
+                let answer = self
+                    .call_raw(Method::GET, url, None::<&()>, RetryMode::Standard)
+                    .await?;
+                decode(&request, &answer.body)
+            })
+            .await
+            .cloned()
     }
 
     /// Sleeps unless cancelled.

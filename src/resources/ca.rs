@@ -17,19 +17,22 @@ use tokio_util::sync::CancellationToken;
 use crate::clients::Clients;
 use crate::console::{
     admin_registry, part_section, CaUpdate, Component, CreateCaRequest, EditComponentRequest,
+    FabricVersion, FabricVersionsByType,
 };
 use crate::fabric::FabricCaClient;
 use crate::framework::{
     timeouts_block, validators, ApplyError, CreatePlan, CreateRequest, DeleteRequest, Diagnostic,
-    Diagnostics, Private, ReadRequest, ResourceContext, Tf, TimeoutOp, Timeouts, TimeoutsModel,
-    TypedResource, UpdateRequest,
+    Diagnostics, ModelPlan, Private, ReadRequest, ResourceContext, Tf, TimeoutOp, Timeouts,
+    TimeoutsModel, TypedResource, UpdateRequest,
 };
 use crate::resources::export::{export_node_json, DEFAULT_PLATFORM};
 use crate::resources::lifecycle::{
     self, changed, required, waiter::Check, ComponentKind, CreateFailure, Lifecycle, Operation,
 };
 use crate::resources::pem::{pem_bundle, pem_text};
-use crate::resources::semantic::{same_quantity, same_version, QuantitiesCover};
+use crate::resources::semantic::{
+    kubernetes_quantity, quantity, same_quantity, same_version, QuantitiesCover,
+};
 use crate::{attr, tf_model};
 
 /// The CA container's key in the console's `resources` and `storage` bodies.
@@ -38,8 +41,9 @@ const PART: &str = "ca";
 const SYSTEM_TAGS: [&str; 2] = ["fabric-ca", "ibm_saas"];
 /// The console's `invalid_enroll_characters` rule (validation-regex.json), as a whitelist.
 const ENROLL_ID_PATTERN: &str = r#"^[^:/<>#{}%`\[\]\\^~|\s"]+$"#;
-/// A Kubernetes quantity such as `100m`, `2`, `200Mi` or `20Gi`.
-const QUANTITY_PATTERN: &str = r"^[0-9]+(\.[0-9]+)?(m|k|Ki|M|Mi|G|Gi|T|Ti|P|Pi|E|Ei)?$";
+/// At most this many user tags: the console takes 32 per component, and an edit sends its own
+/// `fabric-ca` and `ibm_saas` back with them (docs/dev/console-api.md#tags).
+const MAX_TAGS: usize = 30;
 
 const DEFAULTS: Timeouts = Timeouts {
     create: Duration::from_secs(20 * 60),
@@ -47,13 +51,6 @@ const DEFAULTS: Timeouts = Timeouts {
     update: Duration::from_secs(20 * 60),
     delete: Duration::from_secs(10 * 60),
 };
-
-fn quantity() -> impl validators::Validator {
-    validators::regex_matches(
-        QUANTITY_PATTERN,
-        "must be a Kubernetes quantity such as 100m, 2, 200Mi or 20Gi",
-    )
-}
 
 tf_model! {
     /// The state of one `blockchain_ca`.
@@ -64,7 +61,11 @@ tf_model! {
         pub display_name: Tf<String> => |a| a.required()
             .description("Name shown on the console tile (at most 64 characters). Changing it edits the record in place.")
             .validate(validators::not_empty())
-            .validate(validators::length_between(1, 64)),
+            .validate(validators::length_between(1, 64))
+            .validate(validators::regex_matches(
+                "[A-Za-z0-9]",
+                "must contain an ASCII letter or digit: the console derives the component id from them",
+            )),
         pub admin_enroll_id: Tf<String> => |a| a.required().sensitive().write_only()
             .description(
                 "Enroll id of the CA administrator, registered in both `ca` and `tlsca` when the CA is \
@@ -99,16 +100,16 @@ tf_model! {
             .semantic_equality_with(QuantitiesCover)
             .description("Kubernetes resource requests of the CA container, keys `cpu` and `memory` (e.g. `{ cpu = \"100m\", memory = \"200Mi\" }`). Updated in place.")
             .validate(validators::map_keys_one_of(&["cpu", "memory"]))
-            .validate(validators::each_string(quantity())),
+            .validate(validators::each_string(kubernetes_quantity(true))),
         pub resource_limits: Tf<BTreeMap<String, String>> => |a| a.optional().computed().use_state_for_unknown()
             .semantic_equality_with(QuantitiesCover)
             .description("Kubernetes resource limits of the CA container, keys `cpu` and `memory`. Updated in place.")
             .validate(validators::map_keys_one_of(&["cpu", "memory"]))
-            .validate(validators::each_string(quantity())),
+            .validate(validators::each_string(kubernetes_quantity(true))),
         pub storage_size: Tf<String> => |a| a.optional().computed().use_state_for_unknown().requires_replace()
             .semantic_equality(same_quantity)
             .description("Size of the CA's persistent volume, e.g. `20Gi`. Storage is immutable on the console: changing it forces a new CA.")
-            .validate(quantity()),
+            .validate(kubernetes_quantity(true)),
         pub storage_class: Tf<String> => |a| a.optional().computed().use_state_for_unknown().requires_replace()
             .description("Kubernetes storage class of the CA's volume. Changing it forces a new CA."),
         pub hsm_pkcs11_endpoint: Tf<String> => |a| a.optional().requires_replace()
@@ -116,6 +117,7 @@ tf_model! {
             .validate(validators::url_with_scheme(&["tcp", "tls", "http", "https"])),
         pub tags: Tf<BTreeSet<String>> => |a| a.optional()
             .description("Console tags (lowercase, at most 32 characters each). The console's own `fabric-ca` and `ibm_saas` tags are not listed here.")
+            .validate(validators::length_between(0, MAX_TAGS))
             .validate(validators::each_string(validators::lowercase()))
             .validate(validators::each_string(validators::length_between(1, 32))),
         pub api_url: Tf<String> => |a| a.computed().use_state_for_unknown()
@@ -232,6 +234,29 @@ impl TypedResource for CaResource {
                 .at(attr!(CaModel, resource_requests)),
             );
         }
+        // The deployer refuses requests above limits (Kubernetes' own rule).
+        if let (Some(requests), Some(limits)) = (
+            config.resource_requests.known(),
+            config.resource_limits.known(),
+        ) {
+            for (key, request) in requests {
+                let limit = limits.get(key);
+                let over = limit.and_then(|l| Some(quantity(request)? > quantity(l)?));
+                if over == Some(true) {
+                    diags.push(
+                        Diagnostic::error(
+                            "Resource request above its limit",
+                            format!(
+                                "resource_requests[{key:?}] = {request:?} is more than \
+                                 resource_limits[{key:?}] = {:?}; Kubernetes refuses that.",
+                                limit.map(String::as_str).unwrap_or_default()
+                            ),
+                        )
+                        .at(attr!(CaModel, resource_requests)),
+                    );
+                }
+            }
+        }
         if config.replicas.known().is_some_and(|r| *r > 1) {
             diags.push(
                 Diagnostic::warning(
@@ -261,6 +286,32 @@ impl TypedResource for CaResource {
             purpose,
             diags,
         );
+    }
+
+    /// A version the console cannot deploy is refused at plan, not after a create.
+    async fn modify_plan(&self, ctx: &ResourceContext, plan: ModelPlan<'_, CaModel>) {
+        let Some(version) = plan.config.version.known() else {
+            return;
+        };
+        let unchanged = plan
+            .prior
+            .and_then(|p| p.version.known())
+            .is_some_and(|p| same_version(p, version));
+        if unchanged {
+            return;
+        }
+        if let Ok(console) = Clients::console(ctx) {
+            let path = attr!(CaModel, version);
+            lifecycle::check_version(
+                &console,
+                version,
+                ca_versions,
+                same_version,
+                path,
+                plan.diagnostics,
+            )
+            .await;
+        }
     }
 
     async fn create(
@@ -391,6 +442,11 @@ impl TypedResource for CaResource {
             ..CaModel::default()
         })
     }
+}
+
+/// The CA versions among what the deployer offers.
+fn ca_versions(v: &FabricVersionsByType) -> &BTreeMap<String, FabricVersion> {
+    &v.ca
 }
 
 /// The create body (without `id`, which the lifecycle chooses).

@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::framework::Value;
+use crate::framework::{AttributePath, Diagnostics, Validator, Value};
 
 /// The value of a Kubernetes quantity (`100m`, `2`, `200Mi`, `1.5G`, `1e3`), or `None` when
 /// the text is not one.
@@ -39,6 +39,49 @@ pub fn quantity(text: &str) -> Option<f64> {
         _ => return None,
     };
     Some(base * factor)
+}
+
+/// Kubernetes' quantity grammar, unsigned (resources and storage are never negative):
+/// digits with an optional fraction, then a binary-SI, decimal-SI or exponent suffix.
+const QUANTITY_PATTERN: &str =
+    r"^([0-9]+(\.[0-9]*)?|\.[0-9]+)([KMGTPE]i|[numkMGTPE]|[eE][+-]?[0-9]+)?$";
+
+/// Requires a Kubernetes quantity (`100m`, `2`, `200Mi`, `1e3`); `positive`: more than zero
+/// (a zero-sized volume or a zero request is refused by the deployer).
+pub fn kubernetes_quantity(positive: bool) -> impl Validator {
+    QuantityRule { positive }
+}
+
+struct QuantityRule {
+    positive: bool,
+}
+
+impl Validator for QuantityRule {
+    fn description(&self) -> String {
+        let more = if self.positive {
+            " greater than zero"
+        } else {
+            ""
+        };
+        format!("must be a Kubernetes quantity{more}, such as 100m, 2, 200Mi, 20Gi or 1e3")
+    }
+
+    fn validate(&self, path: &AttributePath, v: &Value, diags: &mut Diagnostics) {
+        let Some(text) = v.as_str() else { return };
+        let grammar = regex::Regex::new(QUANTITY_PATTERN).is_ok_and(|re| re.is_match(text));
+        let amount = quantity(text).filter(|_| grammar);
+        let ok = match amount {
+            Some(a) => !self.positive || a > 0.0,
+            None => false,
+        };
+        if !ok {
+            diags.attribute_error(
+                path.clone(),
+                "Invalid attribute value",
+                format!("Attribute {path} {}; got {text:?}.", self.description()),
+            );
+        }
+    }
 }
 
 /// Two quantity strings that denote the same amount (exact text match otherwise).
@@ -123,6 +166,28 @@ pub fn string_map(pairs: impl IntoIterator<Item = (String, String)>) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_quantity_rule_follows_the_kubernetes_grammar() {
+        let check = |positive: bool, text: &str| {
+            let mut d = Diagnostics::new();
+            kubernetes_quantity(positive).validate(
+                &AttributePath::root().attr("q"),
+                &Value::string(text),
+                &mut d,
+            );
+            !d.has_errors()
+        };
+        for ok in [
+            "100m", "2", "0.5", ".5", "200Mi", "20Gi", "1e3", "1E-2", "500u", "1k",
+        ] {
+            assert!(check(true, ok), "{ok}");
+        }
+        for bad in ["lots", "-1", "1 Gi", "1GB", "e3", "10Xi", ""] {
+            assert!(!check(false, bad), "{bad}");
+        }
+        assert!(check(false, "0") && !check(true, "0") && !check(true, "0Gi"));
+    }
 
     #[test]
     fn quantities_parse_decimal_and_binary_suffixes() {

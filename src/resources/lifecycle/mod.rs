@@ -737,6 +737,47 @@ pub fn tags_to_send(
     tags
 }
 
+/// At plan time: an error at `path` when the console's deployer does not offer `version`
+/// (one cached GET /kubernetes/fabric/versions per provider instance). A console that cannot
+/// say (import-only, unreachable) is not second-guessed: the apply reports what it says.
+pub async fn check_version(
+    console: &crate::console::ConsoleClient,
+    version: &str,
+    offered: fn(
+        &crate::console::FabricVersionsByType,
+    ) -> &std::collections::BTreeMap<String, crate::console::FabricVersion>,
+    same: fn(&str, &str) -> bool,
+    path: AttributePath,
+    diags: &mut Diagnostics,
+) {
+    let versions = match console.fabric_versions().await {
+        Ok(v) => v,
+        Err(e) => {
+            tracing::debug!("cannot check the version at plan: {e}");
+            return;
+        }
+    };
+    let available: Vec<&String> = offered(&versions.versions).keys().collect();
+    if available.is_empty() || available.iter().any(|v| same(v, version)) {
+        return;
+    }
+    let list = available
+        .iter()
+        .map(|v| format!("{v:?}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    diags.push(
+        Diagnostic::error(
+            "Version not offered by this console",
+            format!(
+                "{path} = {version:?} is not a version the console at {} can deploy. It offers: {list}.",
+                console.base_url().as_str().trim_end_matches('/')
+            ),
+        )
+        .at(path),
+    );
+}
+
 /// The private-state key that marks a create whose outcome was never confirmed.
 const UNCONFIRMED: &str = "create_unconfirmed";
 

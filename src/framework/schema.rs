@@ -285,6 +285,13 @@ impl NestedBlock {
         Self::new(type_name, NestingMode::Map, block)
     }
 
+    /// Sets the block's documentation.
+    #[must_use]
+    pub fn description(mut self, d: impl Into<String>) -> Self {
+        self.block.description = d.into();
+        self
+    }
+
     /// Sets the minimum number of blocks.
     #[must_use]
     pub fn min_items(mut self, n: i64) -> Self {

@@ -17,6 +17,7 @@ use crate::framework::path::AttributePath;
 use crate::framework::plan::{
     inconsistencies, mark_computed_unknown, null_write_only, plan_resource_change, unknown_paths,
 };
+use crate::framework::private::Private;
 use crate::framework::resource::{
     DataSource, PlanContext, Provider, ProviderData, Resource, ResourceContext,
 };
@@ -226,6 +227,16 @@ impl<P: Provider> ProviderServer<P> {
         ResourceContext::new(data, self.cancel.clone())
     }
 
+    /// A context for one call on a resource instance, carrying its private state.
+    fn instance_context(&self, private: &[u8]) -> InstanceContext {
+        let original = Private::from_bytes(private);
+        InstanceContext {
+            ctx: self.context().with_private(original.clone()),
+            bytes: private.to_vec(),
+            original,
+        }
+    }
+
     /// Decodes the provider configuration Terraform sent.
     fn provider_config(
         &self,
@@ -233,6 +244,26 @@ impl<P: Provider> ProviderServer<P> {
         diags: &mut Diagnostics,
     ) -> Option<Value> {
         decode(dv, &self.provider_type, "provider configuration", diags)
+    }
+}
+
+/// A call's context and the private bytes it started with.
+struct InstanceContext {
+    ctx: ResourceContext,
+    bytes: Vec<u8>,
+    original: Private,
+}
+
+impl InstanceContext {
+    /// The private bytes to answer with: unchanged (even if not ours) unless the resource
+    /// changed its private state.
+    fn private_bytes(&self) -> Vec<u8> {
+        let now = self.ctx.private();
+        if now == self.original {
+            self.bytes.clone()
+        } else {
+            now.to_bytes()
+        }
     }
 }
 
@@ -548,12 +579,13 @@ impl<P: Provider> ProviderRpc for ProviderServer<P> {
         tracing::debug!(rpc = "ReadResource", type_name = %req.type_name, "rpc received");
         let mut diags = Diagnostics::new();
         let mut new_state = req.current_state.clone();
+        let instance = self.instance_context(&req.private);
         let current = [(req.current_state.as_ref(), "current state")];
         if let Some((r, [current])) =
             lookup_decoded(&self.resources, &req.type_name, current, &mut diags)
         {
             if !current.is_null() {
-                match r.imp.read(&self.context(), &current).await {
+                match r.imp.read(&instance.ctx, &current).await {
                     Ok(Some(v)) => new_state = r.state(v, "read", &mut diags).or(new_state),
                     Ok(None) => {
                         tracing::debug!(type_name = %req.type_name, "remote object is gone");
@@ -569,7 +601,7 @@ impl<P: Provider> ProviderRpc for ProviderServer<P> {
         Ok(Response::new(tfplugin5::read_resource::Response {
             new_state,
             diagnostics: diags.to_proto(),
-            private: req.private,
+            private: instance.private_bytes(),
             deferred: None,
         }))
     }
@@ -599,11 +631,12 @@ impl<P: Provider> ProviderRpc for ProviderServer<P> {
         let change = plan_resource_change(&r.schema, &prior, &proposed, &config);
         let mut planned = change.planned;
         let mut requires_replace = change.requires_replace;
+        let instance = self.instance_context(&req.prior_private);
         if !planned.is_null() {
             let replace_before = requires_replace.len();
             r.imp
                 .modify_plan(
-                    &self.context(),
+                    &instance.ctx,
                     PlanContext {
                         prior: &prior,
                         config: &config,
@@ -620,6 +653,7 @@ impl<P: Provider> ProviderRpc for ProviderServer<P> {
             null_write_only(&r.schema.block, &mut planned);
         }
         requires_replace.dedup();
+        resp.planned_private = instance.private_bytes();
         resp.planned_state = encode(&planned, &r.ty, &mut diags);
         resp.requires_replace = requires_replace
             .iter()
@@ -652,12 +686,13 @@ impl<P: Provider> ProviderRpc for ProviderServer<P> {
             resp.diagnostics = diags.to_proto();
             return Ok(Response::new(resp));
         };
-        let ctx = self.context();
+        let instance = self.instance_context(&req.planned_private);
+        let ctx = &instance.ctx;
         let block = &r.schema.block;
 
         if planned.is_null() {
             tracing::debug!(type_name = %req.type_name, "delete");
-            match r.imp.delete(&ctx, &prior).await {
+            match r.imp.delete(ctx, &prior).await {
                 Ok(()) => resp.new_state = encode(&Value::Null, &r.ty, &mut diags),
                 // The object may still exist: keep it in state (new_state stays the prior state).
                 Err(d) => {
@@ -672,9 +707,9 @@ impl<P: Provider> ProviderRpc for ProviderServer<P> {
         let what = if creating { "create" } else { "update" };
         tracing::debug!(type_name = %req.type_name, action = what);
         let result = if creating {
-            r.imp.create(&ctx, &planned, &config).await
+            r.imp.create(ctx, &planned, &config).await
         } else {
-            r.imp.update(&ctx, &prior, &planned, &config).await
+            r.imp.update(ctx, &prior, &planned, &config).await
         };
         let new_state = match result {
             Ok(v) if v.is_null() => {
@@ -717,6 +752,7 @@ impl<P: Provider> ProviderRpc for ProviderServer<P> {
             }
         };
         resp.new_state = encode(&new_state, &r.ty, &mut diags);
+        resp.private = instance.private_bytes();
         resp.diagnostics = diags.to_proto();
         Ok(Response::new(resp))
     }
@@ -729,8 +765,9 @@ impl<P: Provider> ProviderRpc for ProviderServer<P> {
         tracing::debug!(rpc = "ImportResourceState", type_name = %req.type_name, "rpc received");
         let mut diags = Diagnostics::new();
         let mut imported = Vec::new();
+        let instance = self.instance_context(&[]);
         if let Some(r) = lookup(&self.resources, &req.type_name, &mut diags) {
-            match r.imp.import(&self.context(), &req.id).await {
+            match r.imp.import(&instance.ctx, &req.id).await {
                 Ok(v) if v.is_null() => {
                     diags.error(
                         "Import returned no resources",
@@ -742,7 +779,7 @@ impl<P: Provider> ProviderRpc for ProviderServer<P> {
                         imported.push(tfplugin5::import_resource_state::ImportedResource {
                             type_name: req.type_name.clone(),
                             state: Some(state),
-                            private: Vec::new(),
+                            private: instance.private_bytes(),
                         });
                     }
                 }

@@ -15,7 +15,8 @@ use crate::framework::codec::{
 use crate::framework::diagnostics::{Diagnostic, Diagnostics};
 use crate::framework::path::AttributePath;
 use crate::framework::plan::{
-    inconsistencies, mark_computed_unknown, null_write_only, plan_resource_change, unknown_paths,
+    inconsistencies, keep_equal_in_meaning, mark_computed_unknown, null_write_only,
+    plan_resource_change, unknown_paths,
 };
 use crate::framework::private::Private;
 use crate::framework::resource::{
@@ -308,17 +309,44 @@ fn encode(v: &Value, ty: &Type, diags: &mut Diagnostics) -> Option<tfplugin5::Dy
     }
 }
 
-/// Runs attribute validators on known, non-null values, at any depth.
+/// Checks a configuration at any depth: required attributes set to null, read-only
+/// attributes set at all, then the attribute validators on known, non-null values.
 pub fn validate_block(block: &Block, value: &Value, path: &AttributePath, diags: &mut Diagnostics) {
     if !matches!(value, Value::Object(_)) {
         return;
     }
     for a in &block.attributes {
         let v = value.get(&a.name);
+        let p = path.clone().attr(a.name.clone());
+        // Terraform core does not catch every `null` (a write-only argument set to null passes
+        // its checks), and a create that needs the value would fail only after a replacement
+        // destroyed the object.
+        if a.required && v.is_null() {
+            diags.attribute_error(
+                p.clone(),
+                "Missing Configuration for Required Attribute",
+                format!(
+                    "The configuration sets {p} to null, but {p} is required: set it to a value."
+                ),
+            );
+            continue;
+        }
+        // The schema on the wire says computed only, and Terraform leaves this check to the
+        // provider (terraform-plugin-framework answers the same at validate).
+        if a.computed && !a.optional && !a.required && !v.is_null() {
+            diags.attribute_error(
+                p.clone(),
+                "Invalid Configuration for Read-Only Attribute",
+                format!(
+                    "{p} is set by the provider and cannot be configured. Remove {p} from the \
+                     configuration."
+                ),
+            );
+            continue;
+        }
         if v.is_null() || v.is_unknown() {
             continue;
         }
-        let p = path.clone().attr(a.name.clone());
         if a.deprecated {
             diags.attribute_warning(
                 p.clone(),
@@ -393,6 +421,31 @@ fn storable(block: &Block, mut v: Value, what: &str, diags: &mut Diagnostics) ->
         v = v.unknown_as_null();
     }
     v
+}
+
+/// Runs the resource's state upgraders on stored JSON, one version step at a time.
+fn upgrade_json(
+    resource: &dyn Resource,
+    from: i64,
+    to: i64,
+    json: &[u8],
+) -> Result<Vec<u8>, Diagnostics> {
+    let mut state: serde_json::Value = serde_json::from_slice(json).map_err(|e| {
+        Diagnostics::from(Diagnostic::error(
+            "Cannot read stored state",
+            format!("The stored state is not valid JSON: {e}"),
+        ))
+    })?;
+    for version in from..to {
+        state = resource.upgrade_state(version, state)?;
+    }
+    serde_json::to_vec(&state).map_err(|e| {
+        Diagnostic::error(
+            "Cannot upgrade stored state",
+            format!("Provider bug: the upgraded state cannot be written as JSON: {e}"),
+        )
+        .into()
+    })
 }
 
 fn path_list(paths: &[AttributePath]) -> String {
@@ -514,16 +567,26 @@ impl<P: Provider> ProviderRpc for ProviderServer<P> {
                     ),
                 );
             } else if !raw.json.is_empty() {
-                match decode_json_lenient(&raw.json, &r.ty) {
+                let json = if req.version < r.schema.version {
+                    upgrade_json(&*r.imp, req.version, r.schema.version, &raw.json)
+                } else {
+                    Ok(raw.json)
+                };
+                match json.and_then(|json| {
+                    decode_json_lenient(&json, &r.ty).map_err(|e| {
+                        Diagnostic::error(
+                            "Cannot read stored state",
+                            format!("The stored state does not match the schema: {e}"),
+                        )
+                        .into()
+                    })
+                }) {
                     Ok(mut v) => {
                         null_write_only(&r.schema.block, &mut v);
                         upgraded = v;
                     }
-                    Err(e) => {
-                        diags.error(
-                            "Cannot read stored state",
-                            format!("The stored state does not match the schema: {e}"),
-                        );
+                    Err(d) => {
+                        diags.extend(d);
                     }
                 }
             } else if !raw.flatmap.is_empty() {
@@ -586,7 +649,11 @@ impl<P: Provider> ProviderRpc for ProviderServer<P> {
         {
             if !current.is_null() {
                 match r.imp.read(&instance.ctx, &current).await {
-                    Ok(Some(v)) => new_state = r.state(v, "read", &mut diags).or(new_state),
+                    Ok(Some(mut v)) => {
+                        // A remote respelling of what Terraform holds is not drift.
+                        keep_equal_in_meaning(&r.schema.block, &mut v, &current);
+                        new_state = r.state(v, "read", &mut diags).or(new_state);
+                    }
                     Ok(None) => {
                         tracing::debug!(type_name = %req.type_name, "remote object is gone");
                         new_state = encode(&Value::Null, &r.ty, &mut diags);
@@ -631,6 +698,7 @@ impl<P: Provider> ProviderRpc for ProviderServer<P> {
         let change = plan_resource_change(&r.schema, &prior, &proposed, &config);
         let mut planned = change.planned;
         let mut requires_replace = change.requires_replace;
+        diags.extend(change.diagnostics);
         let instance = self.instance_context(&req.prior_private);
         if !planned.is_null() {
             let replace_before = requires_replace.len();
@@ -651,6 +719,13 @@ impl<P: Provider> ProviderRpc for ProviderServer<P> {
                 mark_computed_unknown(&r.schema.block, &mut planned, &config);
             }
             null_write_only(&r.schema.block, &mut planned);
+            // A create, or a replacement (destroy, then create): whatever the create needs must
+            // be there now, or the replacement would stop halfway with the object destroyed.
+            let replacing = !prior.is_null() && !requires_replace.is_empty();
+            if prior.is_null() || replacing {
+                r.imp
+                    .validate_create(&config, &planned, replacing, &mut diags);
+            }
         }
         requires_replace.dedup();
         resp.planned_private = instance.private_bytes();
@@ -723,7 +798,9 @@ impl<P: Provider> ProviderRpc for ProviderServer<P> {
                     prior
                 }
             }
-            Ok(v) => {
+            Ok(mut v) => {
+                // The API's respelling of a planned value is the planned value.
+                keep_equal_in_meaning(block, &mut v, &planned);
                 let v = storable(block, v, "apply", &mut diags);
                 let bad = inconsistencies(&planned, &v);
                 if !bad.is_empty() {

@@ -28,6 +28,9 @@ pub use diagnostics::{Diagnostic, Diagnostics, Severity};
 pub use duration::{format_go_duration, parse_go_duration, DurationError};
 pub use model::{BlockValue, Model, ModelError, ModelErrorKind, Tf, TfValue};
 pub use path::{AttributePath, PathStep};
+pub use plan::modifiers::{
+    AttributePlanModifier, AttributePlanRequest, AttributePlanResponse, SemanticEquality,
+};
 pub use plan::{plan_resource_change, PlannedChange};
 pub use private::Private;
 pub use resource::{

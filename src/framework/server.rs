@@ -1015,3 +1015,6 @@ fn unsupported_ephemeral(rpc: &str, type_name: &str) -> Vec<tfplugin5::Diagnosti
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod typed_tests;

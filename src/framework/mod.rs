@@ -7,12 +7,15 @@
 pub mod codec;
 pub mod diagnostics;
 pub mod duration;
+pub mod model;
 pub mod path;
 pub mod plan;
+pub mod private;
 pub mod resource;
 pub mod schema;
 pub mod server;
 pub mod timeouts;
+pub mod typed;
 pub mod types;
 pub mod validators;
 pub mod value;
@@ -23,14 +26,23 @@ pub use codec::{
 };
 pub use diagnostics::{Diagnostic, Diagnostics, Severity};
 pub use duration::{format_go_duration, parse_go_duration, DurationError};
+pub use model::{BlockValue, Model, ModelError, ModelErrorKind, Tf, TfValue};
 pub use path::{AttributePath, PathStep};
+pub use plan::modifiers::{
+    AttributePlanModifier, AttributePlanRequest, AttributePlanResponse, SemanticEquality,
+};
 pub use plan::{plan_resource_change, PlannedChange};
+pub use private::Private;
 pub use resource::{
     ApplyError, DataSource, PlanContext, Provider, ProviderData, Resource, ResourceContext,
 };
 pub use schema::{Attribute, Block, NestedBlock, NestingMode, PlanModifier, Schema};
 pub use server::ProviderServer;
-pub use timeouts::{timeout_for, timeouts_block, TimeoutOp, Timeouts};
+pub use timeouts::{timeout_for, timeouts_block, TimeoutOp, Timeouts, TimeoutsModel};
+pub use typed::{
+    typed, CreatePlan, CreateRequest, DeleteRequest, ModelPlan, ReadRequest, TypedAdapter,
+    TypedResource, UpdateRequest,
+};
 pub use types::Type;
 pub use validators::Validator;
 pub use value::{Number, Refinements, Value};

@@ -8,9 +8,13 @@
 
 use std::collections::BTreeSet;
 
+pub mod modifiers;
+
+use crate::framework::diagnostics::Diagnostics;
 use crate::framework::path::AttributePath;
-use crate::framework::schema::{Block, NestingMode, PlanModifier, Schema};
+use crate::framework::schema::{Attribute, Block, NestingMode, PlanModifier, Schema};
 use crate::framework::value::Value;
+use modifiers::{keep_if_equal, AttributePlanRequest, AttributePlanResponse};
 
 /// The engine's answer for one resource instance.
 #[derive(Debug, Clone, PartialEq)]
@@ -19,39 +23,60 @@ pub struct PlannedChange {
     pub planned: Value,
     /// Attributes whose change forces replacement.
     pub requires_replace: Vec<AttributePath>,
+    /// Problems the plan modifiers found.
+    pub diagnostics: Diagnostics,
 }
 
 /// Plans a change of one resource instance. `prior` is null on create, `proposed` is null on
 /// destroy; `proposed` is Terraform's `proposed_new_state` (config merged with prior).
+///
+/// The pipeline: defaults and write-only nulls; semantic equality (a configuration equal in
+/// meaning to the prior value plans the prior value); computed attributes null in config become
+/// unknown when the plan differs from the prior state; plan modifiers per attribute in
+/// declaration order; then, on the final values, which changes force a replacement; after a
+/// replacement every computed attribute is unknown again.
 pub fn plan_resource_change(
     schema: &Schema,
     prior: &Value,
     proposed: &Value,
     config: &Value,
 ) -> PlannedChange {
+    let mut diagnostics = Diagnostics::new();
     if proposed.is_null() {
         return PlannedChange {
             planned: Value::Null,
             requires_replace: Vec::new(),
+            diagnostics,
         };
     }
     let block = &schema.block;
+    let root = AttributePath::root();
     let mut planned = proposed.clone();
     apply_defaults_and_write_only(block, &mut planned, config);
 
     let create = prior.is_null();
-    if create || planned != *prior {
-        mark_computed(block, &mut planned, prior, config, !create);
+    if !create {
+        plan_prior_when_equal_in_meaning(block, &mut planned, prior, config);
     }
+    if create || planned != *prior {
+        mark_computed(block, &mut planned, config);
+    }
+    let scope = Scope {
+        creating: create,
+        in_prior: !create,
+    };
+    run_modifiers(
+        block,
+        &mut planned,
+        prior,
+        config,
+        &root,
+        scope,
+        &mut diagnostics,
+    );
     let mut requires_replace = Vec::new();
     if !create {
-        collect_replace(
-            block,
-            &planned,
-            prior,
-            &AttributePath::root(),
-            &mut requires_replace,
-        );
+        collect_replace(block, &planned, prior, config, &root, &mut requires_replace);
         if !requires_replace.is_empty() {
             // The object will be new: nothing computed can be carried over.
             mark_computed_unknown(block, &mut planned, config);
@@ -60,13 +85,149 @@ pub fn plan_resource_change(
     PlannedChange {
         planned,
         requires_replace,
+        diagnostics,
     }
 }
 
 /// Marks every computed attribute that is null in `config` (and has no default) unknown,
 /// at any depth. Use from `modify_plan` when a change invalidates computed values.
 pub fn mark_computed_unknown(block: &Block, planned: &mut Value, config: &Value) {
-    mark_computed(block, planned, &Value::Null, config, false);
+    mark_computed(block, planned, config);
+}
+
+/// Where an attribute's object stands: the resource is being created; the object holding the
+/// attribute exists in the prior state.
+#[derive(Debug, Clone, Copy)]
+struct Scope {
+    creating: bool,
+    in_prior: bool,
+}
+
+/// At plan: attributes whose configuration means the same as the prior value (both known and
+/// non-null, equal in meaning both ways) plan the prior value, so a respelling is no change.
+/// Terraform accepts a planned prior value in place of a non-null configuration value.
+fn plan_prior_when_equal_in_meaning(
+    block: &Block,
+    planned: &mut Value,
+    prior: &Value,
+    config: &Value,
+) {
+    if prior.is_null() {
+        return;
+    }
+    let Value::Object(m) = planned else { return };
+    for a in &block.attributes {
+        let Some(eq) = &a.semantic_equality else {
+            continue;
+        };
+        let (c, p) = (config.get(&a.name), prior.get(&a.name));
+        let comparable = |v: &Value| v.is_wholly_known() && !v.is_null();
+        if comparable(c) && comparable(p) && eq.equal(p, c) && eq.equal(c, p) {
+            m.insert(a.name.clone(), p.clone());
+        }
+    }
+    for nb in &block.blocks {
+        if let Some(v) = m.get_mut(&nb.type_name) {
+            nested_pairs(
+                nb.nesting,
+                v,
+                prior.get(&nb.type_name),
+                config.get(&nb.type_name),
+                |p, pr, c| plan_prior_when_equal_in_meaning(&nb.block, p, pr, c),
+            );
+        }
+    }
+}
+
+/// After read (`kept` = prior state) or apply (`kept` = planned state): attributes whose new
+/// value means the same as the kept one take the kept value, at any depth (set elements aside).
+pub fn keep_equal_in_meaning(block: &Block, new: &mut Value, kept: &Value) {
+    let Value::Object(m) = new else { return };
+    for a in &block.attributes {
+        let Some(eq) = &a.semantic_equality else {
+            continue;
+        };
+        if let Some(v) = m.get_mut(&a.name) {
+            *v = keep_if_equal(eq, kept.get(&a.name), std::mem::take(v));
+        }
+    }
+    for nb in block
+        .blocks
+        .iter()
+        .filter(|nb| nb.nesting != NestingMode::Set)
+    {
+        if let Some(v) = m.get_mut(&nb.type_name) {
+            let k = kept.get(&nb.type_name);
+            nested_pairs(nb.nesting, v, k, k, |n, k, _| {
+                keep_equal_in_meaning(&nb.block, n, k)
+            });
+        }
+    }
+}
+
+/// The value phase of every attribute's plan modifiers, in declaration order, at any depth.
+fn run_modifiers(
+    block: &Block,
+    planned: &mut Value,
+    prior: &Value,
+    config: &Value,
+    path: &AttributePath,
+    scope: Scope,
+    diags: &mut Diagnostics,
+) {
+    let Value::Object(m) = planned else { return };
+    for a in block
+        .attributes
+        .iter()
+        .filter(|a| !a.plan_modifiers.is_empty())
+    {
+        let here = path.clone().attr(a.name.clone());
+        let mut resp = AttributePlanResponse {
+            planned: m.get(&a.name).cloned().unwrap_or(Value::Null),
+            diagnostics: Diagnostics::new(),
+        };
+        for modifier in &a.plan_modifiers {
+            let current = resp.planned.clone();
+            let req = AttributePlanRequest {
+                path: &here,
+                config: config.get(&a.name),
+                prior: prior.get(&a.name),
+                planned: &current,
+                creating: scope.creating,
+                in_prior: scope.in_prior,
+            };
+            modifier.modify(&req, &mut resp);
+        }
+        diags.extend(resp.diagnostics);
+        m.insert(a.name.clone(), resp.planned);
+    }
+    for nb in &block.blocks {
+        if let Some(v) = m.get_mut(&nb.type_name) {
+            let here = path.clone().attr(nb.type_name.clone());
+            let mut index = 0i64;
+            nested_pairs(
+                nb.nesting,
+                v,
+                prior.get(&nb.type_name),
+                config.get(&nb.type_name),
+                |p, pr, c| {
+                    // Lists are addressed by index; other nestings at the block (protocol 5
+                    // cannot address a set element, and map keys are not passed down here).
+                    let elem = if nb.nesting == NestingMode::List {
+                        here.clone().index(index)
+                    } else {
+                        here.clone()
+                    };
+                    index += 1;
+                    let scope = Scope {
+                        creating: scope.creating,
+                        in_prior: !pr.is_null(),
+                    };
+                    run_modifiers(&nb.block, p, pr, c, &elem, scope, diags);
+                },
+            );
+        }
+    }
 }
 
 /// Sets every write-only attribute to null, at any depth (Terraform never stores them).
@@ -189,82 +350,84 @@ fn apply_defaults_and_write_only(block: &Block, planned: &mut Value, config: &Va
     }
 }
 
-/// Computed attributes null in config become unknown, or keep their prior value when
-/// `use_state` and the attribute has UseStateForUnknown. A prior *null* is kept too: on an
-/// update the attribute exists and simply has no value, and marking it unknown would make a
-/// RequiresReplace attribute (an unset `region`, say) force a needless replacement.
-fn mark_computed(
-    block: &Block,
-    planned: &mut Value,
-    prior: &Value,
-    config: &Value,
-    use_state: bool,
-) {
+/// Computed attributes null in config (without a default) become unknown, at any depth; the
+/// use-state-for-unknown modifier then restores the prior value where it applies.
+fn mark_computed(block: &Block, planned: &mut Value, config: &Value) {
     let Value::Object(m) = planned else { return };
     for a in block
         .attributes
         .iter()
         .filter(|a| a.computed && a.default.is_none())
     {
-        if !config.get(&a.name).is_null() {
-            continue;
+        if config.get(&a.name).is_null() {
+            m.insert(a.name.clone(), Value::unknown());
         }
-        let prior_v = prior.get(&a.name);
-        let v = if use_state && !prior.is_null() && a.has_modifier(PlanModifier::UseStateForUnknown)
-        {
-            prior_v.clone()
-        } else {
-            Value::unknown()
-        };
-        m.insert(a.name.clone(), v);
     }
     for nb in &block.blocks {
         if let Some(v) = m.get_mut(&nb.type_name) {
             nested_pairs(
                 nb.nesting,
                 v,
-                prior.get(&nb.type_name),
+                &Value::Null,
                 config.get(&nb.type_name),
-                |p, pr, c| {
-                    mark_computed(&nb.block, p, pr, c, use_state);
-                },
+                |p, _, c| mark_computed(&nb.block, p, c),
             );
         }
     }
 }
 
+/// Whether any of the attribute's modifiers can force a replacement (for set-nested blocks,
+/// which are judged as a whole).
+fn may_replace(a: &Attribute) -> bool {
+    a.has_modifier(PlanModifier::RequiresReplace) || a.has_modifier(PlanModifier::RequiresReplaceIf)
+}
+
+/// The decision phase: which attributes' final planned values force a replacement.
 fn collect_replace(
     block: &Block,
     planned: &Value,
     prior: &Value,
+    config: &Value,
     path: &AttributePath,
     out: &mut Vec<AttributePath>,
 ) {
     for a in block
         .attributes
         .iter()
-        .filter(|a| a.has_modifier(PlanModifier::RequiresReplace))
+        .filter(|a| !a.plan_modifiers.is_empty())
     {
-        let pv = planned.get(&a.name);
-        if pv.is_unknown() || *pv != *prior.get(&a.name) {
-            out.push(path.clone().attr(a.name.clone()));
+        let here = path.clone().attr(a.name.clone());
+        let req = AttributePlanRequest {
+            path: &here,
+            config: config.get(&a.name),
+            prior: prior.get(&a.name),
+            planned: planned.get(&a.name),
+            creating: false,
+            in_prior: !prior.is_null(),
+        };
+        if a.plan_modifiers.iter().any(|m| m.requires_replace(&req)) {
+            out.push(here);
         }
     }
+    static NULL: Value = Value::Null;
     for nb in &block.blocks {
         let p = planned.get(&nb.type_name);
         let pr = prior.get(&nb.type_name);
+        let c = config.get(&nb.type_name);
         let here = path.clone().attr(nb.type_name.clone());
         match nb.nesting {
             NestingMode::Single | NestingMode::Group => {
-                collect_replace(&nb.block, p, pr, &here, out)
+                collect_replace(&nb.block, p, pr, c, &here, out)
             }
             NestingMode::List => {
                 for (i, item) in p.as_list().unwrap_or(&[]).iter().enumerate() {
-                    let prior_item = pr.as_list().and_then(|l| l.get(i)).unwrap_or(&Value::Null);
+                    let prior_item = pr.as_list().and_then(|l| l.get(i)).unwrap_or(&NULL);
+                    let config_item = c.as_list().and_then(|l| l.get(i)).unwrap_or(&NULL);
                     collect_replace(
                         &nb.block,
                         item,
                         prior_item,
+                        config_item,
                         &here.clone().index(i as i64),
                         out,
                     );
@@ -273,11 +436,13 @@ fn collect_replace(
             NestingMode::Map => {
                 if let Value::Map(m) = p {
                     for (k, item) in m {
-                        let prior_item = pr.as_map().and_then(|m| m.get(k)).unwrap_or(&Value::Null);
+                        let prior_item = pr.as_map().and_then(|m| m.get(k)).unwrap_or(&NULL);
+                        let config_item = c.as_map().and_then(|m| m.get(k)).unwrap_or(&NULL);
                         collect_replace(
                             &nb.block,
                             item,
                             prior_item,
+                            config_item,
                             &here.clone().key(k.clone()),
                             out,
                         );
@@ -286,11 +451,7 @@ fn collect_replace(
             }
             // A set element cannot be addressed in protocol 5; a changed set replaces as a whole.
             NestingMode::Set => {
-                let has_rr = nb
-                    .block
-                    .attributes
-                    .iter()
-                    .any(|a| a.has_modifier(PlanModifier::RequiresReplace));
+                let has_rr = nb.block.attributes.iter().any(may_replace);
                 if has_rr && (p.is_unknown() || p != pr) {
                     out.push(here);
                 }
@@ -369,3 +530,6 @@ pub fn unknown_paths(v: &Value) -> Vec<AttributePath> {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod pipeline_tests;

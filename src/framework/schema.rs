@@ -5,19 +5,15 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
+pub use crate::framework::plan::modifiers::PlanModifier;
+use crate::framework::plan::modifiers::{
+    self, AttributePlanModifier, AttributePlanRequest, SameString, SameStringMap, SameValue,
+    SemanticEquality,
+};
 use crate::framework::types::Type;
 use crate::framework::validators::Validator;
 use crate::framework::value::Value;
 use crate::proto::tfplugin5;
-
-/// Generic plan behaviours applied by the plan engine.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PlanModifier {
-    /// A change of this attribute on update destroys and re-creates the object.
-    RequiresReplace,
-    /// When a computed value would be planned unknown on update, keep the prior value instead.
-    UseStateForUnknown,
-}
 
 /// One attribute of a block.
 #[derive(Clone)]
@@ -40,8 +36,10 @@ pub struct Attribute {
     pub write_only: bool,
     /// Shown to users as deprecated.
     pub deprecated: bool,
-    /// Plan behaviours.
-    pub plan_modifiers: Vec<PlanModifier>,
+    /// Plan behaviours, in the order they run.
+    pub plan_modifiers: Vec<Arc<dyn AttributePlanModifier>>,
+    /// When two spellings mean the same (applied at plan, after read and after apply).
+    pub semantic_equality: Option<Arc<dyn SemanticEquality>>,
     /// Checks on known, non-null configuration values.
     pub validators: Vec<Arc<dyn Validator>>,
     /// Planned when the configuration leaves it null (makes the attribute optional+computed).
@@ -58,7 +56,18 @@ impl fmt::Debug for Attribute {
             .field("computed", &self.computed)
             .field("sensitive", &self.sensitive)
             .field("write_only", &self.write_only)
-            .field("plan_modifiers", &self.plan_modifiers)
+            .field(
+                "plan_modifiers",
+                &self
+                    .plan_modifiers
+                    .iter()
+                    .map(|m| m.description())
+                    .collect::<Vec<_>>(),
+            )
+            .field(
+                "semantic_equality",
+                &self.semantic_equality.as_ref().map(|s| s.description()),
+            )
             .field(
                 "validators",
                 &self
@@ -85,6 +94,7 @@ impl Attribute {
             write_only: false,
             deprecated: false,
             plan_modifiers: Vec::new(),
+            semantic_equality: None,
             validators: Vec::new(),
             default: None,
         }
@@ -173,15 +183,61 @@ impl Attribute {
 
     /// Changing this attribute replaces the object.
     #[must_use]
-    pub fn requires_replace(mut self) -> Self {
-        self.plan_modifiers.push(PlanModifier::RequiresReplace);
-        self
+    pub fn requires_replace(self) -> Self {
+        self.plan_modifier(modifiers::RequiresReplace)
+    }
+
+    /// A change replaces the object when `condition` holds (it is asked only about changes).
+    #[must_use]
+    pub fn requires_replace_if(
+        self,
+        description: impl Into<String>,
+        condition: impl Fn(&AttributePlanRequest<'_>) -> bool + Send + Sync + 'static,
+    ) -> Self {
+        self.plan_modifier(modifiers::requires_replace_if(description, condition))
     }
 
     /// Keep the prior value instead of planning unknown on update.
     #[must_use]
-    pub fn use_state_for_unknown(mut self) -> Self {
-        self.plan_modifiers.push(PlanModifier::UseStateForUnknown);
+    pub fn use_state_for_unknown(self) -> Self {
+        self.plan_modifier(modifiers::UseStateForUnknown)
+    }
+
+    /// Adds a plan modifier (they run in the order added).
+    #[must_use]
+    pub fn plan_modifier(mut self, m: impl AttributePlanModifier + 'static) -> Self {
+        self.plan_modifiers.push(Arc::new(m));
+        self
+    }
+
+    /// Two strings mean the same when `same` says so: a respelled configuration plans no
+    /// change, and read and apply keep the spelling Terraform holds.
+    #[must_use]
+    pub fn semantic_equality(self, same: fn(&str, &str) -> bool) -> Self {
+        self.semantic_equality_with(SameString(same))
+    }
+
+    /// Two `map(string)` values mean the same when they have the same keys and `same` holds
+    /// for each pair of values.
+    #[must_use]
+    pub fn semantic_equality_map(self, same: fn(&str, &str) -> bool) -> Self {
+        self.semantic_equality_with(SameStringMap(same))
+    }
+
+    /// Two values mean the same when `equal(kept, new)` says so (see [`SemanticEquality`]).
+    #[must_use]
+    pub fn semantic_equality_fn(
+        self,
+        description: impl Into<String>,
+        equal: impl Fn(&Value, &Value) -> bool + Send + Sync + 'static,
+    ) -> Self {
+        self.semantic_equality_with(SameValue(description.into(), equal))
+    }
+
+    /// Any semantic equality.
+    #[must_use]
+    pub fn semantic_equality_with(mut self, eq: impl SemanticEquality + 'static) -> Self {
+        self.semantic_equality = Some(Arc::new(eq));
         self
     }
 
@@ -202,9 +258,9 @@ impl Attribute {
         self
     }
 
-    /// True if the attribute carries this plan modifier.
-    pub fn has_modifier(&self, m: PlanModifier) -> bool {
-        self.plan_modifiers.contains(&m)
+    /// True if the attribute carries a plan modifier of this kind.
+    pub fn has_modifier(&self, kind: PlanModifier) -> bool {
+        self.plan_modifiers.iter().any(|m| m.kind() == Some(kind))
     }
 
     fn to_proto(&self) -> tfplugin5::schema::Attribute {
@@ -294,6 +350,13 @@ impl NestedBlock {
     /// A `Map` nested block.
     pub fn map(type_name: impl Into<String>, block: Block) -> Self {
         Self::new(type_name, NestingMode::Map, block)
+    }
+
+    /// Sets the block's documentation.
+    #[must_use]
+    pub fn description(mut self, d: impl Into<String>) -> Self {
+        self.block.description = d.into();
+        self
     }
 
     /// Sets the minimum number of blocks.

@@ -15,8 +15,10 @@ use crate::framework::codec::{
 use crate::framework::diagnostics::{Diagnostic, Diagnostics};
 use crate::framework::path::AttributePath;
 use crate::framework::plan::{
-    inconsistencies, mark_computed_unknown, null_write_only, plan_resource_change, unknown_paths,
+    inconsistencies, keep_equal_in_meaning, mark_computed_unknown, null_write_only,
+    plan_resource_change, unknown_paths,
 };
+use crate::framework::private::Private;
 use crate::framework::resource::{
     DataSource, PlanContext, Provider, ProviderData, Resource, ResourceContext,
 };
@@ -226,6 +228,16 @@ impl<P: Provider> ProviderServer<P> {
         ResourceContext::new(data, self.cancel.clone())
     }
 
+    /// A context for one call on a resource instance, carrying its private state.
+    fn instance_context(&self, private: &[u8]) -> InstanceContext {
+        let original = Private::from_bytes(private);
+        InstanceContext {
+            ctx: self.context().with_private(original.clone()),
+            bytes: private.to_vec(),
+            original,
+        }
+    }
+
     /// Decodes the provider configuration Terraform sent.
     fn provider_config(
         &self,
@@ -233,6 +245,26 @@ impl<P: Provider> ProviderServer<P> {
         diags: &mut Diagnostics,
     ) -> Option<Value> {
         decode(dv, &self.provider_type, "provider configuration", diags)
+    }
+}
+
+/// A call's context and the private bytes it started with.
+struct InstanceContext {
+    ctx: ResourceContext,
+    bytes: Vec<u8>,
+    original: Private,
+}
+
+impl InstanceContext {
+    /// The private bytes to answer with: unchanged (even if not ours) unless the resource
+    /// changed its private state.
+    fn private_bytes(&self) -> Vec<u8> {
+        let now = self.ctx.private();
+        if now == self.original {
+            self.bytes.clone()
+        } else {
+            now.to_bytes()
+        }
     }
 }
 
@@ -277,17 +309,44 @@ fn encode(v: &Value, ty: &Type, diags: &mut Diagnostics) -> Option<tfplugin5::Dy
     }
 }
 
-/// Runs attribute validators on known, non-null values, at any depth.
+/// Checks a configuration at any depth: required attributes set to null, read-only
+/// attributes set at all, then the attribute validators on known, non-null values.
 pub fn validate_block(block: &Block, value: &Value, path: &AttributePath, diags: &mut Diagnostics) {
     if !matches!(value, Value::Object(_)) {
         return;
     }
     for a in &block.attributes {
         let v = value.get(&a.name);
+        let p = path.clone().attr(a.name.clone());
+        // Terraform core does not catch every `null` (a write-only argument set to null passes
+        // its checks), and a create that needs the value would fail only after a replacement
+        // destroyed the object.
+        if a.required && v.is_null() {
+            diags.attribute_error(
+                p.clone(),
+                "Missing Configuration for Required Attribute",
+                format!(
+                    "The configuration sets {p} to null, but {p} is required: set it to a value."
+                ),
+            );
+            continue;
+        }
+        // The schema on the wire says computed only, and Terraform leaves this check to the
+        // provider (terraform-plugin-framework answers the same at validate).
+        if a.computed && !a.optional && !a.required && !v.is_null() {
+            diags.attribute_error(
+                p.clone(),
+                "Invalid Configuration for Read-Only Attribute",
+                format!(
+                    "{p} is set by the provider and cannot be configured. Remove {p} from the \
+                     configuration."
+                ),
+            );
+            continue;
+        }
         if v.is_null() || v.is_unknown() {
             continue;
         }
-        let p = path.clone().attr(a.name.clone());
         if a.deprecated {
             diags.attribute_warning(
                 p.clone(),
@@ -362,6 +421,31 @@ fn storable(block: &Block, mut v: Value, what: &str, diags: &mut Diagnostics) ->
         v = v.unknown_as_null();
     }
     v
+}
+
+/// Runs the resource's state upgraders on stored JSON, one version step at a time.
+fn upgrade_json(
+    resource: &dyn Resource,
+    from: i64,
+    to: i64,
+    json: &[u8],
+) -> Result<Vec<u8>, Diagnostics> {
+    let mut state: serde_json::Value = serde_json::from_slice(json).map_err(|e| {
+        Diagnostics::from(Diagnostic::error(
+            "Cannot read stored state",
+            format!("The stored state is not valid JSON: {e}"),
+        ))
+    })?;
+    for version in from..to {
+        state = resource.upgrade_state(version, state)?;
+    }
+    serde_json::to_vec(&state).map_err(|e| {
+        Diagnostic::error(
+            "Cannot upgrade stored state",
+            format!("Provider bug: the upgraded state cannot be written as JSON: {e}"),
+        )
+        .into()
+    })
 }
 
 fn path_list(paths: &[AttributePath]) -> String {
@@ -483,16 +567,26 @@ impl<P: Provider> ProviderRpc for ProviderServer<P> {
                     ),
                 );
             } else if !raw.json.is_empty() {
-                match decode_json_lenient(&raw.json, &r.ty) {
+                let json = if req.version < r.schema.version {
+                    upgrade_json(&*r.imp, req.version, r.schema.version, &raw.json)
+                } else {
+                    Ok(raw.json)
+                };
+                match json.and_then(|json| {
+                    decode_json_lenient(&json, &r.ty).map_err(|e| {
+                        Diagnostic::error(
+                            "Cannot read stored state",
+                            format!("The stored state does not match the schema: {e}"),
+                        )
+                        .into()
+                    })
+                }) {
                     Ok(mut v) => {
                         null_write_only(&r.schema.block, &mut v);
                         upgraded = v;
                     }
-                    Err(e) => {
-                        diags.error(
-                            "Cannot read stored state",
-                            format!("The stored state does not match the schema: {e}"),
-                        );
+                    Err(d) => {
+                        diags.extend(d);
                     }
                 }
             } else if !raw.flatmap.is_empty() {
@@ -548,13 +642,18 @@ impl<P: Provider> ProviderRpc for ProviderServer<P> {
         tracing::debug!(rpc = "ReadResource", type_name = %req.type_name, "rpc received");
         let mut diags = Diagnostics::new();
         let mut new_state = req.current_state.clone();
+        let instance = self.instance_context(&req.private);
         let current = [(req.current_state.as_ref(), "current state")];
         if let Some((r, [current])) =
             lookup_decoded(&self.resources, &req.type_name, current, &mut diags)
         {
             if !current.is_null() {
-                match r.imp.read(&self.context(), &current).await {
-                    Ok(Some(v)) => new_state = r.state(v, "read", &mut diags).or(new_state),
+                match r.imp.read(&instance.ctx, &current).await {
+                    Ok(Some(mut v)) => {
+                        // A remote respelling of what Terraform holds is not drift.
+                        keep_equal_in_meaning(&r.schema.block, &mut v, &current);
+                        new_state = r.state(v, "read", &mut diags).or(new_state);
+                    }
                     Ok(None) => {
                         tracing::debug!(type_name = %req.type_name, "remote object is gone");
                         new_state = encode(&Value::Null, &r.ty, &mut diags);
@@ -569,7 +668,7 @@ impl<P: Provider> ProviderRpc for ProviderServer<P> {
         Ok(Response::new(tfplugin5::read_resource::Response {
             new_state,
             diagnostics: diags.to_proto(),
-            private: req.private,
+            private: instance.private_bytes(),
             deferred: None,
         }))
     }
@@ -599,11 +698,13 @@ impl<P: Provider> ProviderRpc for ProviderServer<P> {
         let change = plan_resource_change(&r.schema, &prior, &proposed, &config);
         let mut planned = change.planned;
         let mut requires_replace = change.requires_replace;
+        diags.extend(change.diagnostics);
+        let instance = self.instance_context(&req.prior_private);
         if !planned.is_null() {
             let replace_before = requires_replace.len();
             r.imp
                 .modify_plan(
-                    &self.context(),
+                    &instance.ctx,
                     PlanContext {
                         prior: &prior,
                         config: &config,
@@ -618,8 +719,16 @@ impl<P: Provider> ProviderRpc for ProviderServer<P> {
                 mark_computed_unknown(&r.schema.block, &mut planned, &config);
             }
             null_write_only(&r.schema.block, &mut planned);
+            // A create, or a replacement (destroy, then create): whatever the create needs must
+            // be there now, or the replacement would stop halfway with the object destroyed.
+            let replacing = !prior.is_null() && !requires_replace.is_empty();
+            if prior.is_null() || replacing {
+                r.imp
+                    .validate_create(&config, &planned, replacing, &mut diags);
+            }
         }
         requires_replace.dedup();
+        resp.planned_private = instance.private_bytes();
         resp.planned_state = encode(&planned, &r.ty, &mut diags);
         resp.requires_replace = requires_replace
             .iter()
@@ -652,12 +761,13 @@ impl<P: Provider> ProviderRpc for ProviderServer<P> {
             resp.diagnostics = diags.to_proto();
             return Ok(Response::new(resp));
         };
-        let ctx = self.context();
+        let instance = self.instance_context(&req.planned_private);
+        let ctx = &instance.ctx;
         let block = &r.schema.block;
 
         if planned.is_null() {
             tracing::debug!(type_name = %req.type_name, "delete");
-            match r.imp.delete(&ctx, &prior).await {
+            match r.imp.delete(ctx, &prior).await {
                 Ok(()) => resp.new_state = encode(&Value::Null, &r.ty, &mut diags),
                 // The object may still exist: keep it in state (new_state stays the prior state).
                 Err(d) => {
@@ -672,9 +782,9 @@ impl<P: Provider> ProviderRpc for ProviderServer<P> {
         let what = if creating { "create" } else { "update" };
         tracing::debug!(type_name = %req.type_name, action = what);
         let result = if creating {
-            r.imp.create(&ctx, &planned, &config).await
+            r.imp.create(ctx, &planned, &config).await
         } else {
-            r.imp.update(&ctx, &prior, &planned, &config).await
+            r.imp.update(ctx, &prior, &planned, &config).await
         };
         let new_state = match result {
             Ok(v) if v.is_null() => {
@@ -688,7 +798,9 @@ impl<P: Provider> ProviderRpc for ProviderServer<P> {
                     prior
                 }
             }
-            Ok(v) => {
+            Ok(mut v) => {
+                // The API's respelling of a planned value is the planned value.
+                keep_equal_in_meaning(block, &mut v, &planned);
                 let v = storable(block, v, "apply", &mut diags);
                 let bad = inconsistencies(&planned, &v);
                 if !bad.is_empty() {
@@ -717,6 +829,7 @@ impl<P: Provider> ProviderRpc for ProviderServer<P> {
             }
         };
         resp.new_state = encode(&new_state, &r.ty, &mut diags);
+        resp.private = instance.private_bytes();
         resp.diagnostics = diags.to_proto();
         Ok(Response::new(resp))
     }
@@ -729,8 +842,9 @@ impl<P: Provider> ProviderRpc for ProviderServer<P> {
         tracing::debug!(rpc = "ImportResourceState", type_name = %req.type_name, "rpc received");
         let mut diags = Diagnostics::new();
         let mut imported = Vec::new();
+        let instance = self.instance_context(&[]);
         if let Some(r) = lookup(&self.resources, &req.type_name, &mut diags) {
-            match r.imp.import(&self.context(), &req.id).await {
+            match r.imp.import(&instance.ctx, &req.id).await {
                 Ok(v) if v.is_null() => {
                     diags.error(
                         "Import returned no resources",
@@ -742,7 +856,7 @@ impl<P: Provider> ProviderRpc for ProviderServer<P> {
                         imported.push(tfplugin5::import_resource_state::ImportedResource {
                             type_name: req.type_name.clone(),
                             state: Some(state),
-                            private: Vec::new(),
+                            private: instance.private_bytes(),
                         });
                     }
                 }
@@ -901,3 +1015,6 @@ fn unsupported_ephemeral(rpc: &str, type_name: &str) -> Vec<tfplugin5::Diagnosti
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod typed_tests;

@@ -3,10 +3,14 @@
 //! Timeouts are not a protocol concept: they are ordinary optional strings in Go duration
 //! syntax, read from the plan (create/update) or the state (read/delete).
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use crate::framework::duration::{format_go_duration, parse_go_duration};
+use crate::framework::model::{expect_object, Model, ModelError, Tf, TfValue};
+use crate::framework::path::AttributePath;
 use crate::framework::schema::{Attribute, Block, NestedBlock};
+use crate::framework::types::Type;
 use crate::framework::validators::positive_go_duration;
 use crate::framework::value::Value;
 
@@ -112,6 +116,66 @@ pub fn timeout_for(state_or_plan: &Value, op: TimeoutOp, default: Duration) -> D
         .unwrap_or(default)
 }
 
+/// The `timeouts` block of a typed model: the configured duration strings by operation name,
+/// holding exactly the operations the block offers. As a model field:
+/// `pub timeouts: Tf<TimeoutsModel> => block |_| timeouts_block(&[TimeoutOp::Create], &DEFAULTS)`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TimeoutsModel(pub BTreeMap<String, Tf<String>>);
+
+impl TimeoutsModel {
+    /// The timeout configured for `op`, or `default` when it is null, unknown or unparsable
+    /// (validation has already reported unparsable values).
+    pub fn get(&self, op: TimeoutOp, default: Duration) -> Duration {
+        self.0
+            .get(op.name())
+            .and_then(Tf::as_str)
+            .and_then(|s| parse_go_duration(s).ok())
+            .filter(|d| !d.is_zero())
+            .unwrap_or(default)
+    }
+}
+
+impl Tf<TimeoutsModel> {
+    /// The timeout configured for `op`; `default` when the block is absent.
+    pub fn get(&self, op: TimeoutOp, default: Duration) -> Duration {
+        self.known().map_or(default, |t| t.get(op, default))
+    }
+}
+
+impl TfValue for TimeoutsModel {
+    fn tf_type() -> Type {
+        Self::block().implied_type()
+    }
+    fn from_tf(v: &Value, path: &AttributePath) -> Result<Self, ModelError> {
+        expect_object(v, path)?;
+        let attrs = v.as_map().into_iter().flatten();
+        attrs
+            .map(|(k, item)| {
+                let t = Tf::<String>::from_tf(item, &path.clone().attr(k.clone()))?;
+                Ok((k.clone(), t))
+            })
+            .collect::<Result<_, _>>()
+            .map(TimeoutsModel)
+    }
+    fn to_tf(&self) -> Value {
+        Value::Object(self.0.iter().map(|(k, v)| (k.clone(), v.to_tf())).collect())
+    }
+}
+
+impl Model for TimeoutsModel {
+    /// Every operation with the customary defaults; a resource offers its own with
+    /// [`timeouts_block`] in the field's builder.
+    fn block() -> Block {
+        let all = [
+            TimeoutOp::Create,
+            TimeoutOp::Read,
+            TimeoutOp::Update,
+            TimeoutOp::Delete,
+        ];
+        timeouts_block(&all, &Timeouts::default()).block
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,5 +219,27 @@ mod tests {
         assert_eq!(timeout_for(&v, TimeoutOp::Update, default), default);
         assert_eq!(timeout_for(&v, TimeoutOp::Read, default), default);
         assert_eq!(timeout_for(&Value::Null, TimeoutOp::Read, default), default);
+
+        let typed =
+            Tf::<TimeoutsModel>::from_tf(&v.get("timeouts").clone(), &AttributePath::root())
+                .unwrap();
+        for op in [
+            TimeoutOp::Create,
+            TimeoutOp::Delete,
+            TimeoutOp::Update,
+            TimeoutOp::Read,
+        ] {
+            assert_eq!(
+                typed.get(op, default),
+                timeout_for(&v, op, default),
+                "{op:?}"
+            );
+        }
+        assert_eq!(typed.to_tf(), v.get("timeouts").clone());
+        assert_eq!(
+            Tf::<TimeoutsModel>::Null.get(TimeoutOp::Create, default),
+            default
+        );
+        assert_eq!(TimeoutsModel::block().attributes.len(), 4);
     }
 }

@@ -119,7 +119,10 @@ async fn input_the_console_would_refuse_fails_at_plan_at_its_attribute() {
         (ca(&url, "   ", ""), "display_name"),
         (ca(&url, "---", ""), "display_name"),
         (ca(&url, &emoji, ""), "display_name"),
-        (ca(&url, "Zero CA", "  storage_size = \"0\"\n"), "storage_size"),
+        (
+            ca(&url, "Zero CA", "  storage_size = \"0\"\n"),
+            "storage_size",
+        ),
         (
             ca(
                 &url,
@@ -133,28 +136,55 @@ async fn input_the_console_would_refuse_fails_at_plan_at_its_attribute() {
     for (main_tf, attribute) in &cases {
         let ws = Workspace::new(main_tf);
         let out = block_in_place(|| ws.tf(&["plan"]));
-        assert_eq!(out.code, 1, "plan must fail for {attribute}:\n{}", out.stdout);
-        assert!(out.stderr.contains(attribute), "{attribute}:\n{}", out.stderr);
+        assert_eq!(
+            out.code, 1,
+            "plan must fail for {attribute}:\n{}",
+            out.stdout
+        );
+        assert!(
+            out.stderr.contains(attribute),
+            "{attribute}:\n{}",
+            out.stderr
+        );
     }
-    assert_eq!(emulator.request_count("region1"), 0, "nothing reached the console");
+    assert_eq!(
+        emulator.request_count("region1"),
+        0,
+        "nothing reached the console"
+    );
 
     // A version the deployer does not offer: one GET of the versions, no write.
     let ws = Workspace::new(&ca(&url, "Banana CA", "  version = \"banana\"\n"));
     let out = block_in_place(|| ws.tf(&["plan"]));
     assert_eq!(out.code, 1, "{}", out.stdout);
-    assert!(out.stderr.contains("Version not offered by this console"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("Version not offered by this console"),
+        "{}",
+        out.stderr
+    );
     assert!(out.stderr.contains("version"), "{}", out.stderr);
-    assert_eq!(emulator.request_count("region1"), 1, "one cached versions call");
+    assert_eq!(
+        emulator.request_count("region1"),
+        1,
+        "one cached versions call"
+    );
 
     // What the console takes is taken: a valid quantity in exponent form plans cleanly, and
     // short or non-ASCII names get an id the console accepts.
-    let ws = Workspace::new(&ca(&url, "Exp CA", "  resource_requests = { memory = \"1e9\" }\n"));
+    let ws = Workspace::new(&ca(
+        &url,
+        "Exp CA",
+        "  resource_requests = { memory = \"1e9\" }\n",
+    ));
     let (plan, _) = block_in_place(|| ws.plan());
     assert_eq!(plan.code, 2, "{}\n{}", plan.stdout, plan.stderr);
     for (name, id) in [("AB", "caab"), ("日本語のCA", "caca")] {
         let ws = Workspace::new(&ca(&url, name, ""));
         block_in_place(|| ws.apply()).assert_success(name);
-        assert_eq!(support::ca_ids(&emulator, "region1").await, vec![id.to_string()]);
+        assert_eq!(
+            support::ca_ids(&emulator, "region1").await,
+            vec![id.to_string()]
+        );
         block_in_place(|| ws.destroy()).assert_success("destroy");
     }
     emulator.shutdown().await;

@@ -17,7 +17,6 @@ use tokio_util::sync::CancellationToken;
 use crate::clients::Clients;
 use crate::console::{
     admin_registry, part_section, CaUpdate, Component, CreateCaRequest, EditComponentRequest,
-    FabricVersion, FabricVersionsByType,
 };
 use crate::fabric::FabricCaClient;
 use crate::framework::{
@@ -31,7 +30,7 @@ use crate::resources::lifecycle::{
 };
 use crate::resources::pem::{pem_bundle, pem_text};
 use crate::resources::semantic::{
-    kubernetes_quantity, quantity, same_quantity, same_version, QuantitiesCover,
+    kubernetes_quantity, same_quantity, same_version, QuantitiesCover,
 };
 use crate::{attr, tf_model};
 
@@ -223,40 +222,13 @@ impl TypedResource for CaResource {
     }
 
     fn validate_config(&self, config: &CaModel, diags: &mut Diagnostics) {
-        // The console requires `requests` whenever `resources` is sent (ResourceObject).
-        if !config.resource_limits.is_null() && config.resource_requests.is_null() {
-            diags.push(
-                Diagnostic::error(
-                    "Resource limits need resource requests",
-                    "The console only accepts limits together with requests: set \
-                     resource_requests too (for example the same values).",
-                )
-                .at(attr!(CaModel, resource_requests)),
-            );
-        }
-        // The deployer refuses requests above limits (Kubernetes' own rule).
-        if let (Some(requests), Some(limits)) = (
-            config.resource_requests.known(),
-            config.resource_limits.known(),
-        ) {
-            for (key, request) in requests {
-                let limit = limits.get(key);
-                let over = limit.and_then(|l| Some(quantity(request)? > quantity(l)?));
-                if over == Some(true) {
-                    diags.push(
-                        Diagnostic::error(
-                            "Resource request above its limit",
-                            format!(
-                                "resource_requests[{key:?}] = {request:?} is more than \
-                                 resource_limits[{key:?}] = {:?}; Kubernetes refuses that.",
-                                limit.map(String::as_str).unwrap_or_default()
-                            ),
-                        )
-                        .at(attr!(CaModel, resource_requests)),
-                    );
-                }
-            }
-        }
+        let requests = attr!(CaModel, resource_requests);
+        lifecycle::check_sizing(
+            &config.resource_requests,
+            &config.resource_limits,
+            requests,
+            diags,
+        );
         if config.replicas.known().is_some_and(|r| *r > 1) {
             diags.push(
                 Diagnostic::warning(
@@ -290,28 +262,15 @@ impl TypedResource for CaResource {
 
     /// A version the console cannot deploy is refused at plan, not after a create.
     async fn modify_plan(&self, ctx: &ResourceContext, plan: ModelPlan<'_, CaModel>) {
-        let Some(version) = plan.config.version.known() else {
-            return;
-        };
-        let unchanged = plan
-            .prior
-            .and_then(|p| p.version.known())
-            .is_some_and(|p| same_version(p, version));
-        if unchanged {
-            return;
-        }
-        if let Ok(console) = Clients::console(ctx) {
-            let path = attr!(CaModel, version);
-            lifecycle::check_version(
-                &console,
-                version,
-                ca_versions,
-                same_version,
-                path,
-                plan.diagnostics,
-            )
-            .await;
-        }
+        let prior = plan.prior.map(|p| &p.version);
+        let path = attr!(CaModel, version);
+        let check = (
+            &plan.config.version,
+            prior,
+            path,
+            same_version as fn(&str, &str) -> bool,
+        );
+        lifecycle::check_version(ctx, check, |v| &v.ca, plan.diagnostics).await;
     }
 
     async fn create(
@@ -442,11 +401,6 @@ impl TypedResource for CaResource {
             ..CaModel::default()
         })
     }
-}
-
-/// The CA versions among what the deployer offers.
-fn ca_versions(v: &FabricVersionsByType) -> &BTreeMap<String, FabricVersion> {
-    &v.ca
 }
 
 /// The create body (without `id`, which the lifecycle chooses).

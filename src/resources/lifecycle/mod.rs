@@ -9,7 +9,7 @@ mod api;
 pub mod operation;
 pub mod waiter;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Debug;
 use std::time::Duration;
 
@@ -20,7 +20,9 @@ use serde_json::Value;
 use crate::console::{
     derive_component_id, Component, ConsoleError, CreateError, EditComponentRequest, Expected,
 };
+use crate::console::{FabricVersion, FabricVersionsByType};
 use crate::framework::{AttributePath, Diagnostic, Diagnostics, Model, Private, Tf};
+use crate::resources::semantic::quantity;
 
 pub use api::ComponentApi;
 pub use operation::{Operation, Stop};
@@ -270,7 +272,7 @@ impl<'a, K: ComponentKind, A: ComponentApi + ?Sized> Lifecycle<'a, K, A> {
     /// The id the console would derive for `display_name`, made unique against this console's
     /// components and the ids this create already tried; or the component of this type that
     /// already has that display name (the identity rule: a display name names one component of
-    /// a type on a console, docs/dev/identity.md).
+    /// a type on a console, docs/dev/identity.md#the-rule).
     async fn choose_id(
         &self,
         display_name: &str,
@@ -737,19 +739,34 @@ pub fn tags_to_send(
     tags
 }
 
-/// At plan time: an error at `path` when the console's deployer does not offer `version`
-/// (one cached GET /kubernetes/fabric/versions per provider instance). A console that cannot
-/// say (import-only, unreachable) is not second-guessed: the apply reports what it says.
+/// A configured version, the prior state's (`None` on create), the attribute's path, and
+/// the versions' semantic equality.
+pub type VersionCheck<'a> = (
+    &'a Tf<String>,
+    Option<&'a Tf<String>>,
+    AttributePath,
+    fn(&str, &str) -> bool,
+);
+
+/// At plan time: an error at the version's path when the console's deployer does not offer a
+/// new or changed version (one cached GET /kubernetes/fabric/versions per provider instance;
+/// `offered` picks this component type's list). A console that cannot say (import-only,
+/// unreachable, not configured yet) is not second-guessed: the apply reports what it says.
 pub async fn check_version(
-    console: &crate::console::ConsoleClient,
-    version: &str,
-    offered: fn(
-        &crate::console::FabricVersionsByType,
-    ) -> &std::collections::BTreeMap<String, crate::console::FabricVersion>,
-    same: fn(&str, &str) -> bool,
-    path: AttributePath,
+    ctx: &crate::framework::ResourceContext,
+    (config, prior, path, same): VersionCheck<'_>,
+    offered: fn(&FabricVersionsByType) -> &BTreeMap<String, FabricVersion>,
     diags: &mut Diagnostics,
 ) {
+    let Some(version) = config.known() else {
+        return;
+    };
+    if prior.and_then(Tf::known).is_some_and(|p| same(p, version)) {
+        return;
+    }
+    let Ok(console) = crate::clients::Clients::console(ctx) else {
+        return;
+    };
     let versions = match console.fabric_versions().await {
         Ok(v) => v,
         Err(e) => {
@@ -776,6 +793,42 @@ pub async fn check_version(
         )
         .at(path),
     );
+}
+
+/// The console's sizing rules, at plan: limits only with requests (its `ResourceObject`),
+/// and no request above its limit (Kubernetes refuses that). Errors at `path` (the requests).
+pub fn check_sizing(
+    requests: &Tf<BTreeMap<String, String>>,
+    limits: &Tf<BTreeMap<String, String>>,
+    path: AttributePath,
+    diags: &mut Diagnostics,
+) {
+    if !limits.is_null() && requests.is_null() {
+        let detail = "The console only accepts limits together with requests: set the requests \
+                      too (for example the same values).";
+        diags.push(
+            Diagnostic::error("Resource limits need resource requests", detail).at(path.clone()),
+        );
+    }
+    let (Some(requests), Some(limits)) = (requests.known(), limits.known()) else {
+        return;
+    };
+    for (key, request) in requests {
+        let Some(limit) = limits.get(key) else {
+            continue;
+        };
+        if let (Some(r), Some(l)) = (quantity(request), quantity(limit)) {
+            if r > l {
+                let detail = format!(
+                    "{path}[{key:?}] = {request:?} is more than its limit {limit:?}; Kubernetes \
+                     refuses a request above its limit."
+                );
+                diags.push(
+                    Diagnostic::error("Resource request above its limit", detail).at(path.clone()),
+                );
+            }
+        }
+    }
 }
 
 /// The private-state key that marks a create whose outcome was never confirmed.

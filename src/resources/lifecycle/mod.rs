@@ -804,8 +804,10 @@ pub fn check_sizing(
     diags: &mut Diagnostics,
 ) {
     if !limits.is_null() && requests.is_null() {
-        let detail = "The console only accepts limits together with requests: set the requests \
-                      too (for example the same values).";
+        let detail = format!(
+            "The console only accepts limits together with requests: set {path} too (for \
+             example the same values)."
+        );
         diags.push(
             Diagnostic::error("Resource limits need resource requests", detail).at(path.clone()),
         );

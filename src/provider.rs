@@ -1019,11 +1019,31 @@ mod tests {
     #[test]
     fn a_console_url_with_a_path_is_refused_at_validate_with_the_url_to_use() {
         let cases = [
-            ("https://c.example.org:32000/ak/api/v3", "https://c.example.org:32000", true),
-            ("https://c.example.org:32000/ak/api/v3/", "https://c.example.org:32000", true),
-            ("http://127.0.0.1:7070/console", "http://127.0.0.1:7070", false),
-            ("https://c.example.org/?region=us", "https://c.example.org", false),
-            ("https://c.example.org/#/components", "https://c.example.org", false),
+            (
+                "https://c.example.org:32000/ak/api/v3",
+                "https://c.example.org:32000",
+                true,
+            ),
+            (
+                "https://c.example.org:32000/ak/api/v3/",
+                "https://c.example.org:32000",
+                true,
+            ),
+            (
+                "http://127.0.0.1:7070/console",
+                "http://127.0.0.1:7070",
+                false,
+            ),
+            (
+                "https://c.example.org/?region=us",
+                "https://c.example.org",
+                false,
+            ),
+            (
+                "https://c.example.org/#/components",
+                "https://c.example.org",
+                false,
+            ),
         ];
         for (bad, base, api_prefix) in cases {
             let mut cfg = api_key_config();
@@ -1049,7 +1069,10 @@ mod tests {
                 &config(&api_key_config()[1..]),
                 &[("BLOCKCHAIN_CONSOLE_URL", bad)],
             );
-            assert_eq!(error_at(&d, "console_url").summary, "Console URL with a path");
+            assert_eq!(
+                error_at(&d, "console_url").summary,
+                "Console URL with a path"
+            );
         }
         for good in [
             "https://c.example.org:32000",
@@ -1066,11 +1089,18 @@ mod tests {
     #[test]
     fn a_console_url_path_error_hides_the_url_password() {
         let mut cfg = api_key_config();
-        cfg[0] = ("console_url", s("https://admin:SEKRET-pw@c.example.org/ak/api/v3"));
+        cfg[0] = (
+            "console_url",
+            s("https://admin:SEKRET-pw@c.example.org/ak/api/v3"),
+        );
         let d = schema_errors(&config(&cfg));
         let e = error_at(&d, "console_url");
         assert!(!e.detail.contains("SEKRET"), "{}", e.detail);
-        assert!(e.detail.contains("https://admin:REDACTED@c.example.org"), "{}", e.detail);
+        assert!(
+            e.detail.contains("https://admin:REDACTED@c.example.org"),
+            "{}",
+            e.detail
+        );
     }
 
     #[test]

@@ -39,11 +39,15 @@ lint:
 fmt:
 	$(CARGO) fmt --all
 
-## bench: speed and memory benchmarks
+## bench: speed and memory benchmarks, provider start-up, and refresh at console scale
+## (SCALE_N CAs in each of three emulated consoles; N=200 takes many minutes today)
+SCALE_N ?= 50 200
 bench:
 	$(CARGO) bench --workspace --locked
 	$(CARGO) build --release --workspace --locked
+	bash tests/scripts/handshake.sh
 	bash tests/scripts/measure.sh
+	SCALE_N="$(SCALE_N)" bash tests/scripts/scale.sh
 
 ## docs: regenerate docs/ from the provider schema
 docs:

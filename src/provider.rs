@@ -105,10 +105,12 @@ impl Provider for BlockchainProvider {
                 Attribute::string(CONSOLE_URL.attr)
                     .optional()
                     .description(
-                        "Base URL of the console, e.g. `https://console.example.org:32000`. \
+                        "Base URL of the console, e.g. `https://console.example.org:32000`: scheme, \
+                         host and port, the address its web UI opens at. No path: the provider adds \
+                         `/ak/api/v3` itself, and a URL with a path (or a query) is refused at plan. \
                          Environment: `BLOCKCHAIN_CONSOLE_URL`. Required in one of the two places.",
                     )
-                    .validate(validators::url_with_scheme(&["http", "https"])),
+                    .validate(ConsoleBaseUrl),
             )
             .attribute(
                 Attribute::string(API_KEY.attr)
@@ -354,7 +356,11 @@ impl ResolvedSettings {
         let mut diags = Diagnostics::new();
         let url = match string_setting(config, &CONSOLE_URL, env) {
             Some(u) => {
-                check_url(&CONSOLE_URL, &u, &mut diags);
+                ConsoleBaseUrl.validate(
+                    &AttributePath::root().attr(CONSOLE_URL.attr),
+                    &Value::string(u.as_str()),
+                    &mut diags,
+                );
                 u
             }
             None => {
@@ -492,6 +498,57 @@ fn check_url(s: &Setting, raw: &str, diags: &mut Diagnostics) -> bool {
     diags.extend(url_diags);
     ok
 }
+
+/// `console_url`: an http(s) URL with a host and nothing after the port. The client appends
+/// `/ak/api/v3` to it, so a URL pasted with that prefix (or any other path) would send every
+/// request to a route the console does not have; refusing it at validate, with the URL to use
+/// instead, beats a 404 on the first read. Not normalised: a silently rewritten URL hides which
+/// address the provider really calls.
+struct ConsoleBaseUrl;
+
+impl Validator for ConsoleBaseUrl {
+    fn description(&self) -> String {
+        "must be the console's base URL: http or https, a host and an optional port, no path".into()
+    }
+
+    fn validate(&self, path: &AttributePath, v: &Value, diags: &mut Diagnostics) {
+        let mut url_diags = Diagnostics::new();
+        validators::url_with_scheme(&["http", "https"]).validate(path, v, &mut url_diags);
+        if url_diags.has_errors() {
+            diags.extend(url_diags);
+            return;
+        }
+        let Some(Ok(mut url)) = v.as_str().map(url::Url::parse) else {
+            return;
+        };
+        if url.path() == "/" && url.query().is_none() && url.fragment().is_none() {
+            return;
+        }
+        if url.password().is_some() {
+            let _ = url.set_password(Some("REDACTED"));
+        }
+        let base = &url[..url::Position::BeforePath];
+        let api_prefix = url.path().trim_end_matches('/').ends_with(API_PREFIX_PATH);
+        let why = if api_prefix {
+            format!("the provider adds {API_PREFIX_PATH} to it itself")
+        } else {
+            format!("the provider sends every request to {API_PREFIX_PATH} under it")
+        };
+        diags.attribute_error(
+            path.clone(),
+            "Console URL with a path",
+            format!(
+                "The console URL (console_url or BLOCKCHAIN_CONSOLE_URL) is the console's base URL, \
+                 the address its web UI opens at, and {why}; {:?} has more than that. \
+                 Use console_url = {base:?}.",
+                url.as_str()
+            ),
+        );
+    }
+}
+
+/// The console API's path, which the console client appends to `console_url`.
+const API_PREFIX_PATH: &str = "/ak/api/v3";
 
 /// A non-empty environment variable.
 fn env_value(env: EnvLookup<'_>, name: &str) -> Option<String> {
@@ -952,6 +1009,106 @@ mod tests {
             );
             error_at(&d, "console_url");
         }
+    }
+
+    /// The errors the schema's validators report for a provider block, as at `validate`.
+    fn schema_errors(cfg: &Value) -> Diagnostics {
+        let schema = BlockchainProvider::new().schema();
+        let mut diags = Diagnostics::new();
+        crate::framework::server::validate_block(
+            &schema.block,
+            cfg,
+            &AttributePath::root(),
+            &mut diags,
+        );
+        diags
+    }
+
+    #[test]
+    fn a_console_url_with_a_path_is_refused_at_validate_with_the_url_to_use() {
+        let cases = [
+            (
+                "https://c.example.org:32000/ak/api/v3",
+                "https://c.example.org:32000",
+                true,
+            ),
+            (
+                "https://c.example.org:32000/ak/api/v3/",
+                "https://c.example.org:32000",
+                true,
+            ),
+            (
+                "http://127.0.0.1:7070/console",
+                "http://127.0.0.1:7070",
+                false,
+            ),
+            (
+                "https://c.example.org/?region=us",
+                "https://c.example.org",
+                false,
+            ),
+            (
+                "https://c.example.org/#/components",
+                "https://c.example.org",
+                false,
+            ),
+        ];
+        for (bad, base, api_prefix) in cases {
+            let mut cfg = api_key_config();
+            cfg[0] = ("console_url", s(bad));
+            // At validate, through the schema: before configure, so before any request.
+            let d = schema_errors(&config(&cfg));
+            assert_eq!(errors(&d).len(), 1, "{bad}: {:?}", errors(&d));
+            let e = error_at(&d, "console_url");
+            assert_eq!(e.summary, "Console URL with a path", "{bad}");
+            assert!(
+                e.detail.contains(&format!("Use console_url = {base:?}.")),
+                "{bad}: {}",
+                e.detail
+            );
+            assert_eq!(
+                e.detail.contains("adds /ak/api/v3 to it itself"),
+                api_prefix,
+                "{bad}: {}",
+                e.detail
+            );
+            // From the environment, at configure: the same error at the same attribute.
+            let d = err(
+                &config(&api_key_config()[1..]),
+                &[("BLOCKCHAIN_CONSOLE_URL", bad)],
+            );
+            assert_eq!(
+                error_at(&d, "console_url").summary,
+                "Console URL with a path"
+            );
+        }
+        for good in [
+            "https://c.example.org:32000",
+            "https://c.example.org:32000/",
+            "http://127.0.0.1:7070",
+        ] {
+            let mut cfg = api_key_config();
+            cfg[0] = ("console_url", s(good));
+            assert!(schema_errors(&config(&cfg)).is_empty(), "{good}");
+            assert_eq!(ok(&config(&cfg), &[]).url, good);
+        }
+    }
+
+    #[test]
+    fn a_console_url_path_error_hides_the_url_password() {
+        let mut cfg = api_key_config();
+        cfg[0] = (
+            "console_url",
+            s("https://admin:SEKRET-pw@c.example.org/ak/api/v3"),
+        );
+        let d = schema_errors(&config(&cfg));
+        let e = error_at(&d, "console_url");
+        assert!(!e.detail.contains("SEKRET"), "{}", e.detail);
+        assert!(
+            e.detail.contains("https://admin:REDACTED@c.example.org"),
+            "{}",
+            e.detail
+        );
     }
 
     #[test]

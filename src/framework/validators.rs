@@ -4,6 +4,7 @@
 //! think about unknowns (Terraform validates again once they are known).
 
 use std::collections::BTreeSet;
+use std::sync::OnceLock;
 
 use regex::Regex;
 
@@ -156,16 +157,21 @@ impl Validator for MapKeysOneOf {
 ///
 /// An invalid pattern is a programming error; it is reported as a diagnostic rather than a
 /// panic so a bad schema cannot crash the provider.
+///
+/// The pattern is compiled on the first value it checks, not when the schema is built: every
+/// provider process builds the schemas before its go-plugin handshake, and compiling the
+/// patterns there cost about 1.5 ms of a 3 ms start-up (tests/scripts/handshake.sh), mostly for
+/// attributes the configuration never sets.
 pub fn regex_matches(pattern: &str, message: &str) -> impl Validator {
     RegexMatches {
-        re: Regex::new(pattern).map_err(|e| e.to_string()),
+        re: OnceLock::new(),
         pattern: pattern.to_string(),
         message: message.to_string(),
     }
 }
 
 struct RegexMatches {
-    re: Result<Regex, String>,
+    re: OnceLock<Result<Regex, String>>,
     pattern: String,
     message: String,
 }
@@ -177,7 +183,10 @@ impl Validator for RegexMatches {
 
     fn validate(&self, path: &AttributePath, v: &Value, diags: &mut Diagnostics) {
         let Some(s) = v.as_str() else { return };
-        match &self.re {
+        let re = self
+            .re
+            .get_or_init(|| Regex::new(&self.pattern).map_err(|e| e.to_string()));
+        match re {
             Ok(re) if re.is_match(s) => {}
             Ok(_) => invalid(
                 diags,

@@ -259,6 +259,19 @@ mod tests {
             .contains(&SignatureScheme::ECDSA_NISTP521_SHA512));
     }
 
+    /// The AutoMTLS key is the process's first random draw, before the handshake line. With
+    /// aws-lc's default CPU-jitter seeding that draw cost ~35 ms of CPU, the whole of a 30 ms
+    /// start-up; .cargo/config.toml sets AWS_LC_SYS_NO_JITTER_ENTROPY so aws-lc seeds from the
+    /// OS instead (docs/dev/startup.md).
+    #[test]
+    fn aws_lc_seeds_from_the_os_not_from_cpu_jitter() {
+        assert!(
+            aws_lc_rs::try_fips_cpu_jitter_entropy().is_err(),
+            "aws-lc was built with CPU-jitter entropy: build inside the repository, whose \
+             .cargo/config.toml sets AWS_LC_SYS_NO_JITTER_ENTROPY=1"
+        );
+    }
+
     #[test]
     fn server_config_offers_h2() {
         let identity = ServerIdentity::generate().unwrap();

@@ -5,7 +5,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 source "$root/tests/scripts/lib.sh"
-release="$root/target/release"
+release="${CARGO_TARGET_DIR:-$root/target}/release"
 make_workdir measure
 
 [ -x "$release/terraform-provider-blockchain" ] || { echo "build first: cargo build --release --workspace" >&2; exit 1; }

@@ -25,6 +25,8 @@ pub const DEFAULT_IAM_TOKEN_URL: &str = "https://iam.cloud.ibm.com/identity/toke
 const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(180);
 /// How long athena itself waits for its deployer on a create (docs/dev/console-api.md#create-waits-for-the-deployer).
 const CONSOLE_CREATE_WAIT: Duration = Duration::from_secs(105);
+/// Below this no console request can be answered: refused at plan rather than polled with.
+const MIN_REQUEST_TIMEOUT: Duration = Duration::from_secs(1);
 const DEFAULT_MAX_RETRIES: u32 = 5;
 /// Highest `max_retries` accepted, from the configuration or the environment alike.
 const MAX_RETRIES_LIMIT: u32 = 100;
@@ -260,10 +262,20 @@ fn process_env(name: &str) -> Option<String> {
 /// `api_key` is the documented way to keep the secret out of the configuration.
 fn validate_provider_config(config: &Value, diags: &mut Diagnostics, env: EnvLookup<'_>) {
     let in_config = |name: &str| config_string(config, name).is_some();
-    if let Some(timeout) = string_setting(config, &REQUEST_TIMEOUT, env)
-        .and_then(|t| parse_go_duration(&t).ok())
-        .filter(|t| *t < CONSOLE_CREATE_WAIT)
-    {
+    let timeout =
+        string_setting(config, &REQUEST_TIMEOUT, env).and_then(|t| parse_go_duration(&t).ok());
+    if let Some(timeout) = timeout.filter(|t| *t < MIN_REQUEST_TIMEOUT) {
+        diags.attribute_error(
+            AttributePath::root().attr(REQUEST_TIMEOUT.attr),
+            "Request timeout too short",
+            format!(
+                "request_timeout = {} s leaves no console request time to be answered (a GET on \
+                 a real console takes tens to hundreds of milliseconds). Use at least 1s; the \
+                 default is 180s.",
+                timeout.as_secs_f64()
+            ),
+        );
+    } else if let Some(timeout) = timeout.filter(|t| *t < CONSOLE_CREATE_WAIT) {
         diags.attribute_warning(
             AttributePath::root().attr(REQUEST_TIMEOUT.attr),
             "Request timeout shorter than a console create",
@@ -274,6 +286,9 @@ fn validate_provider_config(config: &Value, diags: &mut Diagnostics, env: EnvLoo
                 timeout.as_secs_f64()
             ),
         );
+    }
+    if config.get(CA_BUNDLE.attr).is_known() && config.get(CA_BUNDLE_FILE.attr).is_known() {
+        bundle_setting(config, env, diags);
     }
     if (in_config(API_KEY.attr) || in_config(API_SECRET.attr)) && in_config(IAM_API_KEY.attr) {
         diags.attribute_error(
@@ -416,24 +431,7 @@ impl ResolvedSettings {
             }
         };
 
-        let mut ca_bundle_pem = string_setting(config, &CA_BUNDLE, env).map(String::into_bytes);
-        if let Some(path) = string_setting(config, &CA_BUNDLE_FILE, env) {
-            match std::fs::read(&path) {
-                Ok(mut bytes) => {
-                    let mut all = ca_bundle_pem.take().unwrap_or_default();
-                    all.push(b'\n');
-                    all.append(&mut bytes);
-                    ca_bundle_pem = Some(all);
-                }
-                Err(e) => {
-                    diags.attribute_error(
-                        AttributePath::root().attr(CA_BUNDLE_FILE.attr),
-                        "Cannot read the CA bundle file",
-                        format!("{path}: {e}"),
-                    );
-                }
-            }
-        }
+        let ca_bundle_pem = bundle_setting(config, env, &mut diags);
 
         let insecure = bool_setting(config, &INSECURE, env, &mut diags).unwrap_or(false);
         let request_timeout = duration_setting(config, &REQUEST_TIMEOUT, env, &mut diags)
@@ -551,6 +549,47 @@ impl Validator for ConsoleBaseUrl {
 const API_PREFIX_PATH: &str = "/ak/api/v3";
 
 /// A non-empty environment variable.
+/// The trusted certificates of `ca_bundle` and `ca_bundle_file` together; each one's problem
+/// (unreadable file, no certificate, bad PEM) is reported at its own attribute.
+fn bundle_setting(config: &Value, env: EnvLookup<'_>, diags: &mut Diagnostics) -> Option<Vec<u8>> {
+    let mut all: Option<Vec<u8>> = None;
+    let mut add = |setting: &Setting, bytes: Vec<u8>, origin: &str, diags: &mut Diagnostics| {
+        match crate::net::tls::parse_certificates(&bytes) {
+            Ok(_) => {
+                // A file's certificates start on a line of their own.
+                let pem = all.get_or_insert_with(Vec::new);
+                if setting.attr == CA_BUNDLE_FILE.attr {
+                    pem.push(b'\n');
+                }
+                pem.extend_from_slice(&bytes);
+            }
+            Err(e) => {
+                diags.attribute_error(
+                AttributePath::root().attr(setting.attr),
+                "Unusable CA bundle",
+                format!("{origin}: {e}. Give one or more PEM certificates (`-----BEGIN CERTIFICATE-----`)."),
+            );
+            }
+        }
+    };
+    if let Some(pem) = string_setting(config, &CA_BUNDLE, env) {
+        add(&CA_BUNDLE, pem.into_bytes(), CA_BUNDLE.attr, diags);
+    }
+    if let Some(path) = string_setting(config, &CA_BUNDLE_FILE, env) {
+        match std::fs::read(&path) {
+            Ok(bytes) => add(&CA_BUNDLE_FILE, bytes, &path, diags),
+            Err(e) => {
+                diags.attribute_error(
+                    AttributePath::root().attr(CA_BUNDLE_FILE.attr),
+                    "Cannot read the CA bundle file",
+                    format!("{path}: {e}"),
+                );
+            }
+        }
+    }
+    all
+}
+
 fn env_value(env: EnvLookup<'_>, name: &str) -> Option<String> {
     env(name).filter(|v| !v.is_empty())
 }
@@ -1589,6 +1628,52 @@ mod tests {
         let mut diags = Diagnostics::new();
         validate_provider_config(&config(&cfg), &mut diags, &env_of(&[]));
         assert!(diags.is_empty());
+    }
+
+    #[test]
+    fn a_request_timeout_no_request_can_meet_is_an_error_at_plan() {
+        for t in ["1ns", "999ms"] {
+            let mut cfg = api_key_config();
+            cfg.push(("request_timeout", s(t)));
+            let d = validate(&config(&cfg), &[]);
+            assert!(d.has_errors(), "{t}");
+            let e = d.iter().next().expect("an error");
+            assert_eq!(
+                e.attribute,
+                Some(AttributePath::root().attr("request_timeout"))
+            );
+            assert_eq!(e.summary, "Request timeout too short");
+        }
+    }
+
+    #[test]
+    fn a_bad_ca_bundle_is_reported_at_its_own_attribute_at_plan() {
+        let mut cfg = api_key_config();
+        cfg.push(("ca_bundle", s("not a certificate")));
+        let d = validate(&config(&cfg), &[]);
+        let e = d.iter().next().expect("an error");
+        assert_eq!(e.attribute, Some(AttributePath::root().attr("ca_bundle")));
+        assert_eq!(e.summary, "Unusable CA bundle");
+
+        let garbage = bundle_file("this is no PEM");
+        let mut cfg = api_key_config();
+        cfg.push(("ca_bundle_file", s(garbage.path().to_str().unwrap())));
+        let d = validate(&config(&cfg), &[]);
+        let e = d.iter().next().expect("an error");
+        assert_eq!(
+            e.attribute,
+            Some(AttributePath::root().attr("ca_bundle_file"))
+        );
+
+        let mut cfg = api_key_config();
+        cfg.push(("ca_bundle_file", s("/nonexistent/bundle.pem")));
+        let d = validate(&config(&cfg), &[]);
+        let e = d.iter().next().expect("an error");
+        assert_eq!(
+            e.attribute,
+            Some(AttributePath::root().attr("ca_bundle_file"))
+        );
+        assert_eq!(e.summary, "Cannot read the CA bundle file");
     }
 
     #[test]

@@ -460,3 +460,70 @@ async fn debug_mode_prints_reattach_json_and_stops_on_sigint() {
     assert!(wait_exit(&mut child, STEP).await.success());
     assert!(!socket.exists(), "socket file left behind");
 }
+
+/// Whether process `pid` has ended (gone, or a zombie nobody reaped yet).
+fn has_ended(pid: &str) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(_) => true,
+        Ok(stat) => stat
+            .rsplit_once(')')
+            .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')),
+    }
+}
+
+#[tokio::test]
+async fn the_provider_exits_when_terraform_is_killed() {
+    let dir = tempfile::tempdir().unwrap();
+    // A stand-in for Terraform: a shell that starts the provider and is then killed -9.
+    let mut parent = Command::new("sh");
+    parent
+        .arg("-c")
+        .arg("\"$0\" > \"$1/handshake\" & echo $!; wait")
+        .arg(BIN)
+        .arg(dir.path())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("PLUGIN_UNIX_SOCKET_DIR", dir.path())
+        .env("PLUGIN_PROTOCOL_VERSIONS", "5")
+        .env("TF_PLUGIN_MAGIC_COOKIE", COOKIE)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true);
+    let mut parent = parent.spawn().unwrap();
+    let mut out = BufReader::new(parent.stdout.take().unwrap());
+    let mut pid = String::new();
+    tokio::time::timeout(STEP, out.read_line(&mut pid))
+        .await
+        .expect("provider pid in time")
+        .unwrap();
+    let pid = pid.trim().to_string();
+    // Serving: the handshake line is out.
+    let handshake = dir.path().join("handshake");
+    for _ in 0..100 {
+        if std::fs::read_to_string(&handshake).is_ok_and(|h| h.contains("|unix|")) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        !has_ended(&pid),
+        "the provider serves while Terraform lives"
+    );
+    send_signal(&parent, "-KILL");
+    let _ = parent.wait().await;
+    let mut ended = false;
+    for _ in 0..100 {
+        if has_ended(&pid) {
+            ended = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    if !ended {
+        let _ = std::process::Command::new("kill")
+            .args(["-9", &pid])
+            .status();
+    }
+    assert!(ended, "the provider outlived Terraform by more than 5 s");
+}

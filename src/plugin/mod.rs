@@ -10,6 +10,7 @@ pub mod debug;
 pub mod handshake;
 pub mod logging;
 pub mod panic;
+pub mod parent;
 pub mod signals;
 pub mod tls;
 pub mod transport;
@@ -240,6 +241,10 @@ pub async fn serve<S: PluginService>(service: S, config: ServeConfig) -> Result<
     debug!(socket = %socket.path().display(), protocol = version, tls = acceptor.is_some(), "plugin serving");
 
     signals.spawn_watcher(shutdown.clone(), config.debug);
+    if !config.debug {
+        // In --debug mode a person runs the provider from a shell and stops it with Ctrl-C.
+        parent::exit_with_parent(shutdown.clone());
+    }
     let incoming = transport::incoming(listener, acceptor, shutdown.clone());
     let server = router.serve_with_incoming_shutdown(incoming, shutdown.clone().cancelled_owned());
     tokio::select! {

@@ -189,3 +189,36 @@ async fn input_the_console_would_refuse_fails_at_plan_at_its_attribute() {
     }
     emulator.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_only_attribute_set_in_configuration_is_refused_at_validate() {
+    let emulator = start_emulator(&["region1"]).await;
+    let url = emulator.console_url("region1").expect("console url");
+    for (line, attribute) in [
+        ("  id = \"myid\"\n", "id"),
+        ("  api_url = \"https://attacker.example\"\n", "api_url"),
+        (
+            "  timeouts {\n    create = \"1m\"\n  }\n  export_json = \"{}\"\n",
+            "export_json",
+        ),
+    ] {
+        let ws = Workspace::new(&ca(&url, "Read Only CA", line));
+        for cmd in ["validate", "plan"] {
+            let out = block_in_place(|| ws.tf(&[cmd]));
+            assert_eq!(out.code, 1, "{cmd} with {attribute} set:\n{}", out.stdout);
+            assert!(
+                out.stderr
+                    .contains("Invalid Configuration for Read-Only Attribute"),
+                "{cmd}:\n{}",
+                out.stderr
+            );
+            assert!(out.stderr.contains(attribute), "{}", out.stderr);
+        }
+    }
+    assert_eq!(
+        emulator.request_count("region1"),
+        0,
+        "nothing reached the console"
+    );
+    emulator.shutdown().await;
+}

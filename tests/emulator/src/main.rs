@@ -118,23 +118,39 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<EmulatorConfig, CliE
     Ok(cfg)
 }
 
-async fn wait_for_signal() -> Result<(), CliError> {
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-    tokio::select! {
-        r = tokio::signal::ctrl_c() => r?,
-        _ = term.recv() => {}
+/// SIGINT and SIGTERM, registered before "ready" is printed: a signal sent right after
+/// "ready" must end the emulator cleanly, not by the default action.
+struct StopSignals {
+    interrupt: tokio::signal::unix::Signal,
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl StopSignals {
+    fn install() -> Result<Self, CliError> {
+        use tokio::signal::unix::{signal, SignalKind};
+        Ok(Self {
+            interrupt: signal(SignalKind::interrupt())?,
+            terminate: signal(SignalKind::terminate())?,
+        })
     }
-    Ok(())
+
+    async fn wait(mut self) {
+        tokio::select! {
+            _ = self.interrupt.recv() => {}
+            _ = self.terminate.recv() => {}
+        }
+    }
 }
 
 async fn run() -> Result<(), CliError> {
     let cfg = parse_args(std::env::args().skip(1))?;
     let emulator = Emulator::start(cfg).await?;
+    let stop = StopSignals::install()?;
     for (name, url) in emulator.consoles() {
         println!("console {name} listening on {url}");
     }
     println!("ready");
-    wait_for_signal().await?;
+    stop.wait().await;
     emulator.shutdown().await;
     Ok(())
 }

@@ -5,18 +5,10 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-/// `null` in a response becomes the type's default (athena sends `null` for
-/// some empty lists and strings).
-fn null_default<'de, D, T>(d: D) -> Result<T, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Default + Deserialize<'de>,
-{
-    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
-}
+use crate::net::null_default;
 
 /// A component as returned by GET /components/{id}, list, import and create.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]

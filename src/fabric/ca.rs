@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use http::header::ACCEPT;
 use rustls::pki_types::CertificateDer;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use thiserror::Error;
 use tokio_util::sync::CancellationToken;
@@ -75,14 +75,7 @@ impl From<tls::TlsError> for FabricCaError {
     }
 }
 
-/// `null` in an answer becomes the type's default.
-fn null_default<'de, D, T>(d: D) -> Result<T, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Default + Deserialize<'de>,
-{
-    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
-}
+use crate::net::null_default;
 
 /// The `result` of a `GET /cainfo` answer.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]

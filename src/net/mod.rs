@@ -3,6 +3,16 @@
 
 pub mod tls;
 
+/// Serde: `null` in an answer becomes the type's default (athena and fabric-ca send `null` for
+/// some empty lists and strings).
+pub fn null_default<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Default + serde::Deserialize<'de>,
+{
+    Ok(<Option<T> as serde::Deserialize>::deserialize(d)?.unwrap_or_default())
+}
+
 /// The error chain as one line (reqwest's top-level text alone says little).
 /// The URL reqwest puts in its text is dropped: the request label names the path.
 pub fn describe(e: &reqwest::Error) -> String {

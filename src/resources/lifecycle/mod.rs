@@ -321,14 +321,7 @@ impl<'a, K: ComponentKind, A: ComponentApi + ?Sized> Lifecycle<'a, K, A> {
     ) -> Result<Option<Component>, LifecycleError> {
         tracing::info!(id, "waiting to see whether an unconfirmed create completes");
         let what = format!("{display_name:?}");
-        let found = wait_until(window, Backoff::every(CONSOLE_POLL), || async {
-            match self.api.get_fresh(id).await {
-                Ok(Some(c)) => Ok(Check::Done(c)),
-                Ok(None) => Ok(Check::Pending("not there yet".to_owned())),
-                Err(e) => Err(e),
-            }
-        })
-        .await;
+        let found = self.appears(window, id).await;
         match found {
             Ok(c) if Self::is_ours(&c) && c.display_name == display_name => Ok(Some(c)),
             Ok(c) => Err(LifecycleError::new(
@@ -344,6 +337,22 @@ impl<'a, K: ComponentKind, A: ComponentApi + ?Sized> Lifecycle<'a, K, A> {
             Err(WaitError::Stopped { .. }) => Ok(None),
             Err(WaitError::Failed(e)) => Err(self.console_failure("read back", &what, &e)),
         }
+    }
+
+    /// Polls the console (fresh) until `id` exists, within `window`.
+    async fn appears(
+        &self,
+        window: &Operation,
+        id: &str,
+    ) -> Result<Component, WaitError<ConsoleError>> {
+        wait_until(window, Backoff::every(CONSOLE_POLL), || async {
+            match self.api.get_fresh(id).await {
+                Ok(Some(c)) => Ok(Check::Done(c)),
+                Ok(None) => Ok(Check::Pending("not there yet".to_owned())),
+                Err(e) => Err(e),
+            }
+        })
+        .await
     }
 
     /// Waits until `c` answers its readiness probe, within `op`.
@@ -399,14 +408,7 @@ impl<'a, K: ComponentKind, A: ComponentApi + ?Sized> Lifecycle<'a, K, A> {
             Ok(Some(c)) => Some(c),
             Ok(None) if unconfirmed => {
                 let window = op.narrowed(UNCERTAIN_CREATE_WINDOW);
-                let r = wait_until(&window, Backoff::every(CONSOLE_POLL), || async {
-                    match self.api.get_fresh(id).await {
-                        Ok(Some(c)) => Ok(Check::Done(c)),
-                        Ok(None) => Ok(Check::Pending("not there yet".to_owned())),
-                        Err(e) => Err(e),
-                    }
-                })
-                .await;
+                let r = self.appears(&window, id).await;
                 match r {
                     Ok(c) => Some(c),
                     Err(WaitError::Stopped {
@@ -535,14 +537,7 @@ impl<'a, K: ComponentKind, A: ComponentApi + ?Sized> Lifecycle<'a, K, A> {
         let what = id.to_owned();
         if unconfirmed {
             let window = op.narrowed(UNCERTAIN_CREATE_WINDOW);
-            let found = wait_until(&window, Backoff::every(CONSOLE_POLL), || async {
-                match self.api.get_fresh(id).await {
-                    Ok(Some(c)) => Ok(Check::Done(c)),
-                    Ok(None) => Ok(Check::Pending("not there yet".to_owned())),
-                    Err(e) => Err(e),
-                }
-            })
-            .await;
+            let found = self.appears(&window, id).await;
             match found {
                 // What came is ours: delete it below.
                 Ok(c) if Self::is_ours(&c) && display_name.is_none_or(|n| n == c.display_name) => {}

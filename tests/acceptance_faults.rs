@@ -30,6 +30,8 @@ const NAME: &str = "Fault CA";
 const RENAMED: &str = "Fault CA v2";
 /// How long the emulator holds the create, update or delete that is killed or interrupted.
 const HOLD: Duration = Duration::from_secs(4);
+/// How long a new CA takes to start in the scenarios that act while it starts.
+const STARTING: Duration = Duration::from_secs(5);
 /// How long the killed emulator stays down.
 const DOWN_FOR: Duration = Duration::from_millis(1500);
 /// Upper bound for an interrupted or orphaned terraform run.
@@ -75,30 +77,55 @@ impl Op {
 enum Fault {
     RateLimited,
     ServerErrors,
+    /// One 500, which the provider does not retry: the operation fails and is run once more.
+    InternalError,
     DroppedConnections,
     LostResponse,
     KilledAndRestarted,
     CtrlC,
+    /// The emulator killed after it answered the create, while the new CA's pods start.
+    KilledWhileStarting,
+    /// Ctrl-C after the console answered the create, while the new CA's pods start.
+    CtrlCWhileStarting,
 }
 
 impl Fault {
-    const ALL: [Fault; 6] = [
+    const ALL: [Fault; 9] = [
         Fault::RateLimited,
         Fault::ServerErrors,
+        Fault::InternalError,
         Fault::DroppedConnections,
         Fault::LostResponse,
         Fault::KilledAndRestarted,
         Fault::CtrlC,
+        Fault::KilledWhileStarting,
+        Fault::CtrlCWhileStarting,
     ];
 
     fn label(self) -> &'static str {
         match self {
             Fault::RateLimited => "429 burst",
-            Fault::ServerErrors => "5xx burst",
+            Fault::ServerErrors => "5xx burst (503)",
+            Fault::InternalError => "5xx (500, not retried)",
             Fault::DroppedConnections => "dropped connections",
             Fault::LostResponse => "lost response",
             Fault::KilledAndRestarted => "emulator killed and restarted",
             Fault::CtrlC => "Ctrl-C",
+            Fault::KilledWhileStarting => "emulator killed while the CA starts",
+            Fault::CtrlCWhileStarting => "Ctrl-C while the CA starts",
+        }
+    }
+
+    /// Only a create waits for a new CA to start.
+    fn applies_to(self, op: Op) -> bool {
+        !matches!(self, Fault::KilledWhileStarting | Fault::CtrlCWhileStarting) || op == Op::Create
+    }
+
+    /// How long a created CA refuses connections (its pods starting).
+    fn deployer_delay(self) -> Duration {
+        match self {
+            Fault::KilledWhileStarting | Fault::CtrlCWhileStarting => STARTING,
+            _ => Duration::from_millis(300),
         }
     }
 }
@@ -315,6 +342,15 @@ async fn wait_for_hold(emulator: &Emulator, op: Op) {
     }
 }
 
+/// Waits (bounded) until the console has answered the create: its CA is listed.
+async fn wait_for_component(emulator: &Emulator) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while emulator.components(REGION).await.is_empty() {
+        assert!(Instant::now() < deadline, "terraform never created the CA");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 async fn observe(emulator: &Emulator, ws: &Arc<Workspace>) -> Observed {
     let console = emulator
         .components(REGION)
@@ -356,7 +392,7 @@ async fn run(op: Op, fault: Fault) -> Row {
     let db = tempfile::tempdir().expect("database dir");
     let mut cfg = emulator_config(&[REGION]);
     cfg.db_path = Some(db.path().join("emulator.redb"));
-    cfg.deployer_delay = Duration::from_millis(300);
+    cfg.deployer_delay = fault.deployer_delay();
     let mut emulator = Emulator::start(cfg).await.expect("emulator starts");
     let url = emulator.console_url(REGION).expect("console url");
     let ws = Arc::new(Workspace::new(&config(&url, NAME, "100m")));
@@ -380,6 +416,10 @@ async fn run(op: Op, fault: Fault) -> Row {
             faults.writes_only(true).server_errors(3, 503);
             terraform(&ws, op.command()).await
         }
+        Fault::InternalError => {
+            faults.writes_only(true).server_errors(1, 500);
+            terraform(&ws, op.command()).await
+        }
         Fault::DroppedConnections => {
             faults.writes_only(true).drop_connections(2);
             terraform(&ws, op.command()).await
@@ -394,6 +434,19 @@ async fn run(op: Op, fault: Fault) -> Row {
             let pid = child.id();
             wait_for_hold(&emulator, op).await;
             if fault == Fault::CtrlC {
+                interrupt_group(pid);
+            } else {
+                emulator = emulator.restart(DOWN_FOR).await.expect("emulator restarts");
+            }
+            tokio::task::spawn_blocking(move || wait_exit(child, RUN_TIMEOUT))
+                .await
+                .expect("terraform thread")
+        }
+        Fault::KilledWhileStarting | Fault::CtrlCWhileStarting => {
+            let child = ws.spawn(op.command());
+            let pid = child.id();
+            wait_for_component(&emulator).await;
+            if fault == Fault::CtrlCWhileStarting {
                 interrupt_group(pid);
             } else {
                 emulator = emulator.restart(DOWN_FOR).await.expect("emulator restarts");
@@ -489,7 +542,7 @@ async fn every_operation_converges_under_every_fault() {
     let permits = Arc::new(tokio::sync::Semaphore::new(jobs));
     let mut tasks = Vec::new();
     for op in Op::ALL {
-        for fault in Fault::ALL {
+        for fault in Fault::ALL.into_iter().filter(|f| f.applies_to(op)) {
             let label = format!("{}/{}", op.label(), fault.label());
             if !label.contains(only.as_str()) {
                 continue;

@@ -5,12 +5,13 @@
 
 mod support;
 
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use blockchain_emulator::Emulator;
 use serde_json::Value as Json;
-use support::{provider_block, start_emulator, tail, Workspace, TERRAFORM_BLOCK};
+use support::{
+    interrupt_group, provider_block, start_emulator, tail, wait_exit, Workspace, TERRAFORM_BLOCK,
+};
 use tokio::task::block_in_place;
 
 const REGION: &str = "region1";
@@ -177,61 +178,6 @@ async fn create_slower_than_the_create_timeout_is_tainted_then_settled_to_one_ca
     emulator.shutdown().await;
 }
 
-/// `terraform apply` as a child in its own process group (as a shell runs a foreground job), so
-/// that a Ctrl-C can be delivered the way a terminal does: to terraform and its provider.
-fn spawn_apply(ws: &Workspace) -> Child {
-    use std::os::unix::process::CommandExt;
-    let mut cmd = Command::new("terraform");
-    cmd.args(["apply", "-auto-approve", "-no-color"])
-        .current_dir(ws.path())
-        .env_remove("TF_LOG")
-        .env(
-            "TF_CLI_CONFIG_FILE",
-            ws.path().join("terraformrc").display().to_string(),
-        )
-        .env("TF_IN_AUTOMATION", "1")
-        .env("TF_INPUT", "0")
-        .env("CHECKPOINT_DISABLE", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0);
-    cmd.spawn().expect("spawn terraform apply")
-}
-
-/// Sends SIGINT to the process group led by `pid` (the child we spawned), never by name.
-fn interrupt_group(pid: u32) {
-    let status = Command::new("kill")
-        .args(["-INT", "--", &format!("-{pid}")])
-        .status()
-        .expect("run kill");
-    assert!(status.success(), "kill -INT -{pid} failed");
-}
-
-/// Waits (bounded) for the child to exit, draining its output.
-fn wait_exit(child: Child, timeout: Duration) -> (i32, String, String) {
-    let pid = child.id();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(child.wait_with_output());
-    });
-    match rx.recv_timeout(timeout) {
-        Ok(Ok(out)) => (
-            out.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        ),
-        Ok(Err(e)) => panic!("waiting for terraform failed: {e}"),
-        Err(_) => {
-            // Only the child we started, by its process group id.
-            let _ = Command::new("kill")
-                .args(["-KILL", "--", &format!("-{pid}")])
-                .status();
-            panic!("terraform did not exit within {timeout:?} after the interrupt");
-        }
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ctrl_c_during_a_held_create_leaves_no_orphan_and_no_duplicate() {
     let emulator = start_emulator(&[REGION]).await;
@@ -241,11 +187,12 @@ async fn ctrl_c_during_a_held_create_leaves_no_orphan_and_no_duplicate() {
     // The request timeout is far above the latency: only the interrupt ends the wait.
     let ws = Workspace::new(&config(&url, "180s"));
 
-    let child = spawn_apply(&ws);
+    let child = ws.spawn(&["apply", "-auto-approve"]);
     let pid = child.id();
     wait_for_held_create(&emulator).await;
     interrupt_group(pid);
-    let (code, stdout, stderr) = block_in_place(|| wait_exit(child, Duration::from_secs(120)));
+    let out = block_in_place(|| wait_exit(child, Duration::from_secs(120)));
+    let (code, stdout, stderr) = (out.code, out.stdout, out.stderr);
     assert_ne!(
         code,
         0,

@@ -7,7 +7,7 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use blockchain_emulator::{ConsoleSpec, Emulator, EmulatorConfig};
@@ -73,7 +73,14 @@ pub fn require_terraform() {
 
 /// Starts an emulator with the named consoles, all sharing one API key pair.
 pub async fn start_emulator(consoles: &[&str]) -> Emulator {
-    let cfg = EmulatorConfig {
+    Emulator::start(emulator_config(consoles))
+        .await
+        .expect("emulator starts")
+}
+
+/// The configuration [`start_emulator`] uses (in memory, free ports), to adjust before starting.
+pub fn emulator_config(consoles: &[&str]) -> EmulatorConfig {
+    EmulatorConfig {
         consoles: consoles
             .iter()
             .map(|name| ConsoleSpec {
@@ -87,8 +94,7 @@ pub async fn start_emulator(consoles: &[&str]) -> Emulator {
         deployer_delay: Duration::from_millis(800),
         rate_limit_writes_per_min: 10_000,
         create_latency: Duration::ZERO,
-    };
-    Emulator::start(cfg).await.expect("emulator starts")
+    }
 }
 
 /// Output of one terraform command.
@@ -153,9 +159,8 @@ impl Workspace {
         self.env.push((key.to_string(), value.to_string()));
     }
 
-    /// Runs terraform with `-no-color` in this folder (blocking; call from spawn_blocking or a
-    /// multi-thread runtime so the in-process emulator keeps serving).
-    pub fn tf(&self, args: &[&str]) -> TfOutput {
+    /// `terraform <args> -no-color` in this folder, with this workspace's environment.
+    fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new("terraform");
         cmd.args(args).arg("-no-color").current_dir(self.dir.path());
         // Terraform itself must not log to our stderr capture unless asked.
@@ -163,14 +168,27 @@ impl Workspace {
         for (k, v) in &self.env {
             cmd.env(k, v);
         }
-        cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
-        let child = cmd.spawn().expect("spawn terraform");
-        let output = wait_with_timeout(child, TERRAFORM_TIMEOUT);
-        TfOutput {
-            code: output.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        }
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        cmd
+    }
+
+    /// Runs terraform with `-no-color` in this folder (blocking; call from spawn_blocking or a
+    /// multi-thread runtime so the in-process emulator keeps serving).
+    pub fn tf(&self, args: &[&str]) -> TfOutput {
+        let child = self.command(args).spawn().expect("spawn terraform");
+        wait_with_timeout(child, TERRAFORM_TIMEOUT, false)
+    }
+
+    /// Starts terraform in its own process group (as a shell runs a foreground job), so that a
+    /// Ctrl-C can be delivered the way a terminal does, to terraform and its provider:
+    /// [`interrupt_group`], then [`wait_exit`].
+    pub fn spawn(&self, args: &[&str]) -> Child {
+        use std::os::unix::process::CommandExt;
+        let mut cmd = self.command(args);
+        cmd.process_group(0);
+        cmd.spawn().expect("spawn terraform")
     }
 
     pub fn apply(&self) -> TfOutput {
@@ -199,6 +217,15 @@ impl Workspace {
         serde_json::from_str(&out.stdout).expect("state json")
     }
 
+    /// Every resource in the current state as `terraform show -json` lists it (address,
+    /// values, and `tainted` when it is).
+    pub fn state_resources(&self) -> Vec<Json> {
+        self.state()["values"]["root_module"]["resources"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
     /// The attribute values of one resource in the current state.
     pub fn resource_values(&self, address: &str) -> Option<Json> {
         let state = self.state();
@@ -210,9 +237,30 @@ impl Workspace {
     }
 }
 
+/// Sends SIGINT (Ctrl-C) to the process group led by `pid`: a child started with
+/// [`Workspace::spawn`], never anything found by name.
+pub fn interrupt_group(pid: u32) {
+    signal_group("INT", pid);
+}
+
+fn signal_group(signal: &str, pid: u32) {
+    let status = Command::new("kill")
+        .args([&format!("-{signal}"), "--", &format!("-{pid}")])
+        .status()
+        .expect("run kill");
+    assert!(status.success(), "kill -{signal} -{pid} failed");
+}
+
+/// Waits (bounded) for a child started with [`Workspace::spawn`]; after `timeout` its whole
+/// process group is killed and the test fails.
+pub fn wait_exit(child: Child, timeout: Duration) -> TfOutput {
+    wait_with_timeout(child, timeout, true)
+}
+
 /// Waits for terraform, draining its pipes on threads (a large `show -json` would otherwise
-/// fill the pipe and block forever), and kills it after `timeout`.
-fn wait_with_timeout(mut child: std::process::Child, timeout: Duration) -> std::process::Output {
+/// fill the pipe and block forever), and kills it (its process group if `group`) after
+/// `timeout`.
+fn wait_with_timeout(mut child: Child, timeout: Duration, group: bool) -> TfOutput {
     fn drain(
         pipe: Option<impl std::io::Read + Send + 'static>,
     ) -> std::thread::JoinHandle<Vec<u8>> {
@@ -234,7 +282,14 @@ fn wait_with_timeout(mut child: std::process::Child, timeout: Duration) -> std::
                 std::thread::sleep(Duration::from_millis(20))
             }
             _ => {
-                let _ = child.kill();
+                if group {
+                    // Only the group of the child we started, by its id.
+                    let _ = Command::new("kill")
+                        .args(["-KILL", "--", &format!("-{}", child.id())])
+                        .status();
+                } else {
+                    let _ = child.kill();
+                }
                 let _ = child.wait();
                 let out = String::from_utf8_lossy(&stdout.join().unwrap_or_default()).into_owned();
                 let err = String::from_utf8_lossy(&stderr.join().unwrap_or_default()).into_owned();
@@ -242,10 +297,10 @@ fn wait_with_timeout(mut child: std::process::Child, timeout: Duration) -> std::
             }
         }
     };
-    std::process::Output {
-        status,
-        stdout: stdout.join().unwrap_or_default(),
-        stderr: stderr.join().unwrap_or_default(),
+    TfOutput {
+        code: status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&stdout.join().unwrap_or_default()).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr.join().unwrap_or_default()).into_owned(),
     }
 }
 

@@ -1,7 +1,8 @@
 //! Fault injection for reliability tests: 429 bursts, 5xx, dropped connections, lost create
-//! responses, latency and slow deployer creates. These are switches of the emulator, not
-//! behaviours of the real console.
+//! and write responses, latency, slow deployer creates and held deployer updates and deletes.
+//! These are switches of the emulator, not behaviours of the real console.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -17,10 +18,16 @@ pub struct FaultState {
     pub server_error_status: u16,
     pub drop_connections: u32,
     pub lose_next_create_response: bool,
+    /// The next POST, PUT or DELETE is processed, then its connection is dropped.
+    pub lose_next_write_response: bool,
+    /// The request-level faults (429, 5xx, drops) skip GETs and count down on writes only.
+    pub writes_only: bool,
     pub latency_ms: u64,
     /// Deployer latency of CA creates; when non-zero it replaces
     /// [`crate::EmulatorConfig::create_latency`].
     pub create_latency_ms: u64,
+    /// How long every deployer update and delete is held before it is processed.
+    pub write_latency_ms: u64,
 }
 
 /// What the server must do with the current request.
@@ -35,6 +42,17 @@ pub enum Fault {
 #[derive(Clone, Default)]
 pub struct FaultInjector {
     state: Arc<Mutex<FaultState>>,
+    /// Deployer updates and deletes being held by [`FaultInjector::write_latency`] right now.
+    held_writes: Arc<AtomicUsize>,
+}
+
+/// Counts one held write while it lives.
+pub(crate) struct HeldWrite(Arc<AtomicUsize>);
+
+impl Drop for HeldWrite {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl FaultInjector {
@@ -67,9 +85,24 @@ impl FaultInjector {
         self
     }
 
+    /// `true`: the request-level faults (429 bursts, 5xx, drops) leave GETs alone and hit the
+    /// next POST, PUT or DELETE requests, so a test can aim them at a create, an update or a
+    /// delete past the reads before it.
+    pub fn writes_only(&self, on: bool) -> &Self {
+        self.with(|s| s.writes_only = on);
+        self
+    }
+
     /// The next create (POST import or deployer create) is processed, then its connection is dropped.
     pub fn lose_next_create_response(&self) -> &Self {
         self.with(|s| s.lose_next_create_response = true);
+        self
+    }
+
+    /// The next POST, PUT or DELETE (a create, an edit, a deployer update or a delete) is
+    /// processed, then its connection is dropped: the client cannot tell whether it happened.
+    pub fn lose_next_write_response(&self) -> &Self {
+        self.with(|s| s.lose_next_write_response = true);
         self
     }
 
@@ -84,6 +117,19 @@ impl FaultInjector {
     pub fn create_latency(&self, d: Duration) -> &Self {
         self.with(|s| s.create_latency_ms = u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
         self
+    }
+
+    /// Holds every deployer update and delete (`PUT`/`DELETE /kubernetes/components/...`) for
+    /// `d` before it is processed, as a deployer reconciling the change would; a client that
+    /// hangs up meanwhile does not stop it (routes run detached, `server.rs`). Zero: no hold.
+    pub fn write_latency(&self, d: Duration) -> &Self {
+        self.with(|s| s.write_latency_ms = u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+        self
+    }
+
+    /// Deployer updates and deletes held by [`FaultInjector::write_latency`] right now.
+    pub fn writes_held(&self) -> usize {
+        self.held_writes.load(Ordering::SeqCst)
     }
 
     /// Switches every fault off.
@@ -112,9 +158,25 @@ impl FaultInjector {
         (ms > 0).then(|| Duration::from_millis(ms))
     }
 
-    /// Consumes one pending request-level fault, in a fixed order: drop, 429, 5xx.
-    pub(crate) fn take_request_fault(&self) -> Option<Fault> {
+    /// The write hold switch, `None` when off.
+    pub(crate) fn write_latency_value(&self) -> Option<Duration> {
+        let ms = self.with(|s| s.write_latency_ms);
+        (ms > 0).then(|| Duration::from_millis(ms))
+    }
+
+    /// Marks one write as held until the guard is dropped.
+    pub(crate) fn hold_write(&self) -> HeldWrite {
+        self.held_writes.fetch_add(1, Ordering::SeqCst);
+        HeldWrite(self.held_writes.clone())
+    }
+
+    /// Consumes one pending request-level fault, in a fixed order: drop, 429, 5xx. With
+    /// `writes_only` set, a GET (`is_write` false) consumes nothing.
+    pub(crate) fn take_request_fault(&self, is_write: bool) -> Option<Fault> {
         self.with(|s| {
+            if s.writes_only && !is_write {
+                return None;
+            }
             if s.drop_connections > 0 {
                 s.drop_connections -= 1;
                 return Some(Fault::Drop);
@@ -137,6 +199,11 @@ impl FaultInjector {
     pub(crate) fn take_lose_create(&self) -> bool {
         self.with(|s| std::mem::take(&mut s.lose_next_create_response))
     }
+
+    /// Consumes the lost-write switch.
+    pub(crate) fn take_lose_write(&self) -> bool {
+        self.with(|s| std::mem::take(&mut s.lose_next_write_response))
+    }
 }
 
 #[cfg(test)]
@@ -149,15 +216,15 @@ mod tests {
         f.drop_connections(1)
             .rate_limit_burst(1, 7)
             .server_errors(1, 503);
-        assert_eq!(f.take_request_fault(), Some(Fault::Drop));
+        assert_eq!(f.take_request_fault(true), Some(Fault::Drop));
         assert_eq!(
-            f.take_request_fault(),
+            f.take_request_fault(true),
             Some(Fault::RateLimited {
                 retry_after_secs: 7
             })
         );
-        assert_eq!(f.take_request_fault(), Some(Fault::ServerError(503)));
-        assert_eq!(f.take_request_fault(), None);
+        assert_eq!(f.take_request_fault(true), Some(Fault::ServerError(503)));
+        assert_eq!(f.take_request_fault(true), None);
         f.lose_next_create_response()
             .latency(Duration::from_millis(5));
         assert!(f.take_lose_create());
@@ -168,5 +235,38 @@ mod tests {
         assert_eq!(f.snapshot().create_latency_ms, 1500);
         f.clear();
         assert_eq!(f.snapshot(), FaultState::default());
+    }
+
+    #[test]
+    fn writes_only_faults_let_reads_through_and_hit_the_next_write() {
+        let f = FaultInjector::default();
+        f.writes_only(true).server_errors(1, 503);
+        assert_eq!(f.take_request_fault(false), None);
+        assert_eq!(f.take_request_fault(false), None);
+        assert_eq!(f.take_request_fault(true), Some(Fault::ServerError(503)));
+        assert_eq!(f.take_request_fault(true), None);
+        f.writes_only(false).drop_connections(1);
+        assert_eq!(f.take_request_fault(false), Some(Fault::Drop));
+    }
+
+    #[test]
+    fn lost_write_and_write_hold_switches() {
+        let f = FaultInjector::default();
+        f.lose_next_write_response();
+        assert!(!f.take_lose_create(), "the two switches are separate");
+        assert!(f.take_lose_write());
+        assert!(!f.take_lose_write());
+        assert_eq!(f.write_latency_value(), None);
+        f.write_latency(Duration::from_millis(700));
+        assert_eq!(f.write_latency_value(), Some(Duration::from_millis(700)));
+        assert_eq!(f.writes_held(), 0);
+        let (a, b) = (f.hold_write(), f.clone().hold_write());
+        assert_eq!(f.writes_held(), 2);
+        drop(a);
+        assert_eq!(f.writes_held(), 1);
+        drop(b);
+        assert_eq!(f.writes_held(), 0);
+        f.clear();
+        assert_eq!(f.write_latency_value(), None);
     }
 }

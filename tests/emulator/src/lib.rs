@@ -50,15 +50,26 @@ struct Running {
 pub struct Emulator {
     consoles: Vec<Running>,
     clock: Clock,
+    /// The configuration it runs with, every console's port resolved: what a restart binds.
+    cfg: EmulatorConfig,
+    store: Store,
 }
+
+/// How long a restart waits for the last requests of the stopped consoles to let go of the
+/// database before it opens it again.
+const RELEASE_WAIT: Duration = Duration::from_secs(10);
 
 impl Emulator {
     /// Binds every console on 127.0.0.1, restores persisted components and their servers, and serves.
     pub async fn start(cfg: EmulatorConfig) -> Result<Emulator, EmulatorError> {
         let store = Store::open(cfg.db_path.as_deref())?;
+        Emulator::start_on(cfg, store).await
+    }
+
+    async fn start_on(mut cfg: EmulatorConfig, store: Store) -> Result<Emulator, EmulatorError> {
         let clock = Clock::default();
         let mut consoles: Vec<Running> = Vec::new();
-        for spec in &cfg.consoles {
+        for spec in &mut cfg.consoles {
             if consoles.iter().any(|r| r.console.name == spec.name) {
                 return Err(EmulatorError::DuplicateConsole(spec.name.clone()));
             }
@@ -70,6 +81,7 @@ impl Emulator {
                     source,
                 })?;
             let port = listener.local_addr()?.port();
+            spec.port = port;
             let console = Arc::new(Console::new(ConsoleParams {
                 name: spec.name.clone(),
                 port,
@@ -92,7 +104,43 @@ impl Emulator {
                 task,
             });
         }
-        Ok(Emulator { consoles, clock })
+        Ok(Emulator {
+            consoles,
+            clock,
+            cfg,
+            store,
+        })
+    }
+
+    /// Kills every console and starts it again after `down_for`, on the same ports and
+    /// database, as an emulator process killed and restarted with the same `--db` would be
+    /// (fault injection for reliability tests, not a console behaviour): connections in
+    /// progress are cut, held creates and writes are dropped unprocessed, and what lives only in
+    /// memory is gone (caches, rate limits, lockouts, creates in flight, fault switches). The
+    /// components and their CA servers come back from the database. An emulator without a
+    /// database file keeps its in-memory one across the restart, as a file would be kept.
+    pub async fn restart(self, down_for: Duration) -> Result<Emulator, EmulatorError> {
+        let Emulator {
+            consoles,
+            cfg,
+            store,
+            ..
+        } = self;
+        stop_all(consoles).await;
+        // Detached requests of the stopped consoles may still hold the database for a moment.
+        let deadline = tokio::time::Instant::now() + RELEASE_WAIT;
+        while store.handles() > 1 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        tokio::time::sleep(down_for).await;
+        let store = match cfg.db_path.as_deref() {
+            Some(path) => {
+                drop(store);
+                Store::open(Some(path))?
+            }
+            None => store,
+        };
+        Emulator::start_on(cfg, store).await
     }
 
     fn find(&self, name: &str) -> Option<&Running> {
@@ -124,6 +172,14 @@ impl Emulator {
             .unwrap_or(0)
     }
 
+    /// Deployer updates and deletes the named console holds right now (the `write_latency`
+    /// fault switch; 0 if unknown).
+    pub fn writes_held(&self, name: &str) -> usize {
+        self.find(name)
+            .map(|r| r.console.faults.writes_held())
+            .unwrap_or(0)
+    }
+
     /// Deployer creates the named console has received and not yet answered (0 if unknown).
     pub async fn creates_in_flight(&self, name: &str) -> usize {
         match self.find(name) {
@@ -147,11 +203,15 @@ impl Emulator {
 
     /// Stops every console and CA server; persisted state stays in the database file.
     pub async fn shutdown(self) {
-        for r in self.consoles {
-            let _ = r.stop.send(true);
-            let _ = r.task.await;
-            r.console.shutdown().await;
-        }
+        stop_all(self.consoles).await;
+    }
+}
+
+async fn stop_all(consoles: Vec<Running>) {
+    for r in consoles {
+        let _ = r.stop.send(true);
+        let _ = r.task.await;
+        r.console.shutdown().await;
     }
 }
 
@@ -179,6 +239,35 @@ mod tests {
             Emulator::start(cfg).await,
             Err(EmulatorError::DuplicateConsole(_))
         ));
+    }
+
+    #[tokio::test]
+    async fn a_restart_binds_the_same_ports_and_keeps_the_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("restart.redb");
+        for db_path in [Some(db.clone()), None] {
+            let cfg = EmulatorConfig {
+                consoles: vec![ConsoleSpec::new("a", 0, "k", "s")],
+                db_path,
+                ..EmulatorConfig::default()
+            };
+            let emu = Emulator::start(cfg).await.unwrap();
+            let url = emu.console_url("a").unwrap();
+            let doc = serde_json::json!({"id": "kept", "type": "msp", "display_name": "Kept"});
+            emu.store.put_component("a", "kept", &doc).unwrap();
+            emu.faults("a").unwrap().server_errors(3, 503);
+            let emu = emu.restart(Duration::from_millis(10)).await.unwrap();
+            assert_eq!(emu.console_url("a"), Some(url), "same port");
+            let ids: Vec<_> = emu
+                .components("a")
+                .await
+                .iter()
+                .map(|c| c["id"].clone())
+                .collect();
+            assert_eq!(ids, ["kept"], "the database survives");
+            assert_eq!(emu.faults("a").unwrap().snapshot(), FaultState::default());
+            emu.shutdown().await;
+        }
     }
 
     #[tokio::test]

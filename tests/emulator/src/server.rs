@@ -64,6 +64,29 @@ pub async fn serve(
     while conns.join_next().await.is_some() {}
 }
 
+/// A request that changes something: what `writes_only` faults and a lost write response aim at.
+fn is_write(method: &str) -> bool {
+    matches!(method, "POST" | "PUT" | "PATCH" | "DELETE")
+}
+
+/// A deployer update (`PUT /kubernetes/components/{type}/{id}`) or delete
+/// (`DELETE /kubernetes/components/{id}`): what the write hold holds.
+fn is_deployer_write(method: &str, path: &str) -> bool {
+    matches!(method, "PUT" | "DELETE") && path.starts_with("/ak/api/v3/kubernetes/components/")
+}
+
+/// Waits out the write hold (fault injection); false when the console shuts down first, so a
+/// held write is never processed by a console that is going away.
+async fn hold_write(console: &Console, hold: std::time::Duration) -> bool {
+    let _held = console.faults.hold_write();
+    tracing::debug!(?hold, "deployer write held (fault injection)");
+    let mut stopping = console.stopping.subscribe();
+    tokio::select! {
+        _ = tokio::time::sleep(hold) => !console.is_stopping(),
+        _ = stopping.wait_for(|s| *s) => false,
+    }
+}
+
 fn is_create(method: &str, path: &str) -> bool {
     method == "POST"
         && (path.starts_with("/ak/api/v3/components")
@@ -88,7 +111,7 @@ async fn handle(
     }
     let method = req.method().as_str().to_string();
     let is_get = method == "GET";
-    match console.faults.take_request_fault() {
+    match console.faults.take_request_fault(is_write(&method)) {
         Some(Fault::Drop) => return Err(DropConnection),
         Some(Fault::RateLimited { retry_after_secs }) => {
             let limit = if is_get {
@@ -180,9 +203,24 @@ async fn handle(
     // athena is node/express: a request whose client hung up is still processed to the end (a
     // create the client timed out on still creates). hyper drops the service future when the
     // connection closes, so the route runs as its own task and only the answer is lost.
+    // A held deployer write (fault injection) waits inside that task too, so it completes after
+    // the client hung up, as a deployer call athena already made would.
+    let hold = is_deployer_write(&method, &path)
+        .then(|| console.faults.write_latency_value())
+        .flatten();
     let routed = {
         let console = console.clone();
-        tokio::spawn(async move { console.route(&api).await })
+        tokio::spawn(async move {
+            if let Some(hold) = hold {
+                if !hold_write(&console, hold).await {
+                    return Reply::json(
+                        500,
+                        &json!({"statusCode":500,"msg":"the console is shutting down"}),
+                    );
+                }
+            }
+            console.route(&api).await
+        })
     };
     let reply = match routed.await {
         Ok(reply) => reply,
@@ -204,6 +242,10 @@ async fn handle(
     }
     if is_create(&method, &path) && console.faults.take_lose_create() {
         tracing::info!(path = %path, status = reply.status, "create processed, response dropped (fault injection)");
+        return Err(DropConnection);
+    }
+    if is_write(&method) && console.faults.take_lose_write() {
+        tracing::info!(%method, path = %path, status = reply.status, "write processed, response dropped (fault injection)");
         return Err(DropConnection);
     }
     Ok(build(reply, decision.as_ref()))
@@ -337,7 +379,8 @@ async fn admin(console: &Console, req: Request<Incoming>) -> Response<Full<Bytes
 }
 
 /// `{"clear":true,"rate_limit_burst":{"n":3,"retry_after_secs":1},"server_errors":{"n":2,"status":503},
-///   "drop_connections":1,"lose_next_create_response":true,"latency_ms":100,"create_latency_ms":3000}`;
+///   "drop_connections":1,"lose_next_create_response":true,"lose_next_write_response":true,
+///   "writes_only":true,"latency_ms":100,"create_latency_ms":3000,"write_latency_ms":3000}`;
 /// `clear` applies first.
 fn apply_faults(console: &Console, body: &Value) {
     let f = &console.faults;
@@ -368,6 +411,19 @@ fn apply_faults(console: &Console, body: &Value) {
     {
         f.lose_next_create_response();
     }
+    if body
+        .get("lose_next_write_response")
+        .and_then(Value::as_bool)
+        == Some(true)
+    {
+        f.lose_next_write_response();
+    }
+    if let Some(on) = body.get("writes_only").and_then(Value::as_bool) {
+        f.writes_only(on);
+    }
+    if let Some(ms) = body.get("write_latency_ms").and_then(Value::as_u64) {
+        f.write_latency(std::time::Duration::from_millis(ms));
+    }
     if let Some(ms) = body.get("latency_ms").and_then(Value::as_u64) {
         f.latency(std::time::Duration::from_millis(ms));
     }
@@ -379,6 +435,29 @@ fn apply_faults(console: &Console, body: &Value) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn writes_and_deployer_writes_are_told_apart() {
+        assert!(is_write("POST") && is_write("PUT") && is_write("DELETE"));
+        assert!(!is_write("GET") && !is_write("HEAD"));
+        assert!(is_deployer_write(
+            "PUT",
+            "/ak/api/v3/kubernetes/components/fabric-ca/org1ca"
+        ));
+        assert!(is_deployer_write(
+            "DELETE",
+            "/ak/api/v3/kubernetes/components/org1ca"
+        ));
+        // Creates have their own hold (`create_latency`); record edits are not the deployer's.
+        assert!(!is_deployer_write(
+            "POST",
+            "/ak/api/v3/kubernetes/components/fabric-ca"
+        ));
+        assert!(!is_deployer_write(
+            "PUT",
+            "/ak/api/v3/components/fabric-ca/org1ca"
+        ));
+    }
 
     #[test]
     fn query_is_decoded() {

@@ -52,6 +52,11 @@ impl Store {
         Ok(Store { db: Arc::new(db) })
     }
 
+    /// How many handles share the database (a restart waits until it holds the last one).
+    pub(crate) fn handles(&self) -> usize {
+        Arc::strong_count(&self.db)
+    }
+
     fn load(
         &self,
         table: TableDefinition<&str, &str>,

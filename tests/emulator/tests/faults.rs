@@ -130,3 +130,137 @@ async fn http_admin_routes_switch_faults_and_report_stats() {
     assert_eq!(stats["faults"]["server_errors"], 0);
     emu.shutdown().await;
 }
+
+fn ca_body(name: &str) -> Value {
+    json!({"display_name": name, "config_override": {"ca": {"registry": {"maxenrollments": -1, "identities": [{"name": "admin", "pass": "adminpw", "type": "client"}]}}}})
+}
+
+async fn create_ca(c: &reqwest::Client, url: &str, name: &str) -> Value {
+    let r = c
+        .post(format!("{url}/ak/api/v3/kubernetes/components/fabric-ca"))
+        .basic_auth("key", Some("secret"))
+        .json(&ca_body(name))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    r.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn writes_only_faults_pass_reads_and_hit_the_next_write() {
+    let (emu, url) = start().await;
+    let c = client();
+    emu.faults("r1")
+        .unwrap()
+        .writes_only(true)
+        .server_errors(1, 503);
+    assert_eq!(list(&c, &url).await.unwrap().status().as_u16(), 200);
+    let r = c
+        .post(format!("{url}/ak/api/v3/components/msp"))
+        .basic_auth("key", Some("secret"))
+        .json(&msp_body())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 503, "the write got the fault");
+    assert!(
+        emu.components("r1").await.is_empty(),
+        "and was not processed"
+    );
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_lost_delete_response_still_deletes() {
+    let (emu, url) = start().await;
+    let c = client();
+    let ca = create_ca(&c, &url, "Gone CA").await;
+    let id = ca["id"].as_str().unwrap().to_string();
+    emu.faults("r1").unwrap().lose_next_write_response();
+    let r = c
+        .delete(format!("{url}/ak/api/v3/kubernetes/components/{id}"))
+        .basic_auth("key", Some("secret"))
+        .send()
+        .await;
+    assert!(r.is_err(), "the response was lost");
+    assert!(emu.components("r1").await.is_empty(), "the delete happened");
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_held_update_completes_after_the_client_hung_up() {
+    let (emu, url) = start().await;
+    let c = client();
+    let ca = create_ca(&c, &url, "Held CA").await;
+    let id = ca["id"].as_str().unwrap().to_string();
+    let f = emu.faults("r1").unwrap();
+    f.write_latency(Duration::from_millis(600));
+    let impatient = reqwest::Client::builder()
+        .timeout(Duration::from_millis(200))
+        .build()
+        .unwrap();
+    let r = impatient
+        .put(format!(
+            "{url}/ak/api/v3/kubernetes/components/fabric-ca/{id}"
+        ))
+        .basic_auth("key", Some("secret"))
+        .json(&json!({"replicas": 0}))
+        .send()
+        .await;
+    assert!(r.is_err(), "the client gave up during the hold");
+    assert_eq!(emu.writes_held("r1"), 1);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while emu.writes_held("r1") > 0 {
+        assert!(Instant::now() < deadline, "the hold never ended");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let r = c
+        .get(format!(
+            "{url}/ak/api/v3/components/{id}?deployment_attrs=included&cache=skip"
+        ))
+        .basic_auth("key", Some("secret"))
+        .send()
+        .await
+        .unwrap();
+    let doc: Value = r.json().await.unwrap();
+    assert_eq!(doc["replicas"], 0, "the held update was processed: {doc}");
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_restart_drops_a_held_delete() {
+    let (emu, url) = start().await;
+    let c = client();
+    let ca = create_ca(&c, &url, "Kept CA").await;
+    let id = ca["id"].as_str().unwrap().to_string();
+    emu.faults("r1")
+        .unwrap()
+        .write_latency(Duration::from_secs(30));
+    let pending = {
+        let (c, url, id) = (c.clone(), url.clone(), id.clone());
+        tokio::spawn(async move {
+            c.delete(format!("{url}/ak/api/v3/kubernetes/components/{id}"))
+                .basic_auth("key", Some("secret"))
+                .send()
+                .await
+        })
+    };
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while emu.writes_held("r1") == 0 {
+        assert!(Instant::now() < deadline, "the delete never arrived");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let emu = emu.restart(Duration::from_millis(50)).await.unwrap();
+    assert!(pending.await.unwrap().is_err(), "the connection was cut");
+    assert_eq!(emu.console_url("r1"), Some(url));
+    let ids: Vec<Value> = emu
+        .components("r1")
+        .await
+        .iter()
+        .map(|c| c["id"].clone())
+        .collect();
+    assert_eq!(ids, [json!(id)], "the held delete was never processed");
+    assert_eq!(emu.writes_held("r1"), 0);
+    emu.shutdown().await;
+}

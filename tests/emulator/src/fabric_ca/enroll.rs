@@ -5,7 +5,7 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 
-use super::certs::{self, LeafSpec, Profile};
+use super::certs::{self, LeafSpec};
 use super::endpoint::{
     parse_json, require_body, select_ca, target_ca_name, CaInfo, CaRequest, Reply,
 };
@@ -101,12 +101,13 @@ pub(crate) fn enroll(state: &mut FabricCaState, req: &CaRequest<'_>) -> Result<R
             "The CSR subject common name must equal the enrollment ID",
         ));
     }
-    let profile = match request.profile.as_deref().unwrap_or_default() {
-        "" => Profile::Enrollment,
-        "tls" => Profile::Tls,
-        other => return Err(ApiError::unknown(format!("Invalid profile: '{other}'"))),
-    };
-    if csr.requests_ca && identity.attr("hf.IntermediateCA") != Some("true") {
+    let profile_name = request.profile.unwrap_or_default();
+    let signing = ca.signing();
+    let profile = signing
+        .profile(&profile_name)
+        .ok_or_else(|| ApiError::unknown(format!("Invalid profile: '{profile_name}'")))?
+        .clone();
+    if (profile.is_ca || csr.requests_ca) && identity.attr("hf.IntermediateCA") != Some("true") {
         return Err(ApiError::authorization(
             codes::INVOKER_MISS_ATTR,
             "Enrolled failed: Attribute 'hf.IntermediateCA' is not true",
@@ -116,7 +117,10 @@ pub(crate) fn enroll(state: &mut FabricCaState, req: &CaRequest<'_>) -> Result<R
     // cfssl: `hosts` in the request replaces the CSR's SANs; absent, the CSR's are kept.
     let hosts = request.hosts.unwrap_or(csr.subject_alt_names);
     let common_name = id.clone();
-    let organizational_unit = identity.kind.clone();
+    // setRequestOUs: the type, then each affiliation element.
+    let organizational_units: Vec<String> = std::iter::once(identity.kind.clone())
+        .chain(identity.affiliation.split('.').map(str::to_owned))
+        .collect();
     let issuer_cert = ca.root_cert_pem.clone();
     let issuer_key = ca.root_key_pem.clone();
 
@@ -126,12 +130,14 @@ pub(crate) fn enroll(state: &mut FabricCaState, req: &CaRequest<'_>) -> Result<R
         &issuer_key,
         LeafSpec {
             common_name: &common_name,
-            organizational_unit: &organizational_unit,
+            csr_names: &csr.names,
+            organizational_units: &organizational_units,
             subject_public_key_info_der: &csr.subject_public_key_info_der,
             hosts: &hosts,
-            profile,
+            profile: &profile,
             attribute_extension,
             serial,
+            now: time::OffsetDateTime::now_utc(),
         },
     )
     .map_err(|e| ApiError::unknown(format!("Certificate signing failure: {e}")))?;

@@ -609,9 +609,21 @@ async fn recorded_enroll_register_and_token_scenarios_match() {
         .send("POST", "/api/v1/register?ca=tlsca", Some(&token), body)
         .await;
     assert_eq!(reply.status, 201);
+    // The recorded server defined a `tls` profile on both CAs (fixtures README); a
+    // console-deployed tlsca has none, its *default* profile is the TLS one (fabric-operator
+    // `defaultconfig/ca/tlsca.yaml`). So the recorded request is replayed without `profile`
+    // and must give the recorded certificate's usages.
     let name = "enroll_tls_org1peer0";
+    let mut body: Value = serde_json::from_slice(&request_body(name)).unwrap();
+    let tls_body = body.clone();
+    body.as_object_mut().unwrap().remove("profile");
     let reply = run
-        .replay_as_recorded(name, Some(&recorded_header(name)))
+        .send(
+            "POST",
+            meta(name)["request"]["path"].as_str().unwrap(),
+            Some(&recorded_header(name)),
+            &serde_json::to_vec(&body).unwrap(),
+        )
         .await;
     assert_matches_recording(name, &reply, false);
     let tls_pem = cert_from_enroll(&reply);
@@ -620,8 +632,30 @@ async fn recorded_enroll_register_and_token_scenarios_match() {
     let recorded_der = der_of(&fixture_text("identities/org1peer0-tls.cert.pem"));
     let (_, recorded) = X509Certificate::from_der(&recorded_der).unwrap();
     assert_eq!(cert.subject().to_string(), "OU=peer, CN=org1peer0");
-    let eku = cert.extended_key_usage().unwrap().unwrap().value;
-    assert!(eku.server_auth && eku.client_auth);
+    assert_eq!(
+        cert.extended_key_usage().unwrap().unwrap().value,
+        recorded.extended_key_usage().unwrap().unwrap().value
+    );
+    assert_eq!(
+        cert.key_usage().unwrap().unwrap().value,
+        recorded.key_usage().unwrap().unwrap().value
+    );
+    // The recorded body as sent (`profile: tls`) gets initSigningProfile's completion of the
+    // missing profile at a console-deployed tlsca: cert sign + crl sign, no EKU.
+    let reply = run
+        .send(
+            "POST",
+            "/api/v1/enroll?ca=tlsca",
+            Some(&recorded_header(name)),
+            &serde_json::to_vec(&tls_body).unwrap(),
+        )
+        .await;
+    assert_eq!(reply.status, 201);
+    let explicit = der_of(&cert_from_enroll(&reply));
+    let (_, explicit) = X509Certificate::from_der(&explicit).unwrap();
+    let ku = explicit.key_usage().unwrap().unwrap().value;
+    assert!(ku.key_cert_sign() && ku.crl_sign() && !ku.digital_signature());
+    assert!(explicit.extended_key_usage().unwrap().is_none());
     assert_eq!(
         cert.subject_alternative_name().unwrap().unwrap().value,
         recorded.subject_alternative_name().unwrap().unwrap().value

@@ -7,19 +7,25 @@
 //! emulator creates a [`FabricCaState`] per created CA, persists it, and runs it with [`serve`].
 
 mod certs;
+#[allow(dead_code)] // until the /gencrl and /revoke endpoints use it
+mod crl;
+mod der;
 mod endpoint;
 mod enroll;
 mod error;
 #[cfg(test)]
 mod golden_tests;
+mod profiles;
 mod query;
 mod register;
 mod responses;
 mod server;
+mod signer;
 mod state;
 pub mod token;
 
 pub use error::CaError;
 pub use server::{serve, CaServerHandle};
+pub use signer::{is_low_s, signature_of};
 pub use state::{BootstrapIdentity, FabricCaState, Identity, IdentityAttr};
 pub use token::{build_signed_payload, verify_token, TokenError, VerifiedCaller};

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::certs::{self, KeyAndCert};
 use super::error::CaError;
+use super::profiles::SigningConfig;
 
 /// Name of the default (enrollment) CA, as IBP names it (console `ca_name`).
 pub(crate) const CA_NAME: &str = "ca";
@@ -107,6 +108,18 @@ pub(crate) struct CaInstance {
     /// PEM of a real P-384 public key, like fabric-ca's revocation key.
     pub issuer_revocation_public_key_pem: String,
     pub identities: BTreeMap<String, Identity>,
+    /// The `signing` section; `None` in states saved before it existed (then the default).
+    #[serde(default)]
+    pub signing: Option<SigningConfig>,
+}
+
+impl CaInstance {
+    /// This CA's signing profiles.
+    pub(crate) fn signing(&self) -> SigningConfig {
+        self.signing
+            .clone()
+            .unwrap_or_else(|| SigningConfig::for_ca(&self.name))
+    }
 }
 
 /// The whole state of one emulated CA server; serialisable so the console can persist it.
@@ -267,6 +280,7 @@ fn new_instance(
         issuer_public_key: idemix_issuer_public_key(),
         issuer_revocation_public_key_pem: revocation_key.public_key_pem(),
         identities,
+        signing: Some(SigningConfig::for_ca(name)),
     })
 }
 

@@ -21,6 +21,8 @@ use super::der::{self, tag};
 use super::error::CaError;
 use super::profiles::SigningProfile;
 use super::signer::CaSigner;
+use super::state::CertRecord;
+use super::token::key_hex;
 
 /// Fabric CA attribute extension OID (`lib/attrmgr/attrmgr.go` AttrOID).
 pub(crate) const ATTR_OID: &[u64] = &[1, 2, 3, 4, 5, 6, 7, 8, 1];
@@ -348,6 +350,32 @@ pub(crate) fn issue_leaf(
     let der =
         CaSigner::from_pkcs8_pem(issuer_key_pem)?.resign_certificate(cert.der(), Some(&subject))?;
     Ok(cert_pem(&der))
+}
+
+/// The certificates-table row of a certificate issued to `id` (`lib/certdbaccessor.go`).
+pub(crate) fn record_of(id: &str, cert_pem: &str) -> Result<CertRecord, CaError> {
+    let der = pem_block(cert_pem)?;
+    let (_, cert) = X509Certificate::from_der(&der)
+        .map_err(|e| CaError::InvalidMaterial(format!("issued certificate: {e}")))?;
+    let aki = cert
+        .extensions()
+        .iter()
+        .find_map(|e| match e.parsed_extension() {
+            ParsedExtension::AuthorityKeyIdentifier(a) => {
+                a.key_identifier.as_ref().map(|k| k.0.to_vec())
+            }
+            _ => None,
+        })
+        .unwrap_or_default();
+    Ok(CertRecord {
+        id: id.to_owned(),
+        serial: key_hex(cert.raw_serial()),
+        aki: key_hex(&aki),
+        not_after: cert.validity().not_after.timestamp(),
+        revoked_at: None,
+        reason: 0,
+        pem: cert_pem.to_owned(),
+    })
 }
 
 /// Decode a PEM CSR and verify its self-signature (fabric-ca `processSignRequest`).

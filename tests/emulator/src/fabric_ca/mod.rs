@@ -6,8 +6,9 @@
 //! fabric-ca v1.5.5 sources, summarised in `docs/dev/fabric-ca.md`. The console part of the
 //! emulator creates a [`FabricCaState`] per created CA, persists it, and runs it with [`serve`].
 
+mod attr_rules;
+mod authority;
 mod certs;
-#[allow(dead_code)] // until the /gencrl and /revoke endpoints use it
 mod crl;
 mod der;
 mod endpoint;
@@ -15,10 +16,12 @@ mod enroll;
 mod error;
 #[cfg(test)]
 mod golden_tests;
+mod identities;
 mod profiles;
 mod query;
 mod register;
 mod responses;
+mod revoke;
 mod server;
 mod signer;
 mod state;

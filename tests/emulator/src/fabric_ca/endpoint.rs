@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use super::query::query_param;
 use super::responses::{codes, success_body, ApiError};
 use super::state::{CaInstance, FabricCaState, Identity};
-use super::token::{verify_token, TokenError, VerifiedCaller};
+use super::token::{verify_token_expiry, TokenError, VerifiedCaller};
 
 /// `Version` reported by `/cainfo` (the recorded server is v1.5.5).
 const SERVER_VERSION: &str = "1.5.5";
@@ -140,20 +140,57 @@ pub(crate) fn authenticate_token<'s>(
     ca_name: &str,
     req: &CaRequest<'_>,
 ) -> Result<(VerifiedCaller, &'s Identity), ApiError> {
+    authenticate_token_expiry(state, ca_name, req, false)
+}
+
+/// [`authenticate_token`] with `reenrollignorecertexpiry` for the reenroll endpoint.
+pub(crate) fn authenticate_token_expiry<'s>(
+    state: &'s FabricCaState,
+    ca_name: &str,
+    req: &CaRequest<'_>,
+    ignore_expiry: bool,
+) -> Result<(VerifiedCaller, &'s Identity), ApiError> {
     let header = req
         .authorization
         .filter(|h| !h.is_empty())
         .ok_or_else(|| ApiError::http(401, codes::NO_AUTH_HDR, "No authorization header"))?;
     let ca = select_ca(state, ca_name)?;
-    let caller =
-        verify_token(req.method, req.uri, req.body, header, &ca.root_cert_pem).map_err(|e| {
-            let local = match &e {
-                TokenError::UntrustedCertificate | TokenError::TrustedRoot => e.to_string(),
-                TokenError::Expired => e.to_string(),
-                _ => format!("Invalid token in authorization header: {e}"),
-            };
-            ApiError::authentication(e.local_code(), local)
+    let caller = verify_token_expiry(
+        req.method,
+        req.uri,
+        req.body,
+        header,
+        &ca.root_cert_pem,
+        ignore_expiry,
+    )
+    .map_err(|e| {
+        let local = match &e {
+            TokenError::UntrustedCertificate | TokenError::TrustedRoot => e.to_string(),
+            TokenError::Expired => e.to_string(),
+            _ => format!("Invalid token in authorization header: {e}"),
+        };
+        ApiError::authentication(e.local_code(), local)
+    })?;
+    // The certificate must be one this CA issued, and not revoked (`ca.GetCertificate`).
+    let record = ca
+        .certificates
+        .iter()
+        .find(|c| c.serial == caller.serial_hex && c.aki == caller.aki_hex)
+        .ok_or_else(|| {
+            ApiError::authentication(
+                codes::CERT_NOT_FOUND,
+                format!(
+                    "Certificate not found with AKI '{}' and serial '{}'",
+                    caller.aki_hex, caller.serial_hex
+                ),
+            )
         })?;
+    if record.revoked_at.is_some() {
+        return Err(ApiError::authentication(
+            codes::CERT_REVOKED,
+            "The certificate in the authorization header is a revoked certificate",
+        ));
+    }
     let identity = ca
         .identities
         .get(&caller.enrollment_id)

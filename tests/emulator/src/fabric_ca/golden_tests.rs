@@ -530,8 +530,8 @@ async fn recorded_enroll_register_and_token_scenarios_match() {
     }
     assert_eq!(
         run.changes.load(Ordering::SeqCst),
-        3,
-        "1 enroll + 2 registrations"
+        4,
+        "1 enroll + 1 counted wrong password + 2 registrations"
     );
 
     // Bad tokens.
@@ -609,9 +609,21 @@ async fn recorded_enroll_register_and_token_scenarios_match() {
         .send("POST", "/api/v1/register?ca=tlsca", Some(&token), body)
         .await;
     assert_eq!(reply.status, 201);
+    // The recorded server defined a `tls` profile on both CAs (fixtures README); a
+    // console-deployed tlsca has none, its *default* profile is the TLS one (fabric-operator
+    // `defaultconfig/ca/tlsca.yaml`). So the recorded request is replayed without `profile`
+    // and must give the recorded certificate's usages.
     let name = "enroll_tls_org1peer0";
+    let mut body: Value = serde_json::from_slice(&request_body(name)).unwrap();
+    let tls_body = body.clone();
+    body.as_object_mut().unwrap().remove("profile");
     let reply = run
-        .replay_as_recorded(name, Some(&recorded_header(name)))
+        .send(
+            "POST",
+            meta(name)["request"]["path"].as_str().unwrap(),
+            Some(&recorded_header(name)),
+            &serde_json::to_vec(&body).unwrap(),
+        )
         .await;
     assert_matches_recording(name, &reply, false);
     let tls_pem = cert_from_enroll(&reply);
@@ -620,8 +632,30 @@ async fn recorded_enroll_register_and_token_scenarios_match() {
     let recorded_der = der_of(&fixture_text("identities/org1peer0-tls.cert.pem"));
     let (_, recorded) = X509Certificate::from_der(&recorded_der).unwrap();
     assert_eq!(cert.subject().to_string(), "OU=peer, CN=org1peer0");
-    let eku = cert.extended_key_usage().unwrap().unwrap().value;
-    assert!(eku.server_auth && eku.client_auth);
+    assert_eq!(
+        cert.extended_key_usage().unwrap().unwrap().value,
+        recorded.extended_key_usage().unwrap().unwrap().value
+    );
+    assert_eq!(
+        cert.key_usage().unwrap().unwrap().value,
+        recorded.key_usage().unwrap().unwrap().value
+    );
+    // The recorded body as sent (`profile: tls`) gets initSigningProfile's completion of the
+    // missing profile at a console-deployed tlsca: cert sign + crl sign, no EKU.
+    let reply = run
+        .send(
+            "POST",
+            "/api/v1/enroll?ca=tlsca",
+            Some(&recorded_header(name)),
+            &serde_json::to_vec(&tls_body).unwrap(),
+        )
+        .await;
+    assert_eq!(reply.status, 201);
+    let explicit = der_of(&cert_from_enroll(&reply));
+    let (_, explicit) = X509Certificate::from_der(&explicit).unwrap();
+    let ku = explicit.key_usage().unwrap().unwrap().value;
+    assert!(ku.key_cert_sign() && ku.crl_sign() && !ku.digital_signature());
+    assert!(explicit.extended_key_usage().unwrap().is_none());
     assert_eq!(
         cert.subject_alternative_name().unwrap().unwrap().value,
         recorded.subject_alternative_name().unwrap().unwrap().value
@@ -676,9 +710,16 @@ async fn enroll_from_fixture_key_yields_a_cert_chaining_to_the_root() {
     let fixture_cert_der = der_of(&fixture_text("identities/org1admin.cert.pem"));
     let (_, fixture_cert) = X509Certificate::from_der(&fixture_cert_der).unwrap();
     assert_eq!(cert.public_key().raw, fixture_cert.public_key().raw);
-    // Validity: one year, the IBP default.
-    let lifetime = cert.validity().not_after.timestamp() - cert.validity().not_before.timestamp();
-    assert_eq!(lifetime, 8_760 * 3_600 + 300);
+    // Validity (handleEnroll): from the CA's own notBefore to now + one year (ca.yaml's
+    // default profile), rounded to the minute.
+    assert_eq!(cert.validity().not_before, root.validity().not_before);
+    let not_after = cert.validity().not_after.timestamp();
+    assert_eq!(not_after % 60, 0);
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    assert!(
+        (not_after - now - 8_760 * 3_600).abs() <= 60,
+        "{not_after} vs {now}"
+    );
     assert_eq!(state.identity("ca", "org1admin").unwrap().enrollments, 1);
     drop(state);
     run.stop().await;
@@ -843,4 +884,328 @@ async fn shutdown_releases_the_port_and_state_survives_a_restart() {
         .await;
     assert_eq!(reply.status, 201, "same root and TLS cert after restart");
     handle.shutdown().await;
+}
+
+/// Token-authenticated call as `cert`/`key`.
+async fn call(
+    run: &Running,
+    method: &str,
+    path: &str,
+    body: &[u8],
+    who: &(String, String),
+) -> Reply {
+    let token = make_token(method, path, body, &who.0, &who.1);
+    run.send(method, path, Some(&token), body).await
+}
+
+fn code_of(reply: &Reply) -> (u16, Value, Value) {
+    let json = reply.json();
+    (
+        reply.status,
+        json["errors"][0]["code"].clone(),
+        json["errors"][0]["message"].clone(),
+    )
+}
+
+#[tokio::test]
+async fn registrar_rules_identities_reenroll_revoke_and_crl() {
+    let mut run = start().await;
+    run.state
+        .lock()
+        .await
+        .add_affiliation("ca", "org1.department1");
+    let admin = enroll(&run, "ca", "admin", "adminpw").await;
+
+    // A registrar limited to peers and clients in org1, allowed to give `app.*` attributes.
+    let body = br#"{"id":"sub","type":"client","secret":"subpw","affiliation":"org1","attrs":[{"name":"hf.Registrar.Roles","value":"peer,client"},{"name":"hf.Registrar.Attributes","value":"app.*"},{"name":"hf.Revoker","value":"true"},{"name":"app.level","value":"3","ecert":true}]}"#;
+    let reply = call(&run, "POST", "/api/v1/register?ca=ca", body, &admin).await;
+    assert_eq!(
+        reply.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
+    let sub = enroll(&run, "ca", "sub", "subpw").await;
+    let sub_cert_der = der_of(&sub.0);
+    let (_, sub_cert) = X509Certificate::from_der(&sub_cert_der).unwrap();
+    let ou: Vec<String> = sub_cert
+        .subject()
+        .iter_organizational_unit()
+        .map(|a| a.as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        ou,
+        ["org1", "client"],
+        "type and affiliation share one OU RDN"
+    );
+    assert_eq!(ext_json(&sub_cert).unwrap()["attrs"]["app.level"], "3");
+
+    let refused = [
+        (
+            r#"{"id":"a1","type":"admin"}"#,
+            "type not in hf.Registrar.Roles",
+        ),
+        (
+            r#"{"id":"a2","type":"peer","affiliation":"org2"}"#,
+            "affiliation outside org1",
+        ),
+        (
+            r#"{"id":"a3","type":"peer","affiliation":"org1.nosuch"}"#,
+            "unknown affiliation",
+        ),
+        (
+            r#"{"id":"a4","type":"peer","attrs":[{"name":"other","value":"x"}]}"#,
+            "attribute not allowed",
+        ),
+    ];
+    for (body, why) in refused {
+        let reply = call(&run, "POST", "/api/v1/register", body.as_bytes(), &sub).await;
+        assert_eq!(
+            code_of(&reply),
+            (403, Value::from(71), Value::from("Authorization failure")),
+            "{why}"
+        );
+    }
+    // Allowed: a peer in org1.department1 with an app attribute; a generated secret.
+    let body = br#"{"id":"peer1","type":"peer","affiliation":"org1.department1","max_enrollments":2,"attrs":[{"name":"app.role","value":"x"}]}"#;
+    let reply = call(&run, "POST", "/api/v1/register", body, &sub).await;
+    assert_eq!(reply.status, 201);
+    let secret = reply.json()["result"]["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(secret.len(), 12);
+
+    // attr_reqs: a required missing attribute fails, optional ones are skipped, [] gives {}.
+    let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).unwrap();
+    let enroll_with = |extra: Value| {
+        let mut body = serde_json::json!({"certificate_request": csr_pem("peer1", &key)});
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        serde_json::to_vec(&body).unwrap()
+    };
+    let basic_peer = basic("peer1", &secret);
+    let reply = run
+        .send(
+            "POST",
+            "/api/v1/enroll",
+            Some(&basic_peer),
+            &enroll_with(serde_json::json!({"attr_reqs":[{"name":"nope"}]})),
+        )
+        .await;
+    assert_eq!(
+        (reply.status, reply.json()["errors"][0]["code"].clone()),
+        (500, Value::from(0))
+    );
+    let reply = run
+        .send("POST", "/api/v1/enroll", Some(&basic_peer), &enroll_with(serde_json::json!({"attr_reqs":[{"name":"app.role"},{"name":"nope","optional":true}],"hosts":["peer1.example.com"]})))
+        .await;
+    assert_eq!(reply.status, 201);
+    let peer_pem = cert_from_enroll(&reply);
+    let peer_cert_der = der_of(&peer_pem);
+    let (_, peer_cert) = X509Certificate::from_der(&peer_cert_der).unwrap();
+    assert_eq!(
+        ext_json(&peer_cert).unwrap(),
+        serde_json::json!({"attrs":{"app.role":"x"}})
+    );
+    let san = peer_cert.subject_alternative_name().unwrap().unwrap().value;
+    assert_eq!(san.general_names.len(), 1);
+    // max_enrollments 2: the failed enroll did not count; a third is refused.
+    let reply = run
+        .send(
+            "POST",
+            "/api/v1/enroll",
+            Some(&basic_peer),
+            &enroll_with(serde_json::json!({"attr_reqs":[]})),
+        )
+        .await;
+    assert_eq!(reply.status, 201);
+    let second_der = der_of(&cert_from_enroll(&reply));
+    let (_, second) = X509Certificate::from_der(&second_der).unwrap();
+    assert_eq!(ext_json(&second).unwrap(), serde_json::json!({"attrs":{}}));
+    let reply = run
+        .send(
+            "POST",
+            "/api/v1/enroll",
+            Some(&basic_peer),
+            &enroll_with(serde_json::json!({})),
+        )
+        .await;
+    assert_eq!(code_of(&reply).0, 401);
+    let peer = (peer_pem, key.serialize_pem());
+
+    // Reenroll with the current certificate keeps the ecert attributes; not counted.
+    let body =
+        serde_json::to_vec(&serde_json::json!({"certificate_request": csr_pem("peer1", &key)}))
+            .unwrap();
+    let reply = call(&run, "POST", "/api/v1/reenroll", &body, &peer).await;
+    assert_eq!(
+        reply.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
+    let renewed = cert_from_enroll(&reply);
+    let renewed_cert_der = der_of(&renewed);
+    let (_, renewed_cert) = X509Certificate::from_der(&renewed_cert_der).unwrap();
+    assert_eq!(ext_json(&renewed_cert).unwrap()["attrs"]["hf.Type"], "peer");
+
+    // Identities: list (the sub-registrar sees org1's peers and clients only), get, modify.
+    let reply = call(&run, "GET", "/api/v1/identities?ca=ca", b"", &sub).await;
+    assert_eq!(reply.status, 200);
+    let ids: Vec<String> = reply.json()["result"]["identities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(ids, ["sub", "peer1"]);
+    assert_eq!(reply.json()["result"]["caname"], "ca");
+    let reply = call(&run, "GET", "/api/v1/identities?ca=ca", b"", &admin).await;
+    assert_eq!(
+        reply.json()["result"]["identities"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+    let reply = call(&run, "GET", "/api/v1/identities/admin", b"", &sub).await;
+    assert_eq!(code_of(&reply).0, 403, "admin is outside sub's affiliation");
+    let body = br#"{"type":"client","max_enrollments":5,"attrs":[{"name":"app.role","value":"y","ecert":true}],"secret":"newpw"}"#;
+    let reply = call(&run, "PUT", "/api/v1/identities/peer1", body, &sub).await;
+    assert_eq!(
+        reply.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
+    assert_eq!(reply.json()["result"]["secret"], "newpw");
+    let reply = call(&run, "GET", "/api/v1/identities/peer1", b"", &sub).await;
+    let got = reply.json()["result"].clone();
+    assert_eq!(
+        (got["type"].clone(), got["max_enrollments"].clone()),
+        (Value::from("client"), Value::from(5))
+    );
+    assert!(got["attrs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|a| a["name"] == "hf.Type" && a["value"] == "client"));
+    let reply = call(
+        &run,
+        "PUT",
+        "/api/v1/identities/peer1",
+        br#"{"type":"admin"}"#,
+        &sub,
+    )
+    .await;
+    assert_eq!(code_of(&reply).0, 403);
+
+    // Removal: on by default (fabric-operator setDefaults); off gives the real error.
+    run.state.lock().await.set_identity_removal("ca", false);
+    let reply = call(&run, "DELETE", "/api/v1/identities/peer1", b"", &admin).await;
+    assert_eq!(
+        code_of(&reply),
+        (
+            403,
+            Value::from(56),
+            Value::from("Identity removal is disabled")
+        )
+    );
+    run.state.lock().await.set_identity_removal("ca", true);
+    let reply = call(&run, "DELETE", "/api/v1/identities/admin", b"", &admin).await;
+    assert_eq!(
+        code_of(&reply).1,
+        Value::from(56),
+        "own identity needs force"
+    );
+
+    // Revoke the renewed certificate by serial + AKI: refused at reenroll afterwards.
+    let record = crate::fabric_ca::certs::record_of("peer1", &renewed).unwrap();
+    let body = format!(
+        r#"{{"serial":"{}","aki":"{}","reason":"keycompromise","gencrl":true}}"#,
+        record.serial, record.aki
+    );
+    let reply = call(&run, "POST", "/api/v1/revoke", body.as_bytes(), &sub).await;
+    assert_eq!(
+        reply.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
+    assert_eq!(
+        reply.json()["result"]["RevokedCerts"][0]["Serial"],
+        record.serial.as_str()
+    );
+    assert!(!reply.json()["result"]["CRL"].as_str().unwrap().is_empty());
+    let renewed_id = (renewed, key.serialize_pem());
+    let reply = call(
+        &run,
+        "POST",
+        "/api/v1/reenroll",
+        &body_for(&key, "peer1"),
+        &renewed_id,
+    )
+    .await;
+    assert_eq!(
+        code_of(&reply),
+        (401, Value::from(20), Value::from("Authentication failure"))
+    );
+    let reply = call(&run, "POST", "/api/v1/revoke", body.as_bytes(), &sub).await;
+    assert_eq!(code_of(&reply).1, Value::from(66), "already revoked");
+
+    // Revoke by id: every certificate, and the identity can no longer enroll.
+    let reply = call(&run, "POST", "/api/v1/revoke", br#"{"id":"peer1"}"#, &sub).await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(
+        reply.json()["result"]["RevokedCerts"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    let reply = run
+        .send(
+            "POST",
+            "/api/v1/enroll",
+            Some(&basic("peer1", "newpw")),
+            &enroll_with(serde_json::json!({})),
+        )
+        .await;
+    assert_eq!(code_of(&reply).0, 401);
+
+    // gencrl: the registrar without hf.GenCRL is refused; the admin gets three entries.
+    let reply = call(&run, "POST", "/api/v1/gencrl", b"{}", &sub).await;
+    assert_eq!(
+        code_of(&reply),
+        (403, Value::from(71), Value::from("Authorization failure"))
+    );
+    let reply = call(&run, "POST", "/api/v1/gencrl", b"{}", &admin).await;
+    assert_eq!(reply.status, 200);
+    let pem = String::from_utf8(
+        STANDARD
+            .decode(reply.json()["result"]["CRL"].as_str().unwrap())
+            .unwrap(),
+    )
+    .unwrap();
+    let crl_der = der_of_label(&pem);
+    let (_, crl) =
+        x509_parser::revocation_list::CertificateRevocationList::from_der(&crl_der).unwrap();
+    assert_eq!(crl.iter_revoked_certificates().count(), 3);
+    assert!(crate::fabric_ca::is_low_s(
+        &crate::fabric_ca::signature_of(&crl_der).unwrap()
+    ));
+    run.stop().await;
+}
+
+fn body_for(key: &KeyPair, cn: &str) -> Vec<u8> {
+    serde_json::to_vec(&serde_json::json!({"certificate_request": csr_pem(cn, key)})).unwrap()
+}
+
+fn der_of_label(pem: &str) -> Vec<u8> {
+    x509_parser::pem::parse_x509_pem(pem.as_bytes())
+        .unwrap()
+        .1
+        .contents
 }

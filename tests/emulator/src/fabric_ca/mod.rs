@@ -6,20 +6,29 @@
 //! fabric-ca v1.5.5 sources, summarised in `docs/dev/fabric-ca.md`. The console part of the
 //! emulator creates a [`FabricCaState`] per created CA, persists it, and runs it with [`serve`].
 
+mod attr_rules;
+mod authority;
 mod certs;
+mod crl;
+mod der;
 mod endpoint;
 mod enroll;
 mod error;
 #[cfg(test)]
 mod golden_tests;
+mod identities;
+mod profiles;
 mod query;
 mod register;
 mod responses;
+mod revoke;
 mod server;
+mod signer;
 mod state;
 pub mod token;
 
 pub use error::CaError;
 pub use server::{serve, CaServerHandle};
+pub use signer::{is_low_s, signature_of};
 pub use state::{BootstrapIdentity, FabricCaState, Identity, IdentityAttr};
 pub use token::{build_signed_payload, verify_token, TokenError, VerifiedCaller};

@@ -1,18 +1,20 @@
-//! `POST /register`, `POST /identities` and `GET /identities/{id}` (`lib/serverregister.go`,
-//! `lib/serveridentities.go`): token-authenticated registry management by registrars
+//! `POST /register` and `POST /identities` (`lib/serverregister.go`,
+//! `lib/serveridentities.go` processPostRequest): registration by registrars
 //! (docs/dev/fabric-ca.md#register).
 
 use serde::{Deserialize, Serialize};
 
+use super::attr_rules::{self, names};
+use super::authority;
 use super::endpoint::{
     authenticate_token, parse_json, require_body, select_ca, target_ca_name, CaRequest, Reply,
 };
 use super::responses::{codes, ApiError};
-use super::state::{FabricCaState, Identity, IdentityAttr, CA_MAX_ENROLLMENTS};
+use super::state::{CaInstance, FabricCaState, Identity, IdentityAttr};
 
-/// Length of generated secrets (fabric-ca `util.RandomString(12)`).
+/// Length of generated secrets (`registerUserID`: `util.RandomString(12)`).
 const GENERATED_SECRET_LEN: usize = 12;
-/// Alphabet of generated secrets (fabric-ca `util.letterBytes`).
+/// Alphabet of generated secrets (`util/util.go` `letterBytes`).
 const SECRET_ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
 
 /// A registration request attribute (`api.Attribute`).
@@ -44,19 +46,34 @@ pub(crate) enum RegisterRoute {
 
 /// `api.IdentityResponse` (omitempty as in Go).
 #[derive(Serialize)]
-struct IdentityResponse<'a> {
+pub(crate) struct IdentityResponse<'a> {
     id: &'a str,
     #[serde(rename = "type", skip_serializing_if = "str::is_empty")]
     kind: &'a str,
     affiliation: &'a str,
-    #[serde(skip_serializing_if = "<[IdentityAttr]>::is_empty")]
-    attrs: &'a [IdentityAttr],
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    attrs: Vec<IdentityAttr>,
     #[serde(skip_serializing_if = "is_zero")]
     max_enrollments: i64,
     #[serde(skip_serializing_if = "str::is_empty")]
     secret: &'a str,
     #[serde(skip_serializing_if = "str::is_empty")]
     caname: &'a str,
+}
+
+impl<'a> IdentityResponse<'a> {
+    /// `getIDResp` (`serveridentities.go`).
+    pub(crate) fn of(identity: &'a Identity, secret: &'a str, caname: &'a str) -> Self {
+        IdentityResponse {
+            id: &identity.id,
+            kind: &identity.kind,
+            affiliation: &identity.affiliation,
+            attrs: identity.effective_attrs(),
+            max_enrollments: identity.max_enrollments,
+            secret,
+            caname,
+        }
+    }
 }
 
 fn is_zero(n: &i64) -> bool {
@@ -78,6 +95,7 @@ pub(crate) fn register(
     require_body(req.body)?;
     let request: RegisterRequest = parse_json(req.body)?;
     let id = request.id.unwrap_or_default();
+    // fabric-ca checks this on `/identities` only; the emulator refuses an empty id on both.
     if id.is_empty() {
         return Err(ApiError::http(
             400,
@@ -85,6 +103,8 @@ pub(crate) fn register(
             "Missing 'ID' in request to add a new identity",
         ));
     }
+    let registrar = registrar.clone();
+    let ca = select_ca(state, &ca_name)?;
 
     // normalizeRegistrationRequest.
     let affiliation = match request.affiliation.unwrap_or_default().as_str() {
@@ -107,26 +127,26 @@ pub(crate) fn register(
         })
         .collect();
 
-    // canRegister: any failure is a generic 403 (v1.5.5 wraps it in ErrRegistrarRegAuth).
-    can_register(registrar, &kind, &affiliation, &requested_attrs).map_err(|reason| {
+    // canRegister: any failure reaches the client as 403 code 71 (ErrRegistrarRegAuth locally).
+    can_register(&registrar, ca, &kind, &affiliation, &requested_attrs).map_err(|e| {
         ApiError::authorization(
             codes::REGISTRAR_REG_AUTH,
-            format!("Registration of '{id}' failed: {reason}"),
+            format!("Registration of '{id}' failed: {}", e.local_message),
         )
     })?;
 
     // registerUserID.
-    let requested_max = request.max_enrollments.unwrap_or(0);
-    let max_enrollments = max_enrollments(requested_max)?;
+    let max_enrollments = max_enrollments(request.max_enrollments.unwrap_or(0), ca.max_enrollments)
+        .map_err(|e| e.context(format!("Registration of '{id}' failed")))?;
     let secret = request
         .secret
         .filter(|s| !s.is_empty())
         .unwrap_or_else(generate_secret);
     let mut attrs = requested_attrs;
     for (name, value) in [
-        ("hf.EnrollmentID", id.as_str()),
-        ("hf.Type", kind.as_str()),
-        ("hf.Affiliation", affiliation.as_str()),
+        (names::ENROLLMENT_ID, id.as_str()),
+        (names::TYPE, kind.as_str()),
+        (names::AFFILIATION, affiliation.as_str()),
     ] {
         attrs.push(IdentityAttr {
             name: name.to_owned(),
@@ -134,9 +154,6 @@ pub(crate) fn register(
             ecert: true,
         });
     }
-    let ca = state
-        .instance_mut(&ca_name)
-        .ok_or_else(|| ApiError::ca_not_found(&ca_name))?;
     if ca.identities.contains_key(&id) {
         return Err(ApiError::http(
             409,
@@ -144,6 +161,7 @@ pub(crate) fn register(
             format!("Identity '{id}' is already registered"),
         ));
     }
+    let registered = state.next_sequence();
     let identity = Identity {
         id: id.clone(),
         secret,
@@ -151,7 +169,8 @@ pub(crate) fn register(
         affiliation,
         attrs,
         max_enrollments,
-        enrollments: 0,
+        registered,
+        ..Identity::default()
     };
     let mut reply = match route {
         RegisterRoute::Register => {
@@ -168,145 +187,70 @@ pub(crate) fn register(
         }
         RegisterRoute::Identities => Reply::ok(
             201,
-            &IdentityResponse {
-                id: &identity.id,
-                kind: &identity.kind,
-                affiliation: &identity.affiliation,
-                attrs: &identity.attrs,
-                max_enrollments: identity.max_enrollments,
-                secret: &identity.secret,
-                caname: &ca_name,
-            },
+            &IdentityResponse::of(&identity, &identity.secret, &ca_name),
         ),
     };
+    let ca = state
+        .instance_mut(&ca_name)
+        .ok_or_else(|| ApiError::ca_not_found(&ca_name))?;
     ca.identities.insert(id.clone(), identity);
     reply.location = Some(format!("/api/v1/identities/{}", path_escape(&id)));
     reply.changed = true;
     Ok(reply)
 }
 
-/// `GET /identities/{id}` (`serveridentities.go` getID): token auth, registrar only.
-pub(crate) fn get_identity(
-    state: &FabricCaState,
-    req: &CaRequest<'_>,
-    id: &str,
-) -> Result<Reply, ApiError> {
-    let ca_name = target_ca_name(state, req)?;
-    let (_, caller) = authenticate_token(state, &ca_name, req)?;
-    let ca = select_ca(state, &ca_name)?;
-    let identity = ca.identities.get(id).ok_or_else(|| {
-        ApiError::http(
-            404,
-            codes::DB_GET,
-            "Failed to get User: sql: no rows in result set",
-        )
-    })?;
-    if let Err(reason) = can_act_on_type(caller, &identity.kind) {
-        return Err(ApiError::authorization(
-            codes::AUTHORIZATION_FAILURE,
-            reason,
-        ));
-    }
-    /// `api.GetIDResponse`.
-    #[derive(Serialize)]
-    struct GetIdResponse<'a> {
-        id: &'a str,
-        #[serde(rename = "type")]
-        kind: &'a str,
-        affiliation: &'a str,
-        attrs: &'a [IdentityAttr],
-        max_enrollments: i64,
-        caname: &'a str,
-    }
-    Ok(Reply::ok(
-        200,
-        &GetIdResponse {
-            id: &identity.id,
-            kind: &identity.kind,
-            affiliation: &identity.affiliation,
-            attrs: &identity.attrs,
-            max_enrollments: identity.max_enrollments,
-            caname: &ca_name,
-        },
-    ))
-}
-
-/// `isRegistrar` + `canActOnType`: `hf.Registrar.Roles` must list the type or `*`.
-fn can_act_on_type(registrar: &Identity, kind: &str) -> Result<(), String> {
-    let roles = registrar
-        .attr("hf.Registrar.Roles")
-        .filter(|r| !r.is_empty())
-        .ok_or_else(|| format!("'{}' is not a registrar", registrar.id))?;
-    if list_contains(roles, "*") || list_contains(roles, kind) {
-        Ok(())
-    } else {
-        Err(format!(
-            "Registrar does not have authority to act on type '{kind}'"
-        ))
-    }
-}
-
-/// `canRegister`: type, affiliation (the caller's must be a prefix) and attributes
-/// (`hf.Registrar.Attributes` must allow each name; `*` and `prefix*` patterns).
+/// `canRegister`: the type (`CanActOnType`), the affiliation (`validateAffiliation`: the
+/// caller's must contain it, and it must exist unless it is the root), the attributes.
 fn can_register(
     registrar: &Identity,
+    ca: &CaInstance,
     kind: &str,
     affiliation: &str,
     attrs: &[IdentityAttr],
-) -> Result<(), String> {
-    can_act_on_type(registrar, kind)?;
-    let own = registrar.affiliation.as_str();
-    if !own.is_empty() && affiliation != own && !affiliation.starts_with(&format!("{own}.")) {
-        return Err(format!(
-            "Caller does not have authority to act on affiliation '{affiliation}'"
-        ));
-    }
-    if attrs.is_empty() {
-        return Ok(());
-    }
-    let allowed = registrar
-        .attr("hf.Registrar.Attributes")
-        .unwrap_or_default();
-    for a in attrs {
-        let permitted = allowed.split(',').map(str::trim).any(|pattern| {
-            pattern == a.name
-                || pattern
-                    .strip_suffix('*')
-                    .is_some_and(|prefix| a.name.starts_with(prefix))
-        });
-        if !permitted {
-            return Err(format!(
-                "Failed to register attribute: Attribute '{}' is not permitted",
-                a.name
-            ));
-        }
-    }
-    Ok(())
-}
-
-/// fabric-ca `util.ListContains`: comma-separated, whitespace-trimmed.
-fn list_contains(list: &str, item: &str) -> bool {
-    list.split(',').map(str::trim).any(|x| x == item)
-}
-
-/// `getMaxEnrollments` with the CA's registry maximum of -1.
-fn max_enrollments(requested: i64) -> Result<i64, ApiError> {
-    if requested < -1 {
+) -> Result<(), ApiError> {
+    authority::can_act_on_type(registrar, kind)?;
+    authority::require_affiliation(registrar, affiliation)?;
+    if !affiliation.is_empty() && !ca.affiliations.contains(affiliation) {
         return Err(ApiError::http(
-            400,
-            codes::INVALID_MAX_ENROLL,
+            404,
+            codes::GETTING_AFFILIATION,
             format!(
-                "Max enrollment in registration request may not be less than -1, but was {requested}"
+                "Failed getting affiliation '{affiliation}': Failed to get Affiliation: sql: no rows in result set"
             ),
         ));
     }
-    Ok(if requested == 0 {
-        CA_MAX_ENROLLMENTS
-    } else {
-        requested
+    attr_rules::can_register_requested_attributes(attrs, None, registrar).map_err(|e| {
+        ApiError::authorization(
+            codes::REG_ATTR_AUTH,
+            format!("Failed to register attribute: {e}"),
+        )
     })
 }
 
+/// `getMaxEnrollments` (`lib/util.go`): the requested value against the CA's maximum.
+pub(crate) fn max_enrollments(requested: i64, ca_max: i64) -> Result<i64, ApiError> {
+    let invalid = |message: String| ApiError::http(400, codes::INVALID_MAX_ENROLL, message);
+    if requested < -1 {
+        return Err(invalid(format!(
+            "Max enrollment in registration request may not be less than -1, but was {requested}"
+        )));
+    }
+    match (ca_max, requested) {
+        (-1, 0) => Ok(-1),
+        (-1, n) => Ok(n),
+        (0, _) => Err(invalid("Registration is disabled".to_owned())),
+        (_, -1) => Err(invalid(
+            "Registration for infinite enrollments is not allowed".to_owned(),
+        )),
+        (max, 0) => Ok(max),
+        (max, n) if n > max => Err(invalid(format!(
+            "Requested enrollments ({n}) exceeds maximum allowable enrollments ({max})"
+        ))),
+        (_, n) => Ok(n),
+    }
+}
+
+/// `util.RandomString(12)`: 12 characters from `letterBytes`, the 52 ASCII letters.
 fn generate_secret() -> String {
     (0..GENERATED_SECRET_LEN)
         .map(|_| {
@@ -335,11 +279,25 @@ mod tests {
 
     #[test]
     fn max_enrollments_follow_fabric_rules() {
-        assert_eq!(max_enrollments(0).unwrap(), -1);
-        assert_eq!(max_enrollments(-1).unwrap(), -1);
-        assert_eq!(max_enrollments(3).unwrap(), 3);
-        let err = max_enrollments(-2).unwrap_err();
+        assert_eq!(max_enrollments(0, -1).unwrap(), -1);
+        assert_eq!(max_enrollments(-1, -1).unwrap(), -1);
+        assert_eq!(max_enrollments(3, -1).unwrap(), 3);
+        let err = max_enrollments(-2, -1).unwrap_err();
         assert_eq!((err.status, err.code), (400, 82));
+        assert_eq!(max_enrollments(0, 5).unwrap(), 5);
+        assert_eq!(max_enrollments(4, 5).unwrap(), 4);
+        assert_eq!(
+            max_enrollments(6, 5).unwrap_err().message,
+            "Requested enrollments (6) exceeds maximum allowable enrollments (5)"
+        );
+        assert_eq!(
+            max_enrollments(-1, 5).unwrap_err().message,
+            "Registration for infinite enrollments is not allowed"
+        );
+        assert_eq!(
+            max_enrollments(1, 0).unwrap_err().message,
+            "Registration is disabled"
+        );
     }
 
     #[test]
@@ -347,34 +305,12 @@ mod tests {
         let s = generate_secret();
         assert_eq!(s.len(), 12);
         assert!(s.bytes().all(|b| b.is_ascii_alphabetic()));
+        assert_ne!(s, generate_secret());
     }
 
     #[test]
     fn path_escape_matches_go() {
         assert_eq!(path_escape("org1admin"), "org1admin");
         assert_eq!(path_escape("a b/c?"), "a%20b%2Fc%3F");
-    }
-
-    #[test]
-    fn registrar_roles_limit_types() {
-        let mut registrar = Identity {
-            id: "r".into(),
-            secret: "s".into(),
-            kind: "client".into(),
-            affiliation: String::new(),
-            attrs: vec![IdentityAttr {
-                name: "hf.Registrar.Roles".into(),
-                value: "peer, client".into(),
-                ecert: false,
-            }],
-            max_enrollments: -1,
-            enrollments: 0,
-        };
-        assert!(can_register(&registrar, "peer", "", &[]).is_ok());
-        assert!(can_register(&registrar, "admin", "", &[]).is_err());
-        registrar.attrs.clear();
-        assert!(can_act_on_type(&registrar, "peer")
-            .unwrap_err()
-            .contains("is not a registrar"));
     }
 }

@@ -16,23 +16,44 @@ pub(crate) mod codes {
     pub const NO_AUTH_HDR: u32 = 2;
     pub const EMPTY_REQ_BODY: u32 = 4;
     pub const BAD_REQ_BODY: u32 = 5;
+    pub const NOT_REVOKER: u32 = 7;
+    pub const REV_CERT_NOT_FOUND: u32 = 8;
+    pub const CERT_WRONG_OWNER: u32 = 9;
+    pub const REVOKE_ID_NOT_FOUND: u32 = 10;
+    pub const MISSING_REVOKE_ARGS: u32 = 15;
+    pub const GETTING_AFFILIATION: u32 = 16;
     pub const CA_NOT_FOUND: u32 = 19;
     pub const AUTHENTICATION_FAILURE: u32 = 20;
     pub const NO_USER_PASS: u32 = 21;
+    pub const ENROLL_DISABLED: u32 = 22;
     pub const INVALID_USER: u32 = 23;
     pub const INVALID_PASS: u32 = 24;
     pub const INVALID_TOKEN: u32 = 25;
     pub const UNTRUSTED_CERTIFICATE: u32 = 26;
     pub const CERT_EXPIRED: u32 = 27;
+    pub const CERT_REVOKED: u32 = 28;
+    pub const CERT_NOT_FOUND: u32 = 30;
     pub const BAD_CSR: u32 = 31;
+    pub const NO_GEN_CRL_AUTH: u32 = 35;
+    pub const INVALID_REVOKED_AFTER: u32 = 36;
+    pub const INVALID_EXPIRED_AFTER: u32 = 37;
+    pub const GEN_CRL: u32 = 41;
+    pub const REG_ATTR_AUTH: u32 = 42;
+    pub const CALLER_NOT_AFFILIATED: u32 = 44;
     pub const GETTING_USER: u32 = 49;
     pub const ADD_IDENTITY: u32 = 52;
+    pub const REMOVE_IDENTITY: u32 = 56;
+    pub const MODIFYING_IDENTITY: u32 = 58;
+    pub const UPDATE_CONFIG_REMOVE_AFF: u32 = 61;
     pub const DB_GET: u32 = 63;
+    pub const CERT_ALREADY_REVOKED: u32 = 66;
     pub const AUTHORIZATION_FAILURE: u32 = 71;
+    pub const PASSWORD_ATTEMPTS: u32 = 73;
     pub const DUP_IDENTITY_REG: u32 = 74;
     pub const REGISTRAR_REG_AUTH: u32 = 76;
     pub const CN_INVALID_ENROLL: u32 = 77;
     pub const INVOKER_MISS_ATTR: u32 = 78;
+    pub const INPUT_VALID_CSR: u32 = 80;
     pub const INVALID_MAX_ENROLL: u32 = 82;
 }
 
@@ -44,6 +65,8 @@ pub(crate) struct ApiError {
     pub message: String,
     pub local_code: u32,
     pub local_message: String,
+    /// The request changed the state even though it failed (a counted wrong password).
+    pub persist: bool,
 }
 
 impl ApiError {
@@ -56,6 +79,7 @@ impl ApiError {
             local_code: code,
             local_message: message.clone(),
             message,
+            persist: false,
         }
     }
 
@@ -67,6 +91,7 @@ impl ApiError {
             message: "Authentication failure".to_owned(),
             local_code,
             local_message: local_message.into(),
+            persist: false,
         }
     }
 
@@ -78,6 +103,7 @@ impl ApiError {
             message: "Authorization failure".to_owned(),
             local_code,
             local_message: local_message.into(),
+            persist: false,
         }
     }
 
@@ -93,6 +119,12 @@ impl ApiError {
             codes::CA_NOT_FOUND,
             format!("CA '{name}' does not exist"),
         )
+    }
+
+    /// Wrap the local message (Go `errors.WithMessage`); the client's view is unchanged.
+    pub fn context(mut self, prefix: impl std::fmt::Display) -> Self {
+        self.local_message = format!("{prefix}: {}", self.local_message);
+        self
     }
 
     /// The body fabric-ca sends for this error.

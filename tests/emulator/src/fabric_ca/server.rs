@@ -25,8 +25,10 @@ use tokio_rustls::TlsAcceptor;
 use super::endpoint::{self, CaRequest, Reply};
 use super::enroll;
 use super::error::CaError;
+use super::identities;
 use super::register::{self, RegisterRoute};
 use super::responses::{codes, ApiError};
+use super::revoke;
 use super::state::FabricCaState;
 
 /// How long a client may take to finish the TLS handshake.
@@ -159,11 +161,20 @@ async fn serve_connection(tcp: TcpStream, peer: SocketAddr, acceptor: TlsAccepto
 
 /// Each endpoint under both its bare and `/api/v1` path.
 fn router(app: App) -> Router {
-    let routes: [(&str, MethodRouter<App>); 4] = [
+    let routes: [(&str, MethodRouter<App>); 8] = [
         ("/cainfo", get(cainfo).post(cainfo)),
         ("/enroll", post(enroll)),
+        ("/reenroll", post(reenroll)),
         ("/register", post(register)),
-        ("/identities", post(add_identity)),
+        ("/revoke", post(revoke)),
+        ("/gencrl", post(gencrl)),
+        ("/identities", get(list_identities).post(add_identity)),
+        (
+            "/identities/{id}",
+            get(get_identity)
+                .put(modify_identity)
+                .delete(remove_identity),
+        ),
     ];
     let mut router = Router::new();
     for (path, route) in routes {
@@ -172,11 +183,7 @@ fn router(app: App) -> Router {
             .route(path, route.clone())
             .route(&format!("/api/v1{path}"), route);
     }
-    let identity = get(get_identity).fallback(method_not_allowed);
-    router
-        .route("/identities/{id}", identity.clone())
-        .route("/api/v1/identities/{id}", identity)
-        .with_state(app)
+    router.with_state(app)
 }
 
 /// What a handler needs from the HTTP request, extracted the same way for every endpoint.
@@ -244,6 +251,9 @@ where
             respond(reply.status, reply.body, reply.location)
         }
         Err(e) => {
+            if e.persist {
+                (app.on_change)(&state);
+            }
             tracing::info!(
                 method = req.method,
                 uri = req.uri,
@@ -290,13 +300,51 @@ async fn add_identity(State(app): State<App>, incoming: Incoming) -> Response {
     .await
 }
 
+async fn reenroll(State(app): State<App>, incoming: Incoming) -> Response {
+    run(&app, incoming, enroll::reenroll).await
+}
+
+async fn revoke(State(app): State<App>, incoming: Incoming) -> Response {
+    run(&app, incoming, revoke::revoke).await
+}
+
+async fn gencrl(State(app): State<App>, incoming: Incoming) -> Response {
+    run(&app, incoming, |state, req| revoke::gencrl(state, req)).await
+}
+
+async fn list_identities(State(app): State<App>, incoming: Incoming) -> Response {
+    run(&app, incoming, |state, req| identities::list(state, req)).await
+}
+
 async fn get_identity(
     State(app): State<App>,
     Path(id): Path<String>,
     incoming: Incoming,
 ) -> Response {
     run(&app, incoming, |state, req| {
-        register::get_identity(state, req, &id)
+        identities::get(state, req, &id)
+    })
+    .await
+}
+
+async fn modify_identity(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    incoming: Incoming,
+) -> Response {
+    run(&app, incoming, |state, req| {
+        identities::modify(state, req, &id)
+    })
+    .await
+}
+
+async fn remove_identity(
+    State(app): State<App>,
+    Path(id): Path<String>,
+    incoming: Incoming,
+) -> Response {
+    run(&app, incoming, |state, req| {
+        identities::remove(state, req, &id)
     })
     .await
 }

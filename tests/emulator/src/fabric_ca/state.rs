@@ -1,7 +1,7 @@
 //! The persisted state of one emulated Fabric CA server: two CAs (`ca`, `tlsca`), each with
 //! its root key/cert and identity registry, plus the server's TLS certificate.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use base64::Engine as _;
@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::certs::{self, KeyAndCert};
 use super::error::CaError;
+use super::profiles::SigningConfig;
 
 /// Name of the default (enrollment) CA, as IBP names it (console `ca_name`).
 pub(crate) const CA_NAME: &str = "ca";
@@ -17,6 +18,8 @@ pub(crate) const CA_NAME: &str = "ca";
 pub(crate) const TLSCA_NAME: &str = "tlsca";
 /// The CA registry's `max_enrollments` default: -1, unlimited (fabric-ca `registry.maxenrollments`).
 pub(crate) const CA_MAX_ENROLLMENTS: i64 = -1;
+/// `cfg.identities.passwordattempts` of both fabric-operator configuration files.
+pub(crate) const DEFAULT_PASSWORD_ATTEMPTS: u32 = 10;
 
 /// An identity the CA registers at start-up (IBP `config_override.ca.registry.identities`).
 #[derive(Clone, Serialize, Deserialize)]
@@ -52,7 +55,7 @@ pub struct IdentityAttr {
 }
 
 /// A registry entry of one CA.
-#[derive(Clone, Serialize, Deserialize)]
+#[derive(Clone, Default, Serialize, Deserialize)]
 pub struct Identity {
     /// Enrollment ID.
     pub id: String,
@@ -69,15 +72,40 @@ pub struct Identity {
     pub max_enrollments: i64,
     /// Successful enrollments so far (fabric-ca's `state` column).
     pub enrollments: u64,
+    /// Revoked by `POST /revoke` with its id (fabric-ca's `state` -1): it can no longer enroll.
+    #[serde(default)]
+    pub revoked: bool,
+    /// Wrong passwords since the last good one (`incorrect_password_attempts`).
+    #[serde(default)]
+    pub incorrect_password_attempts: u32,
+    /// Registration order (the users table's row order, which `GET /identities` follows).
+    #[serde(default)]
+    pub registered: u64,
 }
 
 impl Identity {
-    /// The value of attribute `name`, if the identity has it.
+    /// The value of attribute `name`, if the identity has it (the last one of that name wins,
+    /// as in fabric-ca's attribute map, `lib/server/user/user.go` New).
     pub fn attr(&self, name: &str) -> Option<&str> {
         self.attrs
             .iter()
+            .rev()
             .find(|a| a.name == name)
             .map(|a| a.value.as_str())
+    }
+
+    /// The attributes as fabric-ca's `GetAttributes(nil)` returns them: one per name, the
+    /// last value winning. (fabric-ca iterates a Go map, so its order is random; ours is the
+    /// order of first appearance.)
+    pub fn effective_attrs(&self) -> Vec<IdentityAttr> {
+        let mut out: Vec<IdentityAttr> = Vec::new();
+        for a in &self.attrs {
+            match out.iter_mut().find(|o| o.name == a.name) {
+                Some(existing) => *existing = a.clone(),
+                None => out.push(a.clone()),
+            }
+        }
+        out
     }
 }
 
@@ -91,6 +119,7 @@ impl fmt::Debug for Identity {
             .field("attrs", &self.attrs)
             .field("max_enrollments", &self.max_enrollments)
             .field("enrollments", &self.enrollments)
+            .field("revoked", &self.revoked)
             .finish()
     }
 }
@@ -107,6 +136,64 @@ pub(crate) struct CaInstance {
     /// PEM of a real P-384 public key, like fabric-ca's revocation key.
     pub issuer_revocation_public_key_pem: String,
     pub identities: BTreeMap<String, Identity>,
+    /// The `signing` section; `None` in states saved before it existed (then the default).
+    #[serde(default)]
+    pub signing: Option<SigningConfig>,
+    /// `registry.maxenrollments` (-1 in both fabric-operator files).
+    #[serde(default = "unlimited")]
+    pub max_enrollments: i64,
+    /// The affiliation tree, every node as its full dotted name; empty on a console-deployed
+    /// CA (the operator files have `affiliations:` empty), so only the root `""` exists.
+    #[serde(default)]
+    pub affiliations: BTreeSet<String>,
+    /// `cfg.identities.allowremove`: fabric-operator's `setDefaults` turns it on for every CA.
+    #[serde(default = "enabled")]
+    pub allow_remove: bool,
+    /// `cfg.identities.passwordattempts` (10 in the operator files).
+    #[serde(default = "password_attempts")]
+    pub password_attempts: u32,
+    /// The certificates table: every certificate this CA issued.
+    #[serde(default)]
+    pub certificates: Vec<CertRecord>,
+}
+
+/// One row of fabric-ca's `certificates` table (`lib/certdbaccessor.go`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct CertRecord {
+    /// Enrollment ID of the owner.
+    pub id: String,
+    /// Lower-case hex, leading zeros trimmed (`util.GetSerialAsHex` + TrimLeft "0").
+    pub serial: String,
+    /// Lower-case hex of the authority key id, leading zeros trimmed.
+    pub aki: String,
+    /// Unix seconds.
+    pub not_after: i64,
+    /// Unix seconds of the revocation, when revoked.
+    pub revoked_at: Option<i64>,
+    /// RFC 5280 reason code when revoked.
+    pub reason: u8,
+    pub pem: String,
+}
+
+fn unlimited() -> i64 {
+    CA_MAX_ENROLLMENTS
+}
+
+fn enabled() -> bool {
+    true
+}
+
+fn password_attempts() -> u32 {
+    DEFAULT_PASSWORD_ATTEMPTS
+}
+
+impl CaInstance {
+    /// This CA's signing profiles.
+    pub(crate) fn signing(&self) -> SigningConfig {
+        self.signing
+            .clone()
+            .unwrap_or_else(|| SigningConfig::for_ca(&self.name))
+    }
 }
 
 /// The whole state of one emulated CA server; serialisable so the console can persist it.
@@ -219,6 +306,38 @@ impl FabricCaState {
         self.instance(ca_name)?.identities.get(id)
     }
 
+    /// Set `cfg.identities.allowremove` of the named CA (on by default, as fabric-operator
+    /// deploys CAs); returns false if there is no such CA.
+    pub fn set_identity_removal(&mut self, ca_name: &str, allow: bool) -> bool {
+        self.instance_mut(ca_name)
+            .map(|ca| ca.allow_remove = allow)
+            .is_some()
+    }
+
+    /// Add an affiliation (and its parents) to the named CA, as the `affiliations` section of
+    /// a configuration override would; returns false if there is no such CA.
+    pub fn add_affiliation(&mut self, ca_name: &str, affiliation: &str) -> bool {
+        let Some(ca) = self.instance_mut(ca_name) else {
+            return false;
+        };
+        let mut path = String::new();
+        for part in affiliation.split('.').filter(|p| !p.is_empty()) {
+            if !path.is_empty() {
+                path.push('.');
+            }
+            path.push_str(part);
+            ca.affiliations.insert(path.clone());
+        }
+        true
+    }
+
+    /// Set `registry.maxenrollments` of the named CA; returns false if there is no such CA.
+    pub fn set_max_enrollments(&mut self, ca_name: &str, max: i64) -> bool {
+        self.instance_mut(ca_name)
+            .map(|ca| ca.max_enrollments = max)
+            .is_some()
+    }
+
     pub(crate) fn tls_key_pem(&self) -> &str {
         &self.tls_key_pem
     }
@@ -237,6 +356,13 @@ impl FabricCaState {
             .first()
             .map(|ca| ca.name.as_str())
             .unwrap_or(CA_NAME)
+    }
+
+    /// The next value of the persisted counter (also used to order registrations).
+    pub(crate) fn next_sequence(&mut self) -> u64 {
+        let n = self.next_serial;
+        self.next_serial = self.next_serial.wrapping_add(1);
+        n
     }
 
     /// A fresh serial number; advances the persisted counter.
@@ -267,6 +393,12 @@ fn new_instance(
         issuer_public_key: idemix_issuer_public_key(),
         issuer_revocation_public_key_pem: revocation_key.public_key_pem(),
         identities,
+        signing: Some(SigningConfig::for_ca(name)),
+        max_enrollments: CA_MAX_ENROLLMENTS,
+        affiliations: BTreeSet::new(),
+        allow_remove: true,
+        password_attempts: DEFAULT_PASSWORD_ATTEMPTS,
+        certificates: Vec::new(),
     })
 }
 
@@ -304,7 +436,7 @@ fn bootstrap_identity(b: &BootstrapIdentity) -> Result<Identity, CaError> {
         affiliation: String::new(),
         attrs,
         max_enrollments: CA_MAX_ENROLLMENTS,
-        enrollments: 0,
+        ..Identity::default()
     })
 }
 

@@ -27,6 +27,10 @@ pub struct VerifiedCaller {
     pub enrollment_id: String,
     /// The caller's certificate, PEM.
     pub cert_pem: String,
+    /// Its serial number, lower-case hex without leading zeros (fabric-ca's certificates key).
+    pub serial_hex: String,
+    /// Its authority key identifier, lower-case hex without leading zeros.
+    pub aki_hex: String,
 }
 
 /// Why a token was rejected. Each maps to fabric-ca's local error (the client only ever
@@ -97,6 +101,19 @@ pub fn verify_token(
     header: &str,
     trusted_root_pem: &str,
 ) -> Result<VerifiedCaller, TokenError> {
+    verify_token_expiry(method, uri, body, header, trusted_root_pem, false)
+}
+
+/// [`verify_token`], optionally accepting an expired certificate (`reenroll` with
+/// `ca.reenrollignorecertexpiry`, which fabric-operator turns on; `verifyX509Token`).
+pub(crate) fn verify_token_expiry(
+    method: &str,
+    uri: &str,
+    body: &[u8],
+    header: &str,
+    trusted_root_pem: &str,
+    ignore_expiry: bool,
+) -> Result<VerifiedCaller, TokenError> {
     let mut parts = header.split('.');
     let (b64_cert, b64_sig) = match (parts.next(), parts.next(), parts.next()) {
         (Some(c), Some(s), None) if !c.is_empty() => (c, s),
@@ -131,7 +148,7 @@ pub fn verify_token(
     {
         return Err(TokenError::UntrustedCertificate);
     }
-    if !cert.validity().is_valid() {
+    if !ignore_expiry && !cert.validity().is_valid() {
         return Err(TokenError::Expired);
     }
 
@@ -142,10 +159,29 @@ pub fn verify_token(
         .and_then(|cn| cn.as_str().ok())
         .unwrap_or_default()
         .to_owned();
+    let aki = cert
+        .extensions()
+        .iter()
+        .find_map(|e| match e.parsed_extension() {
+            x509_parser::extensions::ParsedExtension::AuthorityKeyIdentifier(a) => {
+                a.key_identifier.as_ref().map(|k| k.0.to_vec())
+            }
+            _ => None,
+        })
+        .unwrap_or_default();
     Ok(VerifiedCaller {
         enrollment_id,
         cert_pem,
+        serial_hex: key_hex(cert.raw_serial()),
+        aki_hex: key_hex(&aki),
     })
+}
+
+/// Lower-case hex without leading zeros, as fabric-ca keys its certificates table
+/// (`hex.EncodeToString` / `util.GetSerialAsHex`, then `strings.TrimLeft(…, "0")`).
+pub(crate) fn key_hex(bytes: &[u8]) -> String {
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    hex.trim_start_matches('0').to_owned()
 }
 
 /// DER contents of the first PEM block with the given label.

@@ -7,6 +7,7 @@ pub mod ca;
 pub mod csr;
 pub mod ecdsa;
 pub mod identity;
+pub mod token;
 
 pub use ca::{CaInfo, FabricCaClient, FabricCaConfig, FabricCaError};
 pub use csr::{KeyError, PrivateKey};

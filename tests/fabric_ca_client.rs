@@ -11,9 +11,11 @@ use std::time::Duration;
 use blockchain_emulator::fabric_ca::{self, BootstrapIdentity, CaServerHandle, FabricCaState};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use serde_json::Value;
+use tfprovider_blockchain::fabric::ecdsa::is_low_s;
 use tfprovider_blockchain::fabric::token::verify_token;
 use tfprovider_blockchain::fabric::{
-    CaEndpoint, EnrollRequest, FabricCaClient, FabricCaConfig, FabricCaError, PrivateKey, Refusal,
+    Attribute, CaEndpoint, EnrollRequest, FabricCaClient, FabricCaConfig, FabricCaError,
+    ModifyIdentityRequest, PrivateKey, ReenrollRequest, Refusal, RegisterRequest, RevokeRequest,
     SigningIdentity,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -365,6 +367,311 @@ async fn a_cancelled_enroll_sends_nothing() {
         .await
         .unwrap_err();
     assert!(matches!(err, FabricCaError::Cancelled { .. }), "{err}");
-    let _ = identity;
-    let _ = verify_token;
+}
+
+// ---------------------------------------------------------------- register and identities
+
+/// The emulated CA's bootstrap admin, enrolled: the registrar of the tests below.
+async fn registrar(emu: &EmulatedCa, c: &FabricCaClient) -> SigningIdentity {
+    c.enroll(&emu.ca, &enroll_req("admin", "adminpw"), &never())
+        .await
+        .expect("enroll admin")
+        .identity
+}
+
+#[tokio::test]
+async fn registers_reads_and_enrolls_an_identity_at_the_emulated_ca() {
+    let emu = emulated_ca().await;
+    let c = client();
+    let admin = registrar(&emu, &c).await;
+    let req = RegisterRequest {
+        id: "org1peer0".into(),
+        identity_type: "peer".into(),
+        max_enrollments: Some(-1),
+        attrs: vec![Attribute {
+            name: "role".into(),
+            value: "endorser".into(),
+            ecert: true,
+        }],
+        ..Default::default()
+    };
+    // No secret given: the CA makes one and answers it.
+    let secret = c
+        .register(&emu.ca, &admin, &req, &never())
+        .await
+        .expect("register");
+    assert!(!secret.expose().is_empty());
+
+    let info = c
+        .get_identity(&emu.ca, &admin, "org1peer0", &never())
+        .await
+        .expect("get");
+    assert_eq!(info.id, "org1peer0");
+    assert_eq!(info.identity_type, "peer");
+    assert_eq!(info.max_enrollments, -1);
+    assert!(info
+        .attrs
+        .iter()
+        .any(|a| a.name == "role" && a.value == "endorser" && a.ecert));
+
+    let peer = c
+        .enroll(&emu.ca, &enroll_req("org1peer0", secret.expose()), &never())
+        .await
+        .expect("enroll the new identity");
+    let cert = peer.identity.certificate().info();
+    assert_eq!(cert.organizational_units, ["peer"]);
+    assert_eq!(
+        cert.fabric_attrs.as_ref().expect("attrs")["role"],
+        "endorser"
+    );
+
+    // Again: the CA's own words, typed.
+    let err = c
+        .register(&emu.ca, &admin, &req, &never())
+        .await
+        .unwrap_err();
+    assert_eq!(err.refusal(), Some(Refusal::AlreadyRegistered), "{err}");
+    assert!(err
+        .to_string()
+        .contains("Identity 'org1peer0' is already registered (code 74)"));
+    let err = c
+        .get_identity(&emu.ca, &admin, "nobody", &never())
+        .await
+        .unwrap_err();
+    assert_eq!(err.refusal(), Some(Refusal::NotFound), "{err}");
+    assert_eq!(
+        err.to_string(),
+        "GET /api/v1/identities/nobody: the Fabric CA answered 404: Failed to get User: sql: no rows in result set (code 63)"
+    );
+}
+
+/// A token whose certificate the selected CA did not issue is refused (recorded
+/// `error_bad_token_cert_from_other_ca`), as is an identity that is not a registrar.
+#[tokio::test]
+async fn tokens_from_the_wrong_ca_or_a_non_registrar_are_refused() {
+    let emu = emulated_ca().await;
+    let c = client();
+    let tls_admin = c
+        .enroll(&emu.tlsca, &enroll_req("admin", "adminpw"), &never())
+        .await
+        .expect("enroll tlsca admin")
+        .identity;
+    let req = RegisterRequest {
+        id: "x".into(),
+        identity_type: "client".into(),
+        ..Default::default()
+    };
+    let err = c
+        .register(&emu.ca, &tls_admin, &req, &never())
+        .await
+        .unwrap_err();
+    assert_eq!(err.refusal(), Some(Refusal::AuthenticationFailure), "{err}");
+
+    let admin = registrar(&emu, &c).await;
+    let user = RegisterRequest {
+        id: "user1".into(),
+        identity_type: "client".into(),
+        secret: Some("user1pw".into()),
+        ..Default::default()
+    };
+    c.register(&emu.ca, &admin, &user, &never())
+        .await
+        .expect("register");
+    let user1 = c
+        .enroll(&emu.ca, &enroll_req("user1", "user1pw"), &never())
+        .await
+        .expect("enroll user1")
+        .identity;
+    let err = c
+        .register(&emu.ca, &user1, &req, &never())
+        .await
+        .unwrap_err();
+    assert_eq!(err.refusal(), Some(Refusal::AuthorizationFailure), "{err}");
+}
+
+/// Checks what reached the capture server: the method, the target, a JSON body if any, and a
+/// token that verifies over exactly that, made by `by`.
+fn assert_token_request(sent: &Captured, method: &str, uri: &str, by: &SigningIdentity) -> Value {
+    assert_eq!(sent.method, method);
+    assert_eq!(sent.uri, uri);
+    let token = sent.header("authorization").expect("token");
+    let decoded = verify_token(token, &sent.method, &sent.uri, &sent.body).expect("token verifies");
+    assert!(is_low_s(&decoded.signature).expect("der"));
+    assert_eq!(decoded.certificate.pem(), by.certificate().pem());
+    if sent.body.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&sent.body).expect("json body")
+    }
+}
+
+/// A 200 answer in fabric-ca's envelope, with the newline cfssl writes inside it.
+fn answer(result: &str) -> String {
+    format!(
+        r#"{{"result":{result}{}"errors":[],"messages":[],"success":true}}"#,
+        "\n,"
+    )
+}
+
+#[tokio::test]
+async fn register_sends_the_recorded_request() {
+    let admin = identity("bootstrap-admin");
+    let (ca, seen) = capture(201, Some(fixture("ca/register_org1admin.response.json"))).await;
+    let req = RegisterRequest {
+        id: "org1admin".into(),
+        identity_type: "admin".into(),
+        secret: Some("org1adminpw".into()),
+        max_enrollments: Some(-1),
+        affiliation: String::new(),
+        attrs: vec![],
+    };
+    let secret = client()
+        .register(&ca, &admin, &req, &never())
+        .await
+        .expect("register");
+    assert_eq!(secret.expose(), "org1adminpw");
+    let sent = seen.await.expect("captured");
+    assert_token_request(&sent, "POST", "/api/v1/register?ca=ca", &admin);
+    assert_eq!(
+        sent.body,
+        fixture("ca/register_org1admin.request.json").into_bytes()
+    );
+}
+
+#[tokio::test]
+async fn a_lost_register_answer_is_uncertain_and_a_lost_read_is_not() {
+    let admin = identity("bootstrap-admin");
+    let (ca, _seen) = capture(201, None).await;
+    let req = RegisterRequest {
+        id: "u".into(),
+        ..Default::default()
+    };
+    let err = client()
+        .register(&ca, &admin, &req, &never())
+        .await
+        .unwrap_err();
+    assert!(err.is_uncertain(), "{err}");
+    let (ca, _seen) = capture(200, None).await;
+    let err = client()
+        .get_identity(&ca, &admin, "u", &never())
+        .await
+        .unwrap_err();
+    assert!(!err.is_uncertain(), "{err}");
+    assert!(matches!(err, FabricCaError::Transport { .. }), "{err}");
+}
+
+#[tokio::test]
+async fn reenroll_renews_with_the_current_certificates_token() {
+    let current = identity("org1admin");
+    // Answer with the recorded org1admin enrollment; the client must refuse it for the new
+    // key (the CA certified another key), which shows the request carried a fresh key.
+    let (ca, seen) = capture(201, Some(fixture("ca/enroll_org1admin.response.json"))).await;
+    let err = client()
+        .reenroll(&ca, &current, &ReenrollRequest::default(), &never())
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("does not belong"), "{err}");
+    let sent = seen.await.expect("captured");
+    let body = assert_token_request(&sent, "POST", "/api/v1/reenroll?ca=ca", &current);
+    assert_eq!(body["caname"], "ca");
+    let csr = body["certificate_request"].as_str().expect("csr");
+    assert!(csr.starts_with("-----BEGIN CERTIFICATE REQUEST-----"));
+
+    // Reusing the key: the recorded answer certifies it.
+    let (ca, _seen) = capture(201, Some(fixture("ca/enroll_org1admin.response.json"))).await;
+    let req = ReenrollRequest {
+        key: Some(current.key().clone()),
+        ..Default::default()
+    };
+    let renewed = client()
+        .reenroll(&ca, &current, &req, &never())
+        .await
+        .expect("reenroll");
+    assert_eq!(renewed.identity.enroll_id(), "org1admin");
+}
+
+#[tokio::test]
+async fn modify_and_remove_send_fabric_ca_requests() {
+    let admin = identity("bootstrap-admin");
+    let peer = r#"{"id":"org1peer0","type":"peer","affiliation":"","attrs":[{"name":"hf.Type","value":"peer","ecert":true}],"max_enrollments":5,"caname":"ca"}"#;
+    let (ca, seen) = capture(200, Some(answer(peer))).await;
+    let change = ModifyIdentityRequest {
+        max_enrollments: 5,
+        ..Default::default()
+    };
+    let info = client()
+        .modify_identity(&ca, &admin, "org1peer0", &change, &never())
+        .await
+        .expect("modify");
+    assert_eq!(info.max_enrollments, 5);
+    let sent = seen.await.expect("captured");
+    let body = assert_token_request(&sent, "PUT", "/api/v1/identities/org1peer0?ca=ca", &admin);
+    assert_eq!(
+        body,
+        serde_json::json!({"type":"","affiliation":"","attrs":[],"max_enrollments":5,"caname":"ca"})
+    );
+
+    let (ca, seen) = capture(200, Some(answer(peer))).await;
+    let removed = client()
+        .remove_identity(&ca, &admin, "org1peer0", false, &never())
+        .await
+        .expect("remove");
+    assert_eq!(removed.id, "org1peer0");
+    let sent = seen.await.expect("captured");
+    assert_token_request(
+        &sent,
+        "DELETE",
+        "/api/v1/identities/org1peer0?ca=ca&force=false",
+        &admin,
+    );
+    assert!(sent.body.is_empty());
+
+    // A console-deployed CA does not allow removal (fabric-ca lib/serveridentities.go).
+    let refusal = r#"{"result":"","errors":[{"code":56,"message":"Identity removal is disabled"}
+],"messages":[],"success":false}"#;
+    let (ca, _seen) = capture(403, Some(refusal.to_owned())).await;
+    let err = client()
+        .remove_identity(&ca, &admin, "org1peer0", false, &never())
+        .await
+        .unwrap_err();
+    assert_eq!(err.refusal(), Some(Refusal::RemovalRefused), "{err}");
+    assert!(err
+        .to_string()
+        .contains("Identity removal is disabled (code 56)"));
+}
+
+#[tokio::test]
+async fn revoke_sends_serial_and_aki_and_reads_the_answer() {
+    let admin = identity("bootstrap-admin");
+    let target = identity("org1admin");
+    let info = target.certificate().info();
+    let crl = "-----BEGIN X509 CRL-----\nAA==\n-----END X509 CRL-----\n";
+    let crl_b64 = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, crl);
+    let result = format!(
+        r#"{{"RevokedCerts":[{{"Serial":"{}","AKI":"{}"}}],"CRL":"{crl_b64}"}}"#,
+        info.serial_hex, info.authority_key_id_hex
+    );
+    let (ca, seen) = capture(200, Some(answer(&result))).await;
+    let req = RevokeRequest {
+        serial: info.serial_hex.clone(),
+        aki: info.authority_key_id_hex.clone(),
+        reason: "superseded".into(),
+        gencrl: true,
+        ..Default::default()
+    };
+    let r = client()
+        .revoke(&ca, &admin, &req, &never())
+        .await
+        .expect("revoke");
+    assert_eq!(r.revoked.len(), 1);
+    assert_eq!(r.revoked[0].serial, info.serial_hex);
+    assert!(r
+        .crl_pem
+        .expect("crl")
+        .starts_with("-----BEGIN X509 CRL-----"));
+    let sent = seen.await.expect("captured");
+    let body = assert_token_request(&sent, "POST", "/api/v1/revoke?ca=ca", &admin);
+    assert_eq!(body["serial"], "52b4112fda25dec49bac1cdac962c7f7fe818eba");
+    assert_eq!(body["aki"], "885b6309359b02f85728876285c46e0da7f823d6");
+    assert_eq!(body["gencrl"], true);
 }

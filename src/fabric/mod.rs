@@ -9,6 +9,7 @@ pub mod ecdsa;
 pub mod enroll;
 pub mod error;
 pub mod identity;
+pub mod registry;
 pub mod secret;
 pub mod token;
 
@@ -17,4 +18,8 @@ pub use csr::{KeyError, PrivateKey};
 pub use enroll::{AttributeRequest, EnrollRequest, Enrollment, ReenrollRequest};
 pub use error::{FabricCaError, Refusal};
 pub use identity::{Certificate, CertificateInfo, IdentityError, SigningIdentity};
+pub use registry::{
+    Attribute, IdentityInfo, ModifyIdentityRequest, RegisterRequest, Revocation, RevokeRequest,
+    RevokedCert,
+};
 pub use secret::Secret;

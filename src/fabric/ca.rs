@@ -229,7 +229,7 @@ impl FabricCaClient {
             Auth::Token(identity) => {
                 // The server signs `RequestURI()`: the path and query as sent.
                 let uri = &url[Position::BeforePath..];
-                let value = token::token(identity, call.method.as_str(), uri, &body)
+                let mut value = token::token(identity, call.method.as_str(), uri, &body)
                     .map_err(|e| FabricCaError::Credentials {
                         request: request.clone(),
                         detail: e.to_string(),
@@ -240,7 +240,6 @@ impl FabricCaClient {
                             detail: e.to_string(),
                         })
                     })?;
-                let mut value = value;
                 value.set_sensitive(true);
                 builder = builder.header(AUTHORIZATION, value);
             }

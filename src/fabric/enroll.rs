@@ -1,6 +1,6 @@
 //! Enroll (`POST /api/v1/enroll`, HTTP Basic) and reenroll (`POST /api/v1/reenroll`, token of
 //! the current certificate): a key made here, a CSR for the enroll id, and the certificate and
-//! CA chain the CA answers (docs/dev/fabric-ca.md#enroll, #reenroll).
+//! CA chain the CA answers (docs/dev/fabric-ca.md#enroll; docs/dev/fabric-ca.md#reenroll).
 
 use std::fmt;
 

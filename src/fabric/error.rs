@@ -1,5 +1,5 @@
 //! What a Fabric CA call can end with, and how the CA's own `{errors:[{code,message}]}`
-//! maps to kinds a caller decides on (docs/dev/fabric-ca.md#error-codes).
+//! maps to kinds a caller decides on (docs/dev/fabric-ca.md#error-codes; docs/dev/fabric-ca.md#refusal-kinds).
 
 use thiserror::Error;
 

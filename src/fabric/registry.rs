@@ -1,7 +1,7 @@
 //! The CA's identity registry, with a registrar's token: register (`POST /api/v1/register`),
 //! read, modify and remove one identity (`GET|PUT|DELETE /api/v1/identities/{id}`), and revoke
 //! (`POST /api/v1/revoke`). Bodies and answers are fabric-ca v1.5.5's `api/client.go` types
-//! (docs/dev/fabric-ca.md#register, #identities-api, #modify-and-remove, #revoke).
+//! (docs/dev/fabric-ca.md#request-shapes; docs/dev/fabric-ca.md#modify-and-remove; docs/dev/fabric-ca.md#revoke).
 
 use std::fmt;
 

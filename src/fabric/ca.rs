@@ -1,24 +1,33 @@
-//! The Fabric CA REST client: `GET <api_url>/cainfo?ca=<name>` over HTTPS (and, next,
-//! register and enroll). A CA the console created answers `/cainfo` only once its pods serve
-//! (docs/dev/fabric-ca.md#readiness-via-cainfo), which is how readiness is told.
+//! The Fabric CA REST client: one request core ([`FabricCaClient::call`]) over HTTPS that every
+//! endpoint module uses (`cainfo` here, enroll and reenroll in `enroll.rs`, register,
+//! identities and revoke in `registry.rs`). A CA the console created answers `/cainfo` only
+//! once its pods serve (docs/dev/fabric-ca.md#readiness-via-cainfo), which is how readiness is told.
 //!
 //! Trust: the given certificate (the CA's TLS certificate or root from the console, PEM or
 //! base64 PEM) is both an extra root and a pin, plus the configured bundle and the system
 //! roots. One HTTP client (and its connection pool) is kept per trusted set, so polling a
 //! starting CA does not rebuild TLS state on every look.
+//!
+//! No call is retried here. A call that changes the CA and loses its answer ends as
+//! [`FabricCaError::Uncertain`] (docs/dev/fabric-ca.md#lost-answers).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use http::header::ACCEPT;
+use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE};
+use http::{HeaderValue, Method};
 use rustls::pki_types::CertificateDer;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use thiserror::Error;
 use tokio_util::sync::CancellationToken;
-use url::Url;
+use url::{Position, Url};
 
+pub use super::error::{FabricCaError, Refusal};
+use super::identity::SigningIdentity;
+use super::secret::Secret;
+use super::token;
 use crate::net::tls;
 
 /// Longest single request (a starting CA often accepts and then stalls).
@@ -35,49 +44,19 @@ pub struct FabricCaConfig {
     pub user_agent: String,
 }
 
-/// A failed Fabric CA call; `request` is `"GET /cainfo"` (no host or credentials).
-#[derive(Debug, Clone, Error, PartialEq)]
-pub enum FabricCaError {
-    #[error("invalid Fabric CA setting: {0}")]
-    Config(String),
-    #[error("{request}: could not reach the Fabric CA: {detail}")]
-    Transport { request: String, detail: String },
-    #[error("{request}: the Fabric CA did not answer in time")]
-    Timeout { request: String },
-    #[error("{request}: the Fabric CA's answer could not be read: {detail}")]
-    Decode { request: String, detail: String },
-    #[error("{request}: the Fabric CA answered {status}: {msg}")]
-    Refused {
-        request: String,
-        status: u16,
-        msg: String,
-    },
-    #[error("{request}: cancelled because Terraform asked the provider to stop")]
-    Cancelled { request: String },
+/// One CA of a Fabric CA server: where it listens, its name there (`ca` or `tlsca` on a
+/// console-deployed server: docs/dev/fabric-ca.md#ca-selection), and the certificate its HTTPS
+/// is trusted by (PEM or base64 PEM; `None`: the bundle and system roots).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaEndpoint {
+    pub api_url: String,
+    pub ca_name: String,
+    pub tls_root_pem: Option<Vec<u8>>,
 }
 
-impl FabricCaError {
-    /// Errors a starting CA gives (nothing listening yet, TLS not up, a proxy's 5xx, a
-    /// stalled answer): waiting may end them. Configuration and trust errors it will not.
-    pub fn is_not_serving_yet(&self) -> bool {
-        match self {
-            FabricCaError::Transport { detail, .. } => !tls::is_certificate_rejection(detail),
-            FabricCaError::Timeout { .. } | FabricCaError::Decode { .. } => true,
-            FabricCaError::Refused { status, .. } => *status >= 500,
-            FabricCaError::Config(_) | FabricCaError::Cancelled { .. } => false,
-        }
-    }
-}
+pub(crate) use crate::net::null_default;
 
-impl From<tls::TlsError> for FabricCaError {
-    fn from(e: tls::TlsError) -> Self {
-        FabricCaError::Config(e.0)
-    }
-}
-
-use crate::net::null_default;
-
-/// The `result` of a `GET /cainfo` answer.
+/// The `result` of a `GET /cainfo` answer (also `ServerInfo` in enroll answers).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct CaInfo {
@@ -116,6 +95,31 @@ struct Message {
     code: i64,
     #[serde(deserialize_with = "null_default")]
     message: String,
+}
+
+/// How a request proves who sends it.
+pub(crate) enum Auth<'a> {
+    None,
+    /// `Authorization: Basic b64(id:secret)` (enroll).
+    Basic {
+        id: &'a str,
+        secret: &'a Secret,
+    },
+    /// A token signed by this identity (docs/dev/fabric-ca.md#token-auth).
+    Token(&'a SigningIdentity),
+}
+
+/// One request: `method <api_url>/<segments>?ca=<name>&<query>`.
+pub(crate) struct Call<'a> {
+    pub method: Method,
+    pub segments: &'a [&'a str],
+    pub query: &'a [(&'a str, &'a str)],
+    /// JSON bytes, sent exactly as signed.
+    pub body: Option<Vec<u8>>,
+    pub auth: Auth<'a>,
+    /// Whether sending it twice does no harm. A call that is not loses its answer as
+    /// [`FabricCaError::Uncertain`].
+    pub idempotent: bool,
 }
 
 /// A client for the Fabric CAs of one provider block. Cheap to clone.
@@ -176,40 +180,121 @@ impl FabricCaClient {
         root_pem: Option<&[u8]>,
         cancel: &CancellationToken,
     ) -> Result<CaInfo, FabricCaError> {
-        let url = cainfo_url(api_url, ca_name)?;
-        let request = format!("GET {}", url.path());
-        let http = self.http_for(root_pem)?;
+        let ca = CaEndpoint {
+            api_url: api_url.to_owned(),
+            ca_name: ca_name.to_owned(),
+            tls_root_pem: root_pem.map(<[u8]>::to_vec),
+        };
+        let call = Call {
+            method: Method::GET,
+            segments: &["cainfo"],
+            query: &[],
+            body: None,
+            auth: Auth::None,
+            idempotent: true,
+        };
+        self.call(&ca, call, cancel).await
+    }
+
+    /// Sends one request and decodes the `result` of a successful answer into `T`.
+    pub(crate) async fn call<T: DeserializeOwned>(
+        &self,
+        ca: &CaEndpoint,
+        call: Call<'_>,
+        cancel: &CancellationToken,
+    ) -> Result<T, FabricCaError> {
+        let url = endpoint_url(&ca.api_url, call.segments, &ca.ca_name, call.query)?;
+        let request = format!("{} {}", call.method, url.path());
+        if cancel.is_cancelled() {
+            return Err(FabricCaError::Cancelled { request });
+        }
+        let http = self.http_for(ca.tls_root_pem.as_deref())?;
+        let body = call.body.unwrap_or_default();
+        let mut builder = http
+            .request(call.method.clone(), url.clone())
+            .header(ACCEPT, "application/json");
+        if !body.is_empty() {
+            builder = builder.header(CONTENT_TYPE, "application/json");
+        }
+        match call.auth {
+            Auth::None => {}
+            Auth::Basic { id, secret } => builder = builder.basic_auth(id, Some(secret.expose())),
+            Auth::Token(identity) => {
+                // The server signs `RequestURI()`: the path and query as sent.
+                let uri = &url[Position::BeforePath..];
+                let mut value = token::token(identity, call.method.as_str(), uri, &body)
+                    .map_err(|e| FabricCaError::Credentials {
+                        request: request.clone(),
+                        detail: e.to_string(),
+                    })
+                    .and_then(|t| {
+                        HeaderValue::from_str(&t).map_err(|e| FabricCaError::Credentials {
+                            request: request.clone(),
+                            detail: e.to_string(),
+                        })
+                    })?;
+                value.set_sensitive(true);
+                builder = builder.header(AUTHORIZATION, value);
+            }
+        }
+        if !body.is_empty() {
+            builder = builder.body(body);
+        }
         let send = async {
-            let resp = http
-                .get(url.clone())
-                .header(ACCEPT, "application/json")
-                .send()
-                .await?;
+            let resp = builder.send().await?;
             let status = resp.status().as_u16();
             Ok::<_, reqwest::Error>((status, resp.text().await?))
         };
-        let (status, body) = tokio::select! {
+        let lost = |detail: String| FabricCaError::Uncertain {
+            request: request.clone(),
+            detail,
+        };
+        let (status, text) = tokio::select! {
             biased;
-            _ = cancel.cancelled() => return Err(FabricCaError::Cancelled { request }),
-            r = send => r.map_err(|e| {
-                if e.is_timeout() {
-                    FabricCaError::Timeout { request: request.clone() }
+            _ = cancel.cancelled() => {
+                return Err(if call.idempotent {
+                    FabricCaError::Cancelled { request }
                 } else {
-                    FabricCaError::Transport { request: request.clone(), detail: crate::net::describe(&e) }
+                    lost("cancelled because Terraform asked the provider to stop, after the request left".to_owned())
+                });
+            }
+            r = send => match r {
+                Ok(answer) => answer,
+                // Nothing left the provider: safe to say so, whatever the call.
+                Err(e) if e.is_connect() => return Err(FabricCaError::Transport {
+                    request, detail: crate::net::describe(&e),
+                }),
+                Err(e) if !call.idempotent => return Err(lost(if e.is_timeout() {
+                    "no answer in time".to_owned()
+                } else {
+                    crate::net::describe(&e)
+                })),
+                Err(e) if e.is_timeout() => return Err(FabricCaError::Timeout { request }),
+                Err(e) => return Err(FabricCaError::Transport {
+                    request, detail: crate::net::describe(&e),
+                }),
+            },
+        };
+        let ok_status = (200..300).contains(&status);
+        // A change the CA made but whose answer we cannot use is still a change.
+        let unreadable = |detail: String| {
+            if ok_status && !call.idempotent {
+                lost(format!(
+                    "it answered {status} but the answer could not be read: {detail}"
+                ))
+            } else {
+                FabricCaError::Decode {
+                    request: request.clone(),
+                    detail,
                 }
-            })?,
+            }
         };
         let envelope: Envelope =
-            serde_json::from_str(&body).map_err(|e| FabricCaError::Decode {
-                request: request.clone(),
-                detail: e.to_string(),
-            })?;
-        if (200..300).contains(&status) && envelope.success {
-            return serde_json::from_value(envelope.result).map_err(|e| FabricCaError::Decode {
-                request,
-                detail: e.to_string(),
-            });
+            serde_json::from_str(&text).map_err(|e| unreadable(e.to_string()))?;
+        if ok_status && envelope.success {
+            return serde_json::from_value(envelope.result).map_err(|e| unreadable(e.to_string()));
         }
+        let code = envelope.errors.first().map(|m| m.code);
         let errors: Vec<String> = envelope
             .errors
             .iter()
@@ -218,6 +303,8 @@ impl FabricCaClient {
         Err(FabricCaError::Refused {
             request,
             status,
+            refusal: Refusal::classify(status, code),
+            code,
             msg: if errors.is_empty() {
                 "it did not report success".to_owned()
             } else {
@@ -227,8 +314,13 @@ impl FabricCaClient {
     }
 }
 
-/// `<api_url>/cainfo?ca=<name>`, keeping any path prefix of `api_url`.
-fn cainfo_url(api_url: &str, ca_name: &str) -> Result<Url, FabricCaError> {
+/// `<api_url>/<segments>?ca=<name>&<query>`, keeping any path prefix of `api_url`.
+fn endpoint_url(
+    api_url: &str,
+    segments: &[&str],
+    ca_name: &str,
+    query: &[(&str, &str)],
+) -> Result<Url, FabricCaError> {
     let mut url = Url::parse(api_url)
         .map_err(|e| FabricCaError::Config(format!("invalid CA api_url {api_url:?}: {e}")))?;
     if !matches!(url.scheme(), "http" | "https") || url.cannot_be_a_base() {
@@ -237,10 +329,16 @@ fn cainfo_url(api_url: &str, ca_name: &str) -> Result<Url, FabricCaError> {
         )));
     }
     if let Ok(mut path) = url.path_segments_mut() {
-        path.pop_if_empty().push("cainfo");
+        path.pop_if_empty().extend(segments);
     }
     url.set_query(None);
-    url.query_pairs_mut().append_pair("ca", ca_name);
+    {
+        let mut pairs = url.query_pairs_mut();
+        pairs.append_pair("ca", ca_name);
+        for (k, v) in query {
+            pairs.append_pair(k, v);
+        }
+    }
     Ok(url)
 }
 
@@ -249,19 +347,38 @@ mod tests {
     use super::*;
 
     #[test]
-    fn cainfo_url_is_built_under_the_api_url() {
+    fn urls_are_built_under_the_api_url() {
         assert_eq!(
-            cainfo_url("https://127.0.0.1:7054", "ca").unwrap().as_str(),
+            endpoint_url("https://127.0.0.1:7054", &["cainfo"], "ca", &[])
+                .unwrap()
+                .as_str(),
             "https://127.0.0.1:7054/cainfo?ca=ca"
         );
         assert_eq!(
-            cainfo_url("https://ca.example.org:443/prefix/", "tls ca")
-                .unwrap()
-                .as_str(),
+            endpoint_url(
+                "https://ca.example.org:443/prefix/",
+                &["cainfo"],
+                "tls ca",
+                &[]
+            )
+            .unwrap()
+            .as_str(),
             "https://ca.example.org/prefix/cainfo?ca=tls+ca"
         );
-        assert!(cainfo_url("grpcs://x:1", "ca").is_err());
-        assert!(cainfo_url("not a url", "ca").is_err());
+        // An enroll id is one path segment, escaped; the extra query follows `ca`.
+        let url = endpoint_url(
+            "https://127.0.0.1:7054",
+            &["api", "v1", "identities", "peer/1 x"],
+            "ca",
+            &[("force", "false")],
+        )
+        .unwrap();
+        assert_eq!(
+            &url[Position::BeforePath..],
+            "/api/v1/identities/peer%2F1%20x?ca=ca&force=false"
+        );
+        assert!(endpoint_url("grpcs://x:1", &["cainfo"], "ca", &[]).is_err());
+        assert!(endpoint_url("not a url", &["cainfo"], "ca", &[]).is_err());
     }
 
     mod live {

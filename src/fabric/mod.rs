@@ -1,7 +1,25 @@
 //! Clients of the Fabric components themselves (beside the console client, below the
-//! resources): the Fabric CA REST API now; register, enroll and the orderer and peer gRPC
-//! services next.
+//! resources): the Fabric CA REST API (cainfo, enroll, reenroll, register, identities, revoke)
+//! with the key, CSR, token and certificate handling it needs; the orderer and peer gRPC
+//! services next. No Terraform knowledge here.
 
 pub mod ca;
+pub mod csr;
+pub mod ecdsa;
+pub mod enroll;
+pub mod error;
+pub mod identity;
+pub mod registry;
+pub mod secret;
+pub mod token;
 
-pub use ca::{CaInfo, FabricCaClient, FabricCaConfig, FabricCaError};
+pub use ca::{CaEndpoint, CaInfo, FabricCaClient, FabricCaConfig};
+pub use csr::{KeyError, PrivateKey};
+pub use enroll::{AttributeRequest, EnrollRequest, Enrollment, ReenrollRequest};
+pub use error::{FabricCaError, Refusal};
+pub use identity::{Certificate, CertificateInfo, IdentityError, SigningIdentity};
+pub use registry::{
+    Attribute, IdentityInfo, ModifyIdentityRequest, RegisterRequest, Revocation, RevokeRequest,
+    RevokedCert,
+};
+pub use secret::Secret;

@@ -33,7 +33,7 @@ impl Auth {
             Credentials::ApiKey { key, secret } => {
                 if key.is_empty() || secret.is_empty() {
                     return Err(ConsoleError::Config(
-                        "api_key and api_secret must both be set".to_owned(),
+                        "an API key needs both its key and its secret".to_owned(),
                     ));
                 }
                 let raw = format!("{key}:{}", secret.expose());
@@ -51,7 +51,7 @@ impl Auth {
             }
             Credentials::Iam { api_key, token_url } => {
                 if api_key.is_empty() {
-                    return Err(ConsoleError::Config("the IAM api_key is empty".to_owned()));
+                    return Err(ConsoleError::Config("the IAM API key is empty".to_owned()));
                 }
                 Ok(Auth::Iam(IamTokenSource {
                     api_key: api_key.clone(),
@@ -257,7 +257,7 @@ mod tests {
         );
         assert_eq!(
             e.to_string(),
-            "IBM Cloud IAM did not issue a token (400): Provided API key could not be found (BXNIM0415E). Check the IAM api_key"
+            "IBM Cloud IAM did not issue a token (400): Provided API key could not be found (BXNIM0415E). Check the IAM API key"
         );
         let e = parse_iam_token("secret-looking-garbage", Instant::now()).unwrap_err();
         assert!(!e.to_string().contains("secret-looking-garbage"));

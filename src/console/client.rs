@@ -92,7 +92,8 @@ impl ConsoleClient {
         }
         if !cfg.url.username().is_empty() || cfg.url.password().is_some() {
             return Err(ConsoleError::Config(
-                "the console URL must not contain credentials; use api_key/api_secret".to_owned(),
+                "the console URL must not contain credentials; give them as the API key instead"
+                    .to_owned(),
             ));
         }
         if cfg.url.cannot_be_a_base() {

@@ -18,7 +18,7 @@ const MAX_EXCERPT: usize = 300;
 /// without query, host or credentials.
 #[derive(Debug, Error, Clone, PartialEq)]
 pub enum ConsoleError {
-    #[error("{request}: the console rejected the API key/secret (401 Unauthorized). Check api_key/api_secret (or the token) and that the key has the role this action needs (a missing role is also a 401); note the console locks a client out after 5 failures")]
+    #[error("{request}: the console rejected the credentials (401 Unauthorized): a wrong key or secret, an expired token, or a key without the role this action needs (a missing role is also a 401); the console locks a client out after 5 failures")]
     Unauthorized { request: String },
 
     #[error("{request}: the console has locked this client out after repeated authentication failures (402): {detail}. Fix the credentials, then wait about 2 minutes before trying again")]
@@ -42,7 +42,7 @@ pub enum ConsoleError {
     #[error("{request}: conflict (409): {msg}")]
     Conflict { request: String, msg: String },
 
-    #[error("{request}: the console's rate limit was still exceeded (429) after retrying{}; raise max_req_per_min_ak in the console settings or run fewer operations in parallel", retry_after.map(|d| format!(" (it asked to wait {} s)", d.as_secs())).unwrap_or_default())]
+    #[error("{request}: the console's rate limit was still exceeded (429) after retrying{}; the console's max_req_per_min_ak setting limits this client", retry_after.map(|d| format!(" (it asked to wait {} s)", d.as_secs())).unwrap_or_default())]
     RateLimited {
         request: String,
         retry_after: Option<Duration>,
@@ -85,7 +85,7 @@ pub enum ConsoleError {
     #[error("{request}: the console's answer could not be read: {detail}")]
     Decode { request: String, detail: String },
 
-    #[error("IBM Cloud IAM did not issue a token{}: {detail}. Check the IAM api_key", status.map(|s| format!(" ({s})")).unwrap_or_default())]
+    #[error("IBM Cloud IAM did not issue a token{}: {detail}. Check the IAM API key", status.map(|s| format!(" ({s})")).unwrap_or_default())]
     IamToken { status: Option<u16>, detail: String },
 
     /// A bounded wait (deletion, CA readiness) ran out; `last` is the last error seen.
@@ -359,11 +359,11 @@ mod tests {
         let text = e.to_string();
         assert!(
             text.starts_with(
-                "GET /ak/api/v3/components: the console rejected the API key/secret (401"
+                "GET /ak/api/v3/components: the console rejected the credentials (401"
             ),
             "{text}"
         );
-        assert!(text.contains("Check api_key/api_secret"));
+        assert!(text.contains("a wrong key or secret"));
         assert!(text.contains("locks a client out after 5 failures"));
     }
 

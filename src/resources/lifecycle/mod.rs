@@ -113,7 +113,7 @@ impl<'a, K: ComponentKind, A: ComponentApi + ?Sized> Lifecycle<'a, K, A> {
     fn console_failure(&self, action: &str, what: &str, e: &ConsoleError) -> LifecycleError {
         LifecycleError::new(
             format!("Cannot {action} the {}", K::NOUN),
-            format!("Could not {action} {}: {e}", self.named(what)),
+            format!("Could not {action} {}: {e}{}", self.named(what), advice(e)),
         )
     }
 
@@ -659,6 +659,29 @@ impl<'a, K: ComponentKind, A: ComponentApi + ?Sized> Lifecycle<'a, K, A> {
                     .join(", ")
             )),
         }
+    }
+}
+
+/// What the user can do about a console error, in the provider block's terms (the console
+/// client itself knows nothing of Terraform).
+fn advice(e: &ConsoleError) -> &'static str {
+    match e {
+        ConsoleError::Unauthorized { .. }
+        | ConsoleError::LockedOut { .. }
+        | ConsoleError::CredentialsRefused { .. } => {
+            ". Check the provider block's api_key and api_secret (or iam_api_key), or their \
+             BLOCKCHAIN_* environment variables"
+        }
+        ConsoleError::IamToken { .. } => {
+            ". Check the provider block's iam_api_key and iam_token_url"
+        }
+        ConsoleError::UntrustedCertificate { .. } => {
+            ". Set ca_bundle or ca_bundle_file in the provider block"
+        }
+        ConsoleError::RateLimited { .. } => {
+            ". Raise the console's max_req_per_min_ak setting, or lower terraform's -parallelism"
+        }
+        _ => "",
     }
 }
 

@@ -642,3 +642,18 @@ async fn losing_the_id_to_a_namesake_is_an_existing_component_not_a_second_one()
     );
     assert_eq!(console.count("create"), 1);
 }
+
+#[test]
+fn console_errors_get_the_provider_blocks_advice() {
+    let unauthorized = ConsoleError::Unauthorized {
+        request: "GET /x".into(),
+    };
+    assert!(advice(&unauthorized).contains("api_key"));
+    let taken = ConsoleError::Conflict {
+        request: "POST /x".into(),
+        msg: String::new(),
+    };
+    assert_eq!(advice(&taken), "");
+    // The console layer's own words name no Terraform attribute.
+    assert!(!unauthorized.to_string().contains("api_key"));
+}

@@ -68,7 +68,7 @@ tf_model! {
         pub admin_enroll_id: Tf<String> => |a| a.required().sensitive().write_only()
             .description(
                 "Enroll id of the CA administrator, registered in both `ca` and `tlsca` when the CA is \
-                 created: 4 to 255 characters, no spaces and none of `:/<>#{}%`[]\\^~|\"` (the \
+                 created: 4 to 255 characters, no spaces and none of `` :/<>#{}%`[]\\^~|\" `` (the \
                  console's rules). Write-only: the console redacts it at rest, so it is never stored \
                  in state and a later change has no effect on the running CA.",
             )

@@ -142,7 +142,7 @@ pub struct EnrolledIdentityResource;
 impl TypedResource for EnrolledIdentityResource {
     type Model = EnrolledIdentityModel;
 
-        fn type_name(&self) -> &'static str {
+    fn type_name(&self) -> &'static str {
         "blockchain_enrolled_identity"
     }
 
@@ -179,7 +179,11 @@ impl TypedResource for EnrolledIdentityResource {
 
     /// An enroll (a create, or a replacement's create) needs the secret: checked at plan, so a
     /// replacement never forgets an identity it cannot enroll again.
-    fn validate_create(&self, plan: &CreatePlan<'_, EnrolledIdentityModel>, diags: &mut Diagnostics) {
+    fn validate_create(
+        &self,
+        plan: &CreatePlan<'_, EnrolledIdentityModel>,
+        diags: &mut Diagnostics,
+    ) {
         plan.require(
             attr!(EnrolledIdentityModel, enroll_secret),
             &plan.config.enroll_secret,
@@ -189,7 +193,11 @@ impl TypedResource for EnrolledIdentityResource {
     }
 
     /// Plans a renewal when one is due; the clock is read once per plan.
-    async fn modify_plan(&self, _ctx: &ResourceContext, plan: ModelPlan<'_, EnrolledIdentityModel>) {
+    async fn modify_plan(
+        &self,
+        _ctx: &ResourceContext,
+        plan: ModelPlan<'_, EnrolledIdentityModel>,
+    ) {
         let Some(prior) = plan.prior else { return };
         if !plan.requires_replace.is_empty() {
             return; // a new enrollment: every computed value is unknown already
@@ -230,7 +238,12 @@ impl TypedResource for EnrolledIdentityResource {
         let client = Clients::fabric_ca(ctx)?;
         let cancel = ctx.cancelled();
         match client
-            .ca_info(&ca.api_url, &ca.ca_name, ca.tls_root_pem.as_deref(), &cancel)
+            .ca_info(
+                &ca.api_url,
+                &ca.ca_name,
+                ca.tls_root_pem.as_deref(),
+                &cancel,
+            )
             .await
         {
             Ok(info) => {
@@ -376,7 +389,11 @@ impl Requested {
 /// Why `prior`'s certificate must be renewed under `planned` at `now`, if it must: it cannot
 /// be read, it no longer chains to the CA's chain, what it is asked for changed, or it ends
 /// within the renewal window.
-pub(crate) fn renewal_reason(prior: &EnrolledIdentityModel, planned: &EnrolledIdentityModel, now: OffsetDateTime) -> Option<String> {
+pub(crate) fn renewal_reason(
+    prior: &EnrolledIdentityModel,
+    planned: &EnrolledIdentityModel,
+    now: OffsetDateTime,
+) -> Option<String> {
     let Some(pem) = prior.certificate.known() else {
         return Some("There is no certificate in state.".to_owned());
     };
@@ -384,11 +401,10 @@ pub(crate) fn renewal_reason(prior: &EnrolledIdentityModel, planned: &EnrolledId
         Ok(c) => c,
         Err(e) => return Some(format!("The certificate in state cannot be read: {e}.")),
     };
-    let chain: Option<Vec<Certificate>> = prior.ca_chain.known().and_then(|pems| {
-        pems.iter()
-            .map(|p| Certificate::from_pem(p).ok())
-            .collect()
-    });
+    let chain: Option<Vec<Certificate>> = prior
+        .ca_chain
+        .known()
+        .and_then(|pems| pems.iter().map(|p| Certificate::from_pem(p).ok()).collect());
     // A chain this provider cannot check (e.g. not P-256) proves nothing either way.
     if let Some(chain) = chain.filter(|c| !c.is_empty()) {
         if !cert.chains_to(&chain) {
@@ -437,14 +453,12 @@ async fn within<T>(
     request: &str,
     call: impl std::future::Future<Output = Result<T, FabricCaError>>,
 ) -> Result<T, FabricCaError> {
-    tokio::time::timeout(limit, call)
-        .await
-        .unwrap_or_else(|_| {
-            Err(FabricCaError::Uncertain {
-                request: request.to_owned(),
-                detail: format!("no answer within {setting}"),
-            })
+    tokio::time::timeout(limit, call).await.unwrap_or_else(|_| {
+        Err(FabricCaError::Uncertain {
+            request: request.to_owned(),
+            detail: format!("no answer within {setting}"),
         })
+    })
 }
 
 /// A fresh enroll with the configured secret (basic auth).
@@ -568,7 +582,9 @@ fn enroll_error(e: &FabricCaError) -> Diagnostic {
             ),
         )
         .at(attr!(EnrolledIdentityModel, enroll_secret)),
-        Some(Refusal::UnknownCa) => Diagnostic::error("No such CA", e.to_string()).at(attr!(EnrolledIdentityModel, ca_name)),
+        Some(Refusal::UnknownCa) => {
+            Diagnostic::error("No such CA", e.to_string()).at(attr!(EnrolledIdentityModel, ca_name))
+        }
         _ if e.is_uncertain() => Diagnostic::error(
             "Enrollment uncertain",
             format!(
@@ -579,7 +595,8 @@ fn enroll_error(e: &FabricCaError) -> Diagnostic {
         ),
         _ => match e {
             FabricCaError::Config(_) | FabricCaError::Transport { .. } => {
-                Diagnostic::error("Cannot reach the CA", e.to_string()).at(attr!(EnrolledIdentityModel, api_url))
+                Diagnostic::error("Cannot reach the CA", e.to_string())
+                    .at(attr!(EnrolledIdentityModel, api_url))
             }
             _ => Diagnostic::error("Enrollment failed", e.to_string()),
         },

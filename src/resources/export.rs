@@ -235,7 +235,10 @@ mod tests {
     /// literal's in `getExportedNode`; the exporter then sorts them, so ours differ only in order).
     #[test]
     fn identity_exports_carry_the_console_fields_sorted() {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/fabric/identities");
+        let dir = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/fabric/identities"
+        );
         let read = |f: &str| std::fs::read_to_string(format!("{dir}/{f}")).unwrap();
         let ours = export_identity_json(
             "org1admin",
@@ -246,13 +249,26 @@ mod tests {
         let fixture: Json = serde_json::from_str(&read("org1admin_identity.json")).unwrap();
         let parsed: Json = serde_json::from_str(&ours).unwrap();
         assert_eq!(parsed, fixture);
-        let keys: Vec<&str> = parsed.as_object().unwrap().keys().map(String::as_str).collect();
+        let keys: Vec<&str> = parsed
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
         assert_eq!(keys, ["cert", "name", "private_key", "type"]);
-        assert!(ours.starts_with("{\n    \"cert\": \"LS0tLS1CRUdJTi"), "{ours}");
+        assert!(
+            ours.starts_with("{\n    \"cert\": \"LS0tLS1CRUdJTi"),
+            "{ours}"
+        );
         assert!(!ours.ends_with('\n'));
         let with_msp = export_identity_json("a", "C", "K", Some("Org1MSP"));
-        let keys: Vec<String> = serde_json::from_str::<Json>(&with_msp).unwrap()
-            .as_object().unwrap().keys().cloned().collect();
+        let keys: Vec<String> = serde_json::from_str::<Json>(&with_msp)
+            .unwrap()
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
         assert_eq!(keys, ["cert", "msp_id", "name", "private_key", "type"]);
     }
 

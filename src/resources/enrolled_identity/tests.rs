@@ -7,7 +7,10 @@ use crate::framework::{AttributePath, Model as _, Severity};
 use base64::Engine as _;
 use time::macros::datetime;
 
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/fabric/identities");
+const FIXTURES: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/fabric/identities"
+);
 
 fn fixture(name: &str) -> String {
     std::fs::read_to_string(format!("{FIXTURES}/{name}")).unwrap()
@@ -131,7 +134,11 @@ fn a_certificate_that_no_longer_chains_or_is_asked_for_differently_is_renewed() 
         .contains("cannot be read"));
 }
 
-fn plan_with(prior: &EnrolledIdentityModel, planned: &mut EnrolledIdentityModel, replace: bool) -> Diagnostics {
+fn plan_with(
+    prior: &EnrolledIdentityModel,
+    planned: &mut EnrolledIdentityModel,
+    replace: bool,
+) -> Diagnostics {
     let config = planned.clone();
     let mut requires_replace = if replace {
         vec![AttributePath::attribute("enroll_id")]
@@ -229,10 +236,7 @@ fn an_enrollment_maps_to_state() {
         state.certificate.as_str(),
         Some(fixture("org1admin.cert.pem").as_str())
     );
-    assert_eq!(
-        state.ca_chain,
-        Tf::Known(vec![fixture("org1-ca-root.pem")])
-    );
+    assert_eq!(state.ca_chain, Tf::Known(vec![fixture("org1-ca-root.pem")]));
     assert_eq!(state.expires_at.as_str(), Some("2036-11-23T18:54:00Z"));
     assert!(state.timeouts.is_null());
     // The key in state is the enrolled one.
@@ -282,7 +286,10 @@ fn a_refused_enroll_is_an_error_at_the_secret_without_it() {
     // The recorded answer to a wrong secret (error_enroll_wrong_secret): 401, code 20.
     let d = enroll_error(&refused(401, 20, "Authentication failure (code 20)"));
     assert!(d.is_error());
-    assert_eq!(d.attribute, Some(attr!(EnrolledIdentityModel, enroll_secret)));
+    assert_eq!(
+        d.attribute,
+        Some(attr!(EnrolledIdentityModel, enroll_secret))
+    );
     assert!(d.detail.contains("Authentication failure"), "{}", d.detail);
     let d = enroll_error(&refused(404, 19, "CA 'nosuch' does not exist (code 19)"));
     assert_eq!(d.attribute, Some(attr!(EnrolledIdentityModel, ca_name)));
@@ -291,7 +298,11 @@ fn a_refused_enroll_is_an_error_at_the_secret_without_it() {
         detail: "no answer in time".into(),
     };
     let d = enroll_error(&lost);
-    assert!(d.detail.contains("the next apply enrolls again"), "{}", d.detail);
+    assert!(
+        d.detail.contains("the next apply enrolls again"),
+        "{}",
+        d.detail
+    );
     let unreachable = FabricCaError::Transport {
         request: "POST /api/v1/enroll".into(),
         detail: "connection refused".into(),

@@ -1,3 +1,10 @@
+# The CA to enroll at (see blockchain_ca).
+resource "blockchain_ca" "org1" {
+  display_name        = "Org1 CA"
+  admin_enroll_id     = "admin"
+  admin_enroll_secret = var.ca_admin_secret
+}
+
 # The CA admin's enrollment certificate: what makes it a registrar for blockchain_ca_identity.
 resource "blockchain_enrolled_identity" "ca_admin" {
   api_url       = blockchain_ca.org1.api_url

@@ -510,13 +510,21 @@ fn every_resource_has_an_example_and_an_import_example() {
             read_example(&format!("examples/resources/{name}/resource.tf")).is_some(),
             "{name} has no example"
         );
-        assert!(
+        // A resource that cannot be imported says so in its description and has no import page.
+        let importable = !resource
+            .schema()
+            .block
+            .description
+            .contains("cannot be imported");
+        assert_eq!(
             read_example(&format!("examples/resources/{name}/import.sh")).is_some(),
-            "{name} has no import example"
+            importable,
+            "{name}: an import example exactly when it can be imported"
         );
-        assert!(
+        assert_eq!(
             read_example(&format!("examples/resources/{name}/import-by-string-id.tf")).is_some(),
-            "{name} has no import block example (import-by-string-id.tf)"
+            importable,
+            "{name}: an import block example (import-by-string-id.tf) exactly when it can be imported"
         );
     }
 }

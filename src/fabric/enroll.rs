@@ -81,6 +81,16 @@ impl Enrollment {
     }
 }
 
+impl CaInfo {
+    /// The certificates of `CAChain` (base64 of the PEM chain), one PEM block each; empty when
+    /// it is not base64 text.
+    pub fn ca_chain_pems(&self) -> Vec<String> {
+        decode_b64_text(&self.ca_chain)
+            .map(|pem| split_pem(&pem))
+            .unwrap_or_default()
+    }
+}
+
 /// The body fabric-ca's `EnrollmentRequestNet` / `ReenrollmentRequestNet` decode (`api/net.go`,
 /// cfssl `signer.SignRequest`), with the fields the recordings send, in their order.
 #[derive(Serialize)]
@@ -353,6 +363,14 @@ mod tests {
             assert_eq!(e.ca_chain().len(), 1);
             assert_eq!(e.server_version, "");
         }
+    }
+
+    #[test]
+    fn the_recorded_cainfo_chain_is_the_enroll_chain() {
+        let envelope: Value = serde_json::from_str(&read("ca/cainfo_ca.response.json")).unwrap();
+        let info: CaInfo = serde_json::from_value(envelope["result"].clone()).unwrap();
+        assert_eq!(info.ca_chain_pems(), [read("identities/org1-ca-root.pem")]);
+        assert!(CaInfo::default().ca_chain_pems().is_empty());
     }
 
     #[test]

@@ -15,6 +15,8 @@ use super::ecdsa::{self, SignatureError};
 
 /// OID of fabric-ca's attribute extension (docs/dev/fabric-ca.md#attribute-extension).
 const FABRIC_ATTRS_OID: &str = "1.2.3.4.5.6.7.8.1";
+/// ecdsa-with-SHA256 (RFC 5758), the signature algorithm of Fabric CA's P-256 certificates.
+const ECDSA_WITH_SHA256_OID: &str = "1.2.840.10045.4.3.2";
 
 /// A certificate or identity that could not be read or does not hold together.
 #[derive(Debug, Clone, Error, PartialEq, Eq)]
@@ -96,6 +98,55 @@ impl Certificate {
     pub fn verify(&self, msg: &[u8], der_signature: &[u8]) -> Result<(), SignatureError> {
         ecdsa::verify(&self.info.public_key_point, msg, der_signature)
     }
+
+    /// Whether `issuer` signed this certificate: its subject is this certificate's issuer and
+    /// its key verifies this certificate's ECDSA-SHA256 signature (what Fabric CA signs with).
+    pub fn is_issued_by(&self, issuer: &Certificate) -> bool {
+        let (Some(me), Some(them)) = (signed_parts(&self.der), signed_parts(&issuer.der)) else {
+            return false;
+        };
+        me.issuer == them.subject
+            && me.ecdsa_sha256
+            && issuer.verify(&me.tbs, &me.signature).is_ok()
+    }
+
+    /// Whether this certificate chains, through `chain` (a CA chain as Fabric CA sends it,
+    /// root first, intermediates after), to a self-signed root in it.
+    pub fn chains_to(&self, chain: &[Certificate]) -> bool {
+        let mut current = self;
+        // Each step moves one certificate up; a chain longer than `chain` would loop.
+        for _ in 0..=chain.len() {
+            let Some(issuer) = chain.iter().find(|c| current.is_issued_by(c)) else {
+                return false;
+            };
+            if issuer.is_issued_by(issuer) {
+                return true;
+            }
+            current = issuer;
+        }
+        false
+    }
+}
+
+/// What a signature check needs from a DER certificate.
+struct SignedParts {
+    tbs: Vec<u8>,
+    signature: Vec<u8>,
+    subject: Vec<u8>,
+    issuer: Vec<u8>,
+    ecdsa_sha256: bool,
+}
+
+fn signed_parts(der: &[u8]) -> Option<SignedParts> {
+    let (_, cert) = X509Certificate::from_der(der).ok()?;
+    let tbs = &cert.tbs_certificate;
+    Some(SignedParts {
+        tbs: tbs.as_ref().to_vec(),
+        signature: cert.signature_value.data.to_vec(),
+        subject: tbs.subject.as_raw().to_vec(),
+        issuer: tbs.issuer.as_raw().to_vec(),
+        ecdsa_sha256: cert.signature_algorithm.algorithm.to_id_string() == ECDSA_WITH_SHA256_OID,
+    })
 }
 
 impl fmt::Debug for Certificate {
@@ -262,6 +313,9 @@ mod tests {
         include_str!("../../tests/fixtures/fabric/identities/bootstrap-admin.key.pem");
     const PEER_TLS_CERT: &str =
         include_str!("../../tests/fixtures/fabric/identities/org1peer0-tls.cert.pem");
+    const CA_ROOT: &str = include_str!("../../tests/fixtures/fabric/identities/org1-ca-root.pem");
+    const TLSCA_ROOT: &str =
+        include_str!("../../tests/fixtures/fabric/identities/org1-tlsca-root.pem");
 
     /// SKI of `identities/org1-ca-root.pem` (shared `identities/index.json`).
     const ROOT_SKI: &str = "885b6309359b02f85728876285c46e0da7f823d6";
@@ -315,6 +369,23 @@ mod tests {
         let end = cert.info().not_after;
         assert!(!cert.expires_within(end - time::Duration::days(31), time::Duration::days(30)));
         assert!(cert.expires_within(end - time::Duration::days(29), time::Duration::days(30)));
+    }
+
+    #[test]
+    fn recorded_certificates_chain_to_their_own_roots_only() {
+        let root = Certificate::from_pem(CA_ROOT).unwrap();
+        let tls_root = Certificate::from_pem(TLSCA_ROOT).unwrap();
+        let admin = Certificate::from_pem(ADMIN_CERT).unwrap();
+        let peer_tls = Certificate::from_pem(PEER_TLS_CERT).unwrap();
+        assert!(admin.is_issued_by(&root));
+        assert!(root.is_issued_by(&root), "self-signed");
+        assert!(admin.chains_to(std::slice::from_ref(&root)));
+        assert!(peer_tls.chains_to(&[root.clone(), tls_root.clone()]));
+        assert!(!admin.chains_to(std::slice::from_ref(&tls_root)));
+        assert!(!peer_tls.chains_to(std::slice::from_ref(&root)));
+        assert!(!admin.chains_to(&[]));
+        // A leaf is not a root: a chain of the leaf itself proves nothing.
+        assert!(!admin.chains_to(std::slice::from_ref(&admin)));
     }
 
     #[test]

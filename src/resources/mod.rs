@@ -5,6 +5,7 @@ use std::sync::Arc;
 use crate::framework::{typed, Resource};
 
 pub mod ca;
+pub mod enrolled_identity;
 pub mod export;
 pub mod lifecycle;
 pub mod pem;
@@ -12,5 +13,8 @@ pub mod semantic;
 
 /// Every resource type this provider serves.
 pub fn all() -> Vec<Arc<dyn Resource>> {
-    vec![typed(ca::CaResource)]
+    vec![
+        typed(ca::CaResource),
+        typed(enrolled_identity::EnrolledIdentityResource),
+    ]
 }

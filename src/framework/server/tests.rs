@@ -112,6 +112,9 @@ impl Resource for Thing {
     }
 
     async fn delete(&self, _ctx: &ResourceContext, prior: &Value) -> Result<(), Diagnostics> {
+        if prior.get("name").as_str() == Some("forget") {
+            return Err(Diagnostic::warning("kept remotely", "only forgotten").into());
+        }
         let id = prior.get("id").as_str().unwrap_or_default();
         match self.remote.0.lock().unwrap().remove(id) {
             Some(_) => Ok(()),
@@ -519,6 +522,17 @@ async fn apply_create_read_delete_and_read_gone() {
     let del = apply(&s, &state, &Value::Null, &Value::Null).await;
     assert_eq!(summaries(&del.diagnostics), ["delete failed"]);
     assert_eq!(value(&s, &del.new_state).get("id").as_str(), Some("p-a"));
+}
+
+#[tokio::test]
+async fn a_delete_with_only_warnings_removes_the_object_and_warns() {
+    let s = configured().await;
+    let cfg = thing(None, "forget", None, Value::Null);
+    let created = apply(&s, &Value::Null, &planned_create(&cfg), &cfg).await;
+    let state = value(&s, &created.new_state);
+    let del = apply(&s, &state, &Value::Null, &Value::Null).await;
+    assert_eq!(summaries(&del.diagnostics), ["kept remotely"]);
+    assert_eq!(value(&s, &del.new_state), Value::Null);
 }
 
 #[tokio::test]

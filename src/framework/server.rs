@@ -769,6 +769,11 @@ impl<P: Provider> ProviderRpc for ProviderServer<P> {
             tracing::debug!(type_name = %req.type_name, "delete");
             match r.imp.delete(ctx, &prior).await {
                 Ok(()) => resp.new_state = encode(&Value::Null, &r.ty, &mut diags),
+                // Warnings only: deleted, saying what was done instead (e.g. revoked, kept).
+                Err(d) if !d.has_errors() => {
+                    diags.extend(d);
+                    resp.new_state = encode(&Value::Null, &r.ty, &mut diags);
+                }
                 // The object may still exist: keep it in state (new_state stays the prior state).
                 Err(d) => {
                     diags.extend(d);

@@ -5,12 +5,17 @@ use std::sync::Arc;
 use crate::framework::{typed, Resource};
 
 pub mod ca;
+pub mod ca_identity;
 pub mod export;
+pub mod fabric_ca;
 pub mod lifecycle;
 pub mod pem;
 pub mod semantic;
 
 /// Every resource type this provider serves.
 pub fn all() -> Vec<Arc<dyn Resource>> {
-    vec![typed(ca::CaResource)]
+    vec![
+        typed(ca::CaResource),
+        typed(ca_identity::CaIdentityResource),
+    ]
 }

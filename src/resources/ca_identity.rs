@@ -65,7 +65,7 @@ tf_model! {
         pub api_url: Tf<String> => api_url_attribute,
         pub ca_name: Tf<String> => ca_name_attribute,
         pub tls_cert: Tf<String> => tls_cert_attribute,
-        pub registrar: Tf<SigningIdentityModel> => block |b| b.min_items(1).description(
+        pub registrar: Tf<SigningIdentityModel> => block |b| b.min_items(1).max_items(1).description(
             "The registrar that registers, reads, changes and removes the identity: an identity of \
              the same CA with `hf.Registrar.Roles` covering `type` (and `hf.Registrar.Attributes` \
              covering the attributes, `hf.Revoker` for the revoke fallback of destroy), such as the \
@@ -223,6 +223,13 @@ impl TypedResource for CaIdentityResource {
         // not "unknown until apply".
         if prior.enroll_secret.is_null() && plan.config.enroll_secret.is_null() {
             plan.planned.enroll_secret = Tf::Null;
+        }
+        // Never read (imported): the CA's values are learnt by the apply, not kept as null.
+        if prior.affiliation.is_null() && plan.config.affiliation.is_null() {
+            plan.planned.affiliation = Tf::Unknown;
+        }
+        if prior.max_enrollments.is_null() && plan.config.max_enrollments.is_null() {
+            plan.planned.max_enrollments = Tf::Unknown;
         }
         // An imported identity was never read (no registrar then): the configuration's
         // registrar checks now, at plan, that the import id names an identity.

@@ -76,7 +76,7 @@ tf_model! {
         pub enroll_id: Tf<String> => |a| enroll_id_rules(a.required().requires_replace()
             .description(
                 "Enroll id of the identity (1 to 255 characters, no spaces and none of \
-                 `:/<>#{}%`[]\\^~|\"`). Changing it forces a new identity.",
+                 `` :/<>#{}%`[]\\^~|\" ``). Changing it forces a new identity.",
             )),
         pub r#type: Tf<String> => |a| a.required()
             .description("Identity type: `peer`, `orderer`, `client`, `admin` or `user`; enrollment certificates carry it as their first OU (the MSP's NodeOU). Changed in place.")

@@ -1,3 +1,14 @@
+variable "ca_admin_secret" {
+  type      = string
+  sensitive = true
+}
+
+resource "blockchain_ca" "org1" {
+  display_name        = "Org1 CA"
+  admin_enroll_id     = "admin"
+  admin_enroll_secret = var.ca_admin_secret
+}
+
 # The registrar: the CA admin's enrollment (certificate and key), e.g. from
 # fabric-ca-client or another resource's outputs.
 variable "ca_admin_cert" {

@@ -428,6 +428,13 @@ impl<M: Model> BlockValue for Vec<M> {
     }
 }
 
+/// The attribute name of a model field: its identifier, without the `r#` of a raw one (so a
+/// field `r#type` is the attribute `type`).
+#[doc(hidden)]
+pub fn field_name(ident: &'static str) -> &'static str {
+    ident.strip_prefix("r#").unwrap_or(ident)
+}
+
 /// The object attribute `name` of `v` (null when `v` is no object or lacks it).
 #[doc(hidden)]
 pub fn field<'a>(v: &'a Value, name: &str) -> &'a Value {
@@ -525,7 +532,7 @@ macro_rules! tf_model {
             fn to_tf(&self) -> $crate::framework::Value {
                 let mut attrs = ::std::collections::BTreeMap::new();
                 $(attrs.insert(
-                    ::std::string::String::from(stringify!($field)),
+                    ::std::string::String::from($crate::framework::model::field_name(stringify!($field))),
                     $crate::tf_model!(@encode $kind $fty, &self.$field),
                 );)*
                 $crate::framework::Value::Object(attrs)
@@ -542,14 +549,14 @@ macro_rules! tf_model {
     };
     (@decode attr $fty:ty, $v:ident, $path:ident, $field:ident) => {
         <$fty as $crate::framework::model::TfValue>::from_tf(
-            $crate::framework::model::field($v, stringify!($field)),
-            &$path.clone().attr(stringify!($field)),
+            $crate::framework::model::field($v, $crate::framework::model::field_name(stringify!($field))),
+            &$path.clone().attr($crate::framework::model::field_name(stringify!($field))),
         )
     };
     (@decode block $fty:ty, $v:ident, $path:ident, $field:ident) => {
         <$fty as $crate::framework::model::BlockValue>::from_block(
-            $crate::framework::model::field($v, stringify!($field)),
-            &$path.clone().attr(stringify!($field)),
+            $crate::framework::model::field($v, $crate::framework::model::field_name(stringify!($field))),
+            &$path.clone().attr($crate::framework::model::field_name(stringify!($field))),
         )
     };
     (@encode attr $fty:ty, $value:expr) => {
@@ -560,13 +567,13 @@ macro_rules! tf_model {
     };
     (@schema $block:ident attr $fty:ty, $field:ident, $build:expr) => {
         $block.attributes.push($crate::framework::model::build_attribute::<$fty>(
-            stringify!($field),
+            $crate::framework::model::field_name(stringify!($field)),
             $build,
         ));
     };
     (@schema $block:ident block $fty:ty, $field:ident, $build:expr) => {
         $block.blocks.push($crate::framework::model::build_block::<$fty>(
-            stringify!($field),
+            $crate::framework::model::field_name(stringify!($field)),
             $build,
         ));
     };
@@ -579,7 +586,9 @@ macro_rules! attr {
         let _ = |m: &$model| {
             let _ = &m.$field;
         };
-        $crate::framework::AttributePath::attribute(stringify!($field))
+        $crate::framework::AttributePath::attribute($crate::framework::model::field_name(
+            stringify!($field),
+        ))
     }};
 }
 

@@ -769,7 +769,7 @@ impl<P: Provider> ProviderRpc for ProviderServer<P> {
             tracing::debug!(type_name = %req.type_name, "delete");
             match r.imp.delete(ctx, &prior).await {
                 Ok(()) => resp.new_state = encode(&Value::Null, &r.ty, &mut diags),
-                // Warnings only: deleted, with something to say (e.g. what is deliberately kept).
+                // Warnings only: deleted, saying what was done instead (e.g. revoked, kept).
                 Err(d) if !d.has_errors() => {
                     diags.extend(d);
                     resp.new_state = encode(&Value::Null, &r.ty, &mut diags);

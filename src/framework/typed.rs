@@ -181,7 +181,8 @@ pub trait TypedResource: Send + Sync + 'static {
         ctx: &ResourceContext,
         req: UpdateRequest<'_, Self::Model>,
     ) -> Result<Self::Model, ApplyError<Self::Model>>;
-    /// Deletes the object.
+    /// Deletes the object. `Err` with warnings only means done, differently: the object
+    /// leaves the state and the warnings say what was done instead (revoked, kept).
     async fn delete(
         &self,
         ctx: &ResourceContext,

@@ -25,6 +25,7 @@ use crate::framework::{
     TimeoutsModel, TypedResource, UpdateRequest,
 };
 use crate::resources::export::{export_node_json, DEFAULT_PLATFORM};
+use crate::resources::fabric_ca::{ENROLL_ID_PATTERN, ENROLL_ID_RULE};
 use crate::resources::lifecycle::{
     self, changed, required, waiter::Check, ComponentKind, CreateFailure, Lifecycle, Operation,
 };
@@ -38,8 +39,6 @@ use crate::{attr, tf_model};
 const PART: &str = "ca";
 /// Tags the console adds by itself to a created CA; they are not the user's.
 const SYSTEM_TAGS: [&str; 2] = ["fabric-ca", "ibm_saas"];
-/// The console's `invalid_enroll_characters` rule (validation-regex.json), as a whitelist.
-const ENROLL_ID_PATTERN: &str = r#"^[^:/<>#{}%`\[\]\\^~|\s"]+$"#;
 /// At most this many user tags: the console takes 32 per component, and an edit sends its own
 /// `fabric-ca` and `ibm_saas` back with them (docs/dev/console-api.md#tags).
 const MAX_TAGS: usize = 30;
@@ -73,10 +72,7 @@ tf_model! {
                  in state and a later change has no effect on the running CA.",
             )
             .validate(validators::length_between(4, 255))
-            .validate(validators::regex_matches(
-                ENROLL_ID_PATTERN,
-                "must not contain spaces or any of :/<>#{}%`[]\\^~|\"",
-            )),
+            .validate(validators::regex_matches(ENROLL_ID_PATTERN, ENROLL_ID_RULE)),
         pub admin_enroll_secret: Tf<String> => |a| a.required().sensitive().write_only()
             .description(
                 "Enroll secret of the CA administrator, 4 to 255 characters (the console's rule). \

@@ -5,8 +5,10 @@ use std::sync::Arc;
 use crate::framework::{typed, Resource};
 
 pub mod ca;
+pub mod ca_identity;
 pub mod enrolled_identity;
 pub mod export;
+pub mod fabric_ca;
 pub mod lifecycle;
 pub mod pem;
 pub mod semantic;
@@ -15,6 +17,7 @@ pub mod semantic;
 pub fn all() -> Vec<Arc<dyn Resource>> {
     vec![
         typed(ca::CaResource),
+        typed(ca_identity::CaIdentityResource),
         typed(enrolled_identity::EnrolledIdentityResource),
     ]
 }

@@ -330,3 +330,23 @@ fn attribute_paths_are_checked_at_compile_time() {
         "timeouts.create"
     );
 }
+
+crate::tf_model! {
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct RawNamed {
+        pub r#type: Tf<String> => |a| a.optional().description("A keyword as a name."),
+    }
+}
+
+#[test]
+fn a_raw_identifier_field_is_the_plain_attribute_name() {
+    let b = RawNamed::block();
+    assert_eq!(b.attributes[0].name, "type");
+    assert_eq!(crate::attr!(RawNamed, r#type).to_string(), "type");
+    let m = RawNamed {
+        r#type: "peer".into(),
+    };
+    let v = m.to_value();
+    assert_eq!(v.get("type"), &Value::string("peer"));
+    assert_eq!(RawNamed::from_value(&v).unwrap(), m);
+}

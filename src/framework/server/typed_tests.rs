@@ -150,6 +150,13 @@ impl TypedResource for Boxes {
         req: DeleteRequest<'_, BoxModel>,
     ) -> Result<(), Diagnostics> {
         let id = req.prior.id.as_str().unwrap_or_default().to_string();
+        if req.prior.size.as_str() == Some("kept") {
+            // Gone from Terraform's view, but what was done instead is said.
+            return Err(Diagnostic::warning("box kept", "archived instead").into());
+        }
+        if req.prior.size.as_str() == Some("stuck") {
+            return Err(Diagnostic::error("box stuck", "still there").into());
+        }
         self.store.lock().unwrap().remove(&id);
         Ok(())
     }
@@ -376,6 +383,20 @@ async fn a_real_change_updates_and_a_replacing_one_unknowns_computed() {
     assert_eq!(p.requires_replace.len(), 1);
     let planned = model(&p.planned_state);
     assert!(planned.id.is_unknown() && planned.url.is_unknown());
+}
+
+#[tokio::test]
+async fn a_delete_with_warnings_only_removes_the_object_and_shows_them() {
+    let s = ProviderServer::new(BoxProvider);
+    for (size, gone, summary) in [("kept", true, "box kept"), ("stuck", false, "box stuck")] {
+        let cfg = config("d", None, size, "t0ken".into());
+        let p = plan(&s, None, &cfg).await;
+        let state = model(&apply(&s, None, &p.planned_state, &cfg).await.new_state);
+        let a = apply(&s, Some(&state), &dv_value(&Value::Null), &cfg).await;
+        assert_eq!(errors(&a.diagnostics)[0].0, summary);
+        let new_state = decode_msgpack(&a.new_state.unwrap().msgpack, &box_type()).unwrap();
+        assert_eq!(new_state.is_null(), gone, "{size}");
+    }
 }
 
 #[tokio::test]

@@ -8,6 +8,7 @@ pub mod ca;
 pub mod export;
 pub mod lifecycle;
 pub mod pem;
+pub mod records;
 pub mod semantic;
 
 /// Every resource type this provider serves.

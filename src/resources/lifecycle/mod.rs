@@ -70,7 +70,7 @@ pub struct LifecycleError {
 }
 
 impl LifecycleError {
-    fn new(summary: impl Into<String>, detail: impl Into<String>) -> Self {
+    pub fn new(summary: impl Into<String>, detail: impl Into<String>) -> Self {
         Self {
             summary: summary.into(),
             detail: detail.into(),

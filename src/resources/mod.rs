@@ -7,11 +7,12 @@ use crate::framework::{typed, Resource};
 pub mod ca;
 pub mod export;
 pub mod lifecycle;
+pub mod msp_import;
 pub mod pem;
 pub mod records;
 pub mod semantic;
 
 /// Every resource type this provider serves.
 pub fn all() -> Vec<Arc<dyn Resource>> {
-    vec![typed(ca::CaResource)]
+    vec![typed(ca::CaResource), typed(msp_import::MspImportResource)]
 }

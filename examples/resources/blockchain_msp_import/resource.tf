@@ -38,10 +38,11 @@ resource "blockchain_msp_import" "org1" {
   tags = ["org1"]
 }
 
-# From another console's MSP export (the file its download button writes), renamed here.
+# From another console's MSP export (the file its download button writes, read with
+# file("Org2 MSP_msp.json"), or a blockchain_msp's export_json), renamed here.
 resource "blockchain_msp_import" "org2" {
   provider     = blockchain.region2
-  export_json  = file("${path.module}/Org2 MSP_msp.json")
+  export_json  = var.org2_msp_export_json
   display_name = "Org2 MSP (region 1)"
 }
 

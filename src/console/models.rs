@@ -300,6 +300,16 @@ pub struct EditComponentRequest {
     /// Replaces the tag list; the console adds the type tag back.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
+    /// Record fields of one type, sent as they are (an MSP's `msp_id` and certificates).
+    #[serde(flatten)]
+    pub fields: Map<String, Value>,
+}
+
+impl EditComponentRequest {
+    /// Whether the edit changes nothing.
+    pub fn is_empty(&self) -> bool {
+        self == &Self::default()
+    }
 }
 
 /// Body of POST /components/fabric-ca (OAS3 `ImportCaBody`, no extra keys allowed).

@@ -111,6 +111,42 @@ pub fn export_identity_json(
     to_console_json(&sort_keys(Json::Object(out)))
 }
 
+/// Export of one MSP record (`doc` as GET /components/{id} returns it): the exporter's MSP
+/// branch (`node.type === 'msp'`), its own field list, `id` always included, `name` repeated
+/// from `display_name` for older consoles.
+pub fn export_msp_json(doc: &Json) -> String {
+    let get = |key: &str| doc.get(key).filter(|v| !v.is_null()).cloned();
+    let mut out = Map::new();
+    let mut put = |key: &str, value: Option<Json>| {
+        if let Some(v) = value {
+            out.insert(key.to_string(), v);
+        }
+    };
+    put("display_name", get("display_name"));
+    put("msp_id", get("msp_id"));
+    put("type", Some(Json::String("msp".to_owned())));
+    for key in [
+        "admins",
+        "root_certs",
+        "intermediate_certs",
+        "tls_root_certs",
+        "tls_intermediate_certs",
+        "revocation_list",
+        "organizational_unit_identifiers",
+        "fabric_node_ous",
+        "host_url",
+        "id",
+        "scheme_version",
+    ] {
+        put(key, get(key));
+    }
+    for key in ["migrated_from", "imported", "cluster_type", "console_type"] {
+        put(key, get(key).filter(truthy));
+    }
+    put("name", get("display_name"));
+    to_console_json(&sort_keys(Json::Object(out)))
+}
+
 /// JavaScript truthiness for the exporter's `a || b` and `x ? x : undefined`.
 fn truthy(v: &Json) -> bool {
     match v {

@@ -10,7 +10,9 @@ pub mod enrolled_identity;
 pub mod export;
 pub mod fabric_ca;
 pub mod lifecycle;
+pub mod msp_import;
 pub mod pem;
+pub mod records;
 pub mod semantic;
 
 /// Every resource type this provider serves.
@@ -19,5 +21,6 @@ pub fn all() -> Vec<Arc<dyn Resource>> {
         typed(ca::CaResource),
         typed(ca_identity::CaIdentityResource),
         typed(enrolled_identity::EnrolledIdentityResource),
+        typed(msp_import::MspImportResource),
     ]
 }

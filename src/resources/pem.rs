@@ -40,3 +40,52 @@ pub fn pem_bundle<'a>(b64s: impl IntoIterator<Item = &'a str>) -> Option<Vec<u8>
     }
     (!bundle.is_empty()).then_some(bundle)
 }
+
+/// A certificate as an MSP record keeps it, from PEM text or the console's base64 of it: the
+/// canonical PEM text (line ends `\n`, one trailing newline), or why it cannot be one. The
+/// console refuses X.509 v1 certificates with its "not a Base64 encoded PEM-string" message
+/// (docs/dev/console-api.md#certificates-in-bodies), so they are refused here, before anything
+/// is sent.
+pub fn msp_certificate(given: &str) -> Result<String, String> {
+    use x509_parser::prelude::{FromDer, X509Certificate, X509Version};
+    let pem = decode_b64_pem(given)
+        .and_then(|b| String::from_utf8(b).ok())
+        .ok_or_else(|| "is neither a PEM certificate nor base64 of one".to_owned())?;
+    let canonical = canonical_pem(&pem);
+    let (_, parsed) = x509_parser::pem::parse_x509_pem(canonical.as_bytes())
+        .map_err(|e| format!("is not a readable PEM certificate ({e})"))?;
+    let (_, cert) = X509Certificate::from_der(&parsed.contents)
+        .map_err(|e| format!("is not an X.509 certificate ({e})"))?;
+    if cert.version() != X509Version::V3 {
+        return Err(
+            "is an X.509 v1 or v2 certificate; the console accepts only v3 certificates".to_owned(),
+        );
+    }
+    Ok(canonical)
+}
+
+/// PEM text with `\n` line ends and exactly one trailing newline.
+pub fn canonical_pem(pem: &str) -> String {
+    let mut text = pem.replace("\r\n", "\n").trim().to_owned();
+    text.push('\n');
+    text
+}
+
+/// The console's form of a certificate: base64 of its PEM text.
+pub fn console_b64(pem: &str) -> String {
+    base64::engine::general_purpose::STANDARD.encode(pem.as_bytes())
+}
+
+/// Whether two certificate strings (PEM or the console's base64 of it) are the same
+/// certificate text.
+pub fn same_certificate(a: &str, b: &str) -> bool {
+    let text = |s: &str| {
+        decode_b64_pem(s)
+            .and_then(|b| String::from_utf8(b).ok())
+            .map(|p| canonical_pem(&p))
+    };
+    match (text(a), text(b)) {
+        (Some(x), Some(y)) => x == y,
+        _ => a == b,
+    }
+}

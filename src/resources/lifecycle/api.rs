@@ -8,6 +8,15 @@ use crate::console::{
     Component, ConsoleClient, ConsoleError, CreateError, EditComponentRequest, Expected, NameLock,
 };
 
+/// Where a create is posted: the deployer, which runs the component (POST
+/// /kubernetes/components/{type}), or the console's own records, which only describe one that
+/// runs elsewhere (POST /components/{type}: an import).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Post {
+    Deployer,
+    Record,
+}
+
 /// What the shared component lifecycle needs from a console.
 #[async_trait]
 pub trait ComponentApi: Send + Sync {
@@ -17,9 +26,13 @@ pub trait ComponentApi: Send + Sync {
     async fn components(&self) -> Result<Vec<Component>, ConsoleError>;
     /// Held while a create of `display_name` runs: one at a time per type and name.
     async fn name_lock(&self, component_type: &str, display_name: &str) -> NameLock;
-    /// POST /kubernetes/components/{type} with `body` (carrying `expected.id`).
-    async fn create(&self, body: &Value, expected: &Expected<'_>)
-        -> Result<Component, CreateError>;
+    /// POST `body` (carrying `expected.id`) to the route `post` names.
+    async fn create(
+        &self,
+        post: Post,
+        body: &Value,
+        expected: &Expected<'_>,
+    ) -> Result<Component, CreateError>;
     /// The component straight from the console; `None` when it does not exist.
     async fn get_fresh(&self, id: &str) -> Result<Option<Component>, ConsoleError>;
     /// The component as a refresh sees it (the run's shared list, else a direct GET).
@@ -40,6 +53,8 @@ pub trait ComponentApi: Send + Sync {
     ) -> Result<(), ConsoleError>;
     /// DELETE /kubernetes/components/{id}; already gone is success.
     async fn delete(&self, id: &str) -> Result<(), ConsoleError>;
+    /// DELETE /components/{id}: the console's record only; already gone is success.
+    async fn remove(&self, id: &str) -> Result<(), ConsoleError>;
 }
 
 #[async_trait]
@@ -58,15 +73,16 @@ impl ComponentApi for ConsoleClient {
 
     async fn create(
         &self,
+        post: Post,
         body: &Value,
         expected: &Expected<'_>,
     ) -> Result<Component, CreateError> {
-        self.create_component(
-            &["kubernetes", "components", expected.component_type],
-            body,
-            expected,
-        )
-        .await
+        let t = expected.component_type;
+        let route: &[&str] = match post {
+            Post::Deployer => &["kubernetes", "components", t],
+            Post::Record => &["components", t],
+        };
+        self.create_component(route, body, expected).await
     }
 
     async fn get_fresh(&self, id: &str) -> Result<Option<Component>, ConsoleError> {
@@ -99,5 +115,9 @@ impl ComponentApi for ConsoleClient {
 
     async fn delete(&self, id: &str) -> Result<(), ConsoleError> {
         self.delete_component(id).await
+    }
+
+    async fn remove(&self, id: &str) -> Result<(), ConsoleError> {
+        self.remove_component(id).await
     }
 }

@@ -6,6 +6,7 @@
 //! only its schema, its model and the mapping between model and console.
 
 mod api;
+pub mod naming;
 pub mod operation;
 pub mod waiter;
 
@@ -17,14 +18,13 @@ use async_trait::async_trait;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::console::{
-    derive_component_id, Component, ConsoleError, CreateError, EditComponentRequest, Expected,
-};
+use crate::console::{Component, ConsoleError, EditComponentRequest};
 use crate::console::{FabricVersion, FabricVersionsByType};
 use crate::framework::{AttributePath, Diagnostic, Diagnostics, Model, Private, Tf};
 use crate::resources::semantic::quantity;
 
-pub use api::ComponentApi;
+pub use api::{ComponentApi, Post};
+pub use naming::{FreeIdFailure, Naming};
 pub use operation::{Operation, Stop};
 use waiter::{wait_until, Backoff, Check, WaitError};
 
@@ -34,10 +34,8 @@ pub const CONSOLE_POLL: Duration = Duration::from_secs(2);
 /// How long a console may still be working on a create it has not answered: athena's own
 /// deployer wait (105 s, docs/dev/console-api.md#create-waits-for-the-deployer) plus a margin.
 pub const UNCERTAIN_CREATE_WINDOW: Duration = Duration::from_secs(120);
-/// How many fresh ids a create tries when another create takes its id first.
-const CREATE_ID_ATTEMPTS: usize = 5;
 /// Where components the console deployed (rather than imported) live.
-const DEPLOYED_LOCATION: &str = "ibm_saas";
+pub(crate) const DEPLOYED_LOCATION: &str = "ibm_saas";
 
 /// One deployed component type.
 #[async_trait]
@@ -72,7 +70,7 @@ pub struct LifecycleError {
 }
 
 impl LifecycleError {
-    fn new(summary: impl Into<String>, detail: impl Into<String>) -> Self {
+    pub fn new(summary: impl Into<String>, detail: impl Into<String>) -> Self {
         Self {
             summary: summary.into(),
             detail: detail.into(),
@@ -105,43 +103,29 @@ impl<'a, K: ComponentKind, A: ComponentApi + ?Sized> Lifecycle<'a, K, A> {
         Self { kind, api }
     }
 
+    /// The kind's place in the identity rule and in messages.
+    pub const NAMING: Naming = Naming {
+        component_type: K::TYPE,
+        noun: K::NOUN,
+        id_prefix: K::ID_PREFIX,
+    };
+
     /// "CA \"Org1 CA\" on https://console:7070"
     fn named(&self, what: &str) -> String {
-        format!("{} {what} on {}", K::NOUN, self.api.console_url())
+        Self::NAMING.named(&self.api.console_url(), what)
     }
 
     fn console_failure(&self, action: &str, what: &str, e: &ConsoleError) -> LifecycleError {
-        LifecycleError::new(
-            format!("Cannot {action} the {}", K::NOUN),
-            format!("Could not {action} {}: {e}{}", self.named(what), advice(e)),
-        )
+        Self::NAMING.console_failure(&self.api.console_url(), action, what, e)
     }
 
     fn stopped(&self, action: &str, what: &str, op: &Operation, stop: Stop) -> LifecycleError {
-        match stop {
-            Stop::Cancelled => LifecycleError::new(
-                "Interrupted",
-                format!(
-                    "Terraform stopped the provider while it was {action} {}.",
-                    self.named(what)
-                ),
-            ),
-            Stop::TimedOut => LifecycleError::new(
-                format!("The {} was not {} in time", K::NOUN, past(action)),
-                format!(
-                    "{} was still not {} at the end of {}.",
-                    self.named(what),
-                    past(action),
-                    op.describe_limit()
-                ),
-            ),
-        }
+        Self::NAMING.stopped(&self.api.console_url(), action, what, op, stop)
     }
 
     /// A deployed component of this kind (not imported, not another type).
     pub fn is_ours(c: &Component) -> bool {
-        c.component_type.as_deref() == Some(K::TYPE)
-            && c.location.as_deref() == Some(DEPLOYED_LOCATION)
+        Self::NAMING.holds(Post::Deployer, c)
     }
 
     /// Creates the component named `display_name` from `body` (a JSON object without `id`),
@@ -191,123 +175,32 @@ impl<'a, K: ComponentKind, A: ComponentApi + ?Sized> Lifecycle<'a, K, A> {
         body: &Value,
     ) -> Result<Component, CreateFailure> {
         let what = format!("{display_name:?}");
-        let mut tried: Vec<String> = Vec::new();
-        // One create per display name at a time in this provider instance, so parallel
-        // resources naming one component see each other instead of racing.
-        let _turn = self.api.name_lock(K::TYPE, display_name).await;
-        loop {
-            let id = match op.bounded(self.choose_id(display_name, &tried)).await {
-                Ok(Ok(Ok(id))) => id,
-                Ok(Ok(Err(existing))) => {
-                    return Err(CreateFailure::NotCreated(self.already_exists(&existing)))
+        let created = Self::NAMING
+            .create_with_free_id(self.api, Post::Deployer, op, display_name, body)
+            .await;
+        let (id, error) = match created {
+            Ok(c) => return Ok(c),
+            Err(FreeIdFailure::NotCreated(e)) => return Err(CreateFailure::NotCreated(e)),
+            Err(FreeIdFailure::Uncertain { id, error }) => (id, error),
+        };
+        // The console may still be working on it (athena holds a create for up to 105 s):
+        // within the deadline, wait for it rather than hand a slow create to the next run.
+        // An interrupted one is recorded at once, never dropped.
+        if !op.cancellation().is_cancelled() {
+            let window = op.narrowed(UNCERTAIN_CREATE_WINDOW);
+            match self.settle(&window, &id, display_name).await {
+                Ok(Some(found)) => {
+                    tracing::info!(id = %id, "the uncertain create completed; adopting it");
+                    return Ok(found);
                 }
-                Ok(Err(e)) => {
-                    return Err(CreateFailure::NotCreated(
-                        self.console_failure("create", &what, &e),
-                    ))
-                }
-                Err(stop) => {
-                    return Err(CreateFailure::NotCreated(
-                        self.stopped("creating", &what, op, stop),
-                    ))
-                }
-            };
-            let mut with_id = body.clone();
-            if let Some(m) = with_id.as_object_mut() {
-                m.insert("id".to_owned(), Value::String(id.clone()));
+                Ok(None) => {}
+                Err(e) => return Err(CreateFailure::NotCreated(e)),
             }
-            let expected = Expected {
-                id: &id,
-                display_name,
-                component_type: K::TYPE,
-            };
-            let error = match op.bounded(self.api.create(&with_id, &expected)).await {
-                Ok(Ok(created)) => return Ok(created),
-                Ok(Err(CreateError::IdTaken(_))) if tried.len() + 1 < CREATE_ID_ATTEMPTS => {
-                    tracing::info!(id = %id, "id taken by a concurrent create; choosing another");
-                    tried.push(id);
-                    continue;
-                }
-                Ok(Err(e @ (CreateError::IdTaken(_) | CreateError::Refused(_)))) => {
-                    return Err(CreateFailure::NotCreated(self.console_failure(
-                        "create",
-                        &what,
-                        e.console_error(),
-                    )))
-                }
-                Ok(Err(CreateError::Uncertain(e))) => e.to_string(),
-                Err(Stop::TimedOut) => format!("it did not finish within {}", op.describe_limit()),
-                Err(Stop::Cancelled) => "Terraform stopped the provider".to_owned(),
-            };
-            // The console may still be working on it (athena holds a create for up to 105 s):
-            // within the deadline, wait for it rather than hand a slow create to the next run.
-            // An interrupted one is recorded at once, never dropped.
-            if !op.cancellation().is_cancelled() {
-                let window = op.narrowed(UNCERTAIN_CREATE_WINDOW);
-                match self.settle(&window, &id, display_name).await {
-                    Ok(Some(found)) => {
-                        tracing::info!(id = %id, "the uncertain create completed; adopting it");
-                        return Ok(found);
-                    }
-                    Ok(None) => {}
-                    Err(e) => return Err(CreateFailure::NotCreated(e)),
-                }
-            }
-            return Err(CreateFailure::Unconfirmed {
-                id: id.clone(),
-                error: LifecycleError::new(
-                    format!("The {} may have been created", K::NOUN),
-                    format!(
-                        "The create of {} under id {id} did not complete ({error}). Terraform \
-                         records it as tainted: the next plan reads it back, and replaces it if \
-                         the console has it or creates it if not, so nothing is orphaned or \
-                         duplicated.",
-                        self.named(&what)
-                    ),
-                ),
-            });
         }
-    }
-
-    /// The id the console would derive for `display_name`, made unique against this console's
-    /// components and the ids this create already tried; or the component of this type that
-    /// already has that display name (the identity rule: a display name names one component of
-    /// a type on a console, docs/dev/identity.md#the-rule).
-    async fn choose_id(
-        &self,
-        display_name: &str,
-        tried: &[String],
-    ) -> Result<Result<String, Component>, ConsoleError> {
-        let all = self.api.components().await?;
-        if let Some(existing) = all.iter().find(|c| {
-            c.component_type.as_deref() == Some(K::TYPE) && c.display_name == display_name
-        }) {
-            return Ok(Err(existing.clone()));
-        }
-        let base = derive_component_id(display_name, K::ID_PREFIX);
-        Ok(Ok(crate::console::unique_id(
-            &base,
-            all.iter()
-                .map(|c| c.id.as_str())
-                .chain(tried.iter().map(String::as_str)),
-        )))
-    }
-
-    fn already_exists(&self, existing: &Component) -> LifecycleError {
-        let name = &existing.display_name;
-        let id = &existing.id;
-        LifecycleError::new(
-            format!("A {} named {name:?} already exists", K::NOUN),
-            format!(
-                "{} already exists, with id {id}, and no resource of this Terraform state holds \
-                 it (a display name names one {} on a console). To manage it, import it: \
-                 `terraform import <resource address> {id}`, or an `import {{ id = \"{id}\" }}` \
-                 block. To create another one, give this resource a different display_name. \
-                 Nothing was created.",
-                self.named(&format!("{name:?}")),
-                K::NOUN
-            ),
-        )
+        Err(CreateFailure::Unconfirmed {
+            error: unconfirmed_error(&Self::NAMING, &self.named(&what), &id, &error),
+            id,
+        })
     }
 
     /// Polls for a component whose create may still be in flight, until it appears or the
@@ -578,93 +471,15 @@ impl<'a, K: ComponentKind, A: ComponentApi + ?Sized> Lifecycle<'a, K, A> {
     /// missing id that is really a display name (or derives to an existing id) is answered
     /// with the id to use.
     pub async fn import(&self, id: &str, resource_type: &str) -> Result<Component, LifecycleError> {
-        let summary = format!("Cannot import {resource_type}");
-        let c = match self.api.get_fresh(id).await {
-            Ok(Some(c)) => c,
-            Ok(None) => {
-                let hint = self.suggest_id(id).await;
-                return Err(LifecycleError::new(
-                    summary,
-                    format!(
-                        "The console {} has no component with id {id:?}.{} Import takes the \
-                         component id (GET /ak/api/v3/components lists them).",
-                        self.api.console_url(),
-                        hint.map(|s| format!(" {s}")).unwrap_or_default()
-                    ),
-                ));
-            }
-            Err(e) => {
-                return Err(LifecycleError::new(
-                    summary,
-                    format!("Could not read {id:?}: {e}"),
-                ))
-            }
-        };
-        if c.component_type.as_deref() != Some(K::TYPE) {
-            return Err(LifecycleError::new(
-                summary,
-                format!(
-                    "Component {id:?} is a {}, not a {}.",
-                    c.component_type
-                        .as_deref()
-                        .unwrap_or("component of unknown type"),
-                    K::TYPE
-                ),
-            ));
-        }
-        if c.location.as_deref() != Some(DEPLOYED_LOCATION) {
-            return Err(LifecycleError::new(
-                summary,
-                format!(
-                    "{} {id:?} was imported into this console, not deployed by it; manage it \
-                     with the matching _import resource.",
-                    K::NOUN
-                ),
-            ));
-        }
-        Ok(c)
-    }
-
-    /// "The CA named "Org1 CA" has id org1ca." when the given text names one.
-    async fn suggest_id(&self, given: &str) -> Option<String> {
-        let all = self.api.components().await.ok()?;
-        let ours = |c: &&Component| c.component_type.as_deref() == Some(K::TYPE);
-        // The display name itself, as a user copying it from the console tile would give it.
-        if let Some(c) = all.iter().filter(ours).find(|c| c.display_name == given) {
-            return Some(format!(
-                "The {} named {given:?} has id {:?}.",
-                K::NOUN,
-                c.id
-            ));
-        }
-        let derived = derive_component_id(given, K::ID_PREFIX);
-        let matching: Vec<&String> = all
-            .iter()
-            .filter(ours)
-            .map(|c| &c.id)
-            .filter(|id| {
-                **id == derived || id.strip_prefix(derived.as_str()).is_some_and(is_suffix)
-            })
-            .collect();
-        match matching.as_slice() {
-            [] => None,
-            [one] => Some(format!(
-                "Did you mean {one:?}, the id the console derives from {given:?}?"
-            )),
-            many => Some(format!(
-                "Ids the console derived from {given:?}: {}.",
-                many.iter()
-                    .map(|s| format!("{s:?}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )),
-        }
+        Self::NAMING
+            .import(self.api, Post::Deployer, id, resource_type)
+            .await
     }
 }
 
 /// What the user can do about a console error, in the provider block's terms (the console
 /// client itself knows nothing of Terraform).
-fn advice(e: &ConsoleError) -> &'static str {
+pub(crate) fn advice(e: &ConsoleError) -> &'static str {
     match e {
         ConsoleError::Unauthorized { .. }
         | ConsoleError::LockedOut { .. }
@@ -685,8 +500,20 @@ fn advice(e: &ConsoleError) -> &'static str {
     }
 }
 
+/// The error of a create recorded under `id` without knowing whether the console made it.
+pub fn unconfirmed_error(naming: &Naming, named: &str, id: &str, why: &str) -> LifecycleError {
+    LifecycleError::new(
+        format!("The {} may have been created", naming.noun),
+        format!(
+            "The create of {named} under id {id} did not complete ({why}). Terraform records it \
+             as tainted: the next plan reads it back, and replaces it if the console has it or \
+             creates it if not, so nothing is orphaned or duplicated."
+        ),
+    )
+}
+
 /// `_0`, `_12`: the suffixes the console adds to clashing ids.
-fn is_suffix(rest: &str) -> bool {
+pub(crate) fn is_suffix(rest: &str) -> bool {
     rest.strip_prefix('_')
         .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
 }

@@ -9,6 +9,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::*;
+use crate::console::{CreateError, Expected};
 
 /// A peer-like kind: the lifecycle must need nothing CA-specific.
 struct PeerKind {
@@ -141,6 +142,7 @@ impl ComponentApi for FakeConsole {
     }
     async fn create(
         &self,
+        _post: Post,
         body: &Value,
         expected: &Expected<'_>,
     ) -> Result<Component, CreateError> {
@@ -221,6 +223,12 @@ impl ComponentApi for FakeConsole {
     async fn delete(&self, id: &str) -> Result<(), ConsoleError> {
         let mut s = self.0.lock().unwrap();
         s.log.push(format!("delete {id}"));
+        s.components.remove(id);
+        Ok(())
+    }
+    async fn remove(&self, id: &str) -> Result<(), ConsoleError> {
+        let mut s = self.0.lock().unwrap();
+        s.log.push(format!("remove {id}"));
         s.components.remove(id);
         Ok(())
     }

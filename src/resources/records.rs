@@ -1,0 +1,162 @@
+//! The lifecycle of console records: components the console only describes because they run
+//! elsewhere (an imported MSP, CA, peer or orderer). Created with POST /components/{type},
+//! edited with PUT /components/{type}/{id}, removed with DELETE /components/{id}; `location`
+//! is not `ibm_saas` and `imported` is true (docs/dev/console-api.md#component-documents).
+//!
+//! Creates follow the same identity rule as deployed components (one `Naming` for both: the
+//! per-name lock, the namesake check, the id chosen as the console derives it). There is no
+//! deployment to wait for: athena writes an import's document before it answers, so a record
+//! missing after its create's own read-back is not coming later. Refresh takes the run's
+//! shared list: imported records come back in it unchanged
+//! (docs/dev/console-list.md#imported-records).
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::console::{Component, EditComponentRequest};
+use crate::resources::lifecycle::{
+    unconfirmed_error, ComponentApi, CreateFailure, FreeIdFailure, LifecycleError, Naming,
+    Operation, Post,
+};
+
+/// How long a record operation may take: a few console calls, no deployment.
+pub const RECORD_TIMEOUT: Duration = Duration::from_secs(5 * 60);
+/// How the record operation limit is named in messages.
+pub const RECORD_LIMIT: &str = "the provider's 5-minute limit for console records";
+
+/// The record lifecycle of one type on one console.
+pub struct Records<'a, A: ComponentApi + ?Sized> {
+    pub naming: Naming,
+    pub api: &'a A,
+}
+
+impl<'a, A: ComponentApi + ?Sized> Records<'a, A> {
+    pub fn new(naming: Naming, api: &'a A) -> Self {
+        Self { naming, api }
+    }
+
+    fn what(id: &str) -> String {
+        format!("{id:?}")
+    }
+
+    /// Creates the record named `display_name` from `body` (a JSON object without `id`). A
+    /// lost answer the console's read-back could not settle is handed back as
+    /// [`CreateFailure::Unconfirmed`]: recorded, tainted, and settled by the next read.
+    pub async fn create(
+        &self,
+        op: &Operation,
+        display_name: &str,
+        body: &Value,
+    ) -> Result<Component, CreateFailure> {
+        let created = self
+            .naming
+            .create_with_free_id(self.api, Post::Record, op, display_name, body)
+            .await;
+        match created {
+            Ok(c) => Ok(c),
+            Err(FreeIdFailure::NotCreated(e)) => Err(CreateFailure::NotCreated(e)),
+            Err(FreeIdFailure::Uncertain { id, error }) => {
+                let named = self
+                    .naming
+                    .named(&self.api.console_url(), &format!("{display_name:?}"));
+                Err(CreateFailure::Unconfirmed {
+                    error: unconfirmed_error(&self.naming, &named, &id, &error),
+                    id,
+                })
+            }
+        }
+    }
+
+    /// The record for a refresh; `None` when it is gone or the id now holds something else
+    /// (another type, or a deployed component).
+    pub async fn read(&self, id: &str) -> Result<Option<Component>, LifecycleError> {
+        let url = self.api.console_url();
+        let found = self.api.get_shared(id).await.map_err(|e| {
+            self.naming
+                .console_failure(&url, "read", &Self::what(id), &e)
+        })?;
+        Ok(found.filter(|c| {
+            let ours = self.naming.holds(Post::Record, c);
+            if !ours {
+                tracing::warn!(
+                    id,
+                    "the id no longer holds an imported {}",
+                    self.naming.noun
+                );
+            }
+            ours
+        }))
+    }
+
+    /// Edits the record in place (an empty edit sends nothing) and reads it back fresh.
+    pub async fn edit(
+        &self,
+        op: &Operation,
+        id: &str,
+        edit: &EditComponentRequest,
+    ) -> Result<Component, LifecycleError> {
+        let url = self.api.console_url();
+        let what = Self::what(id);
+        let stopped = |stop| self.naming.stopped(&url, "updating", &what, op, stop);
+        if !edit.is_empty() {
+            op.bounded(self.api.edit(self.naming.component_type, id, edit))
+                .await
+                .map_err(stopped)?
+                .map_err(|e| self.naming.console_failure(&url, "edit", &what, &e))?;
+        }
+        match op.bounded(self.api.get_fresh(id)).await.map_err(stopped)? {
+            Ok(Some(c)) => Ok(c),
+            Ok(None) => Err(LifecycleError::new(
+                format!("The {} disappeared", self.naming.noun),
+                format!(
+                    "{} disappeared during the update.",
+                    self.naming.named(&url, &what)
+                ),
+            )),
+            Err(e) => Err(self.naming.console_failure(&url, "read back", &what, &e)),
+        }
+    }
+
+    /// Removes the record. `unconfirmed`: its create was never confirmed, so the id is only
+    /// removed when it holds this record (type, location and `display_name` match).
+    pub async fn remove(
+        &self,
+        op: &Operation,
+        id: &str,
+        display_name: Option<&str>,
+        unconfirmed: bool,
+    ) -> Result<(), LifecycleError> {
+        let url = self.api.console_url();
+        let what = Self::what(id);
+        let stopped = |stop| self.naming.stopped(&url, "deleting", &what, op, stop);
+        if unconfirmed {
+            let found = op
+                .bounded(self.api.get_fresh(id))
+                .await
+                .map_err(stopped)?
+                .map_err(|e| self.naming.console_failure(&url, "read", &what, &e))?;
+            let ours = found.is_some_and(|c| {
+                self.naming.holds(Post::Record, &c)
+                    && display_name.is_none_or(|n| n == c.display_name)
+            });
+            if !ours {
+                return Ok(());
+            }
+        }
+        op.bounded(self.api.remove(id))
+            .await
+            .map_err(stopped)?
+            .map_err(|e| self.naming.console_failure(&url, "delete", &what, &e))
+    }
+
+    /// The record an import names, checked to be an imported component of this type.
+    pub async fn import(&self, id: &str, resource_type: &str) -> Result<Component, LifecycleError> {
+        self.naming
+            .import(self.api, Post::Record, id, resource_type)
+            .await
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -510,12 +510,13 @@ fn every_resource_has_an_example_and_an_import_example() {
             read_example(&format!("examples/resources/{name}/resource.tf")).is_some(),
             "{name} has no example"
         );
-        // A resource that cannot be imported says so in its description and has no import page.
+        // A resource that cannot be imported says so in its description ("This resource
+        // cannot be imported") and has no import page.
         let importable = !resource
             .schema()
             .block
             .description
-            .contains("cannot be imported");
+            .contains("This resource cannot be imported");
         assert_eq!(
             read_example(&format!("examples/resources/{name}/import.sh")).is_some(),
             importable,

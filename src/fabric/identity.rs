@@ -15,6 +15,8 @@ use super::ecdsa::{self, SignatureError};
 
 /// OID of fabric-ca's attribute extension (docs/dev/fabric-ca.md#attribute-extension).
 const FABRIC_ATTRS_OID: &str = "1.2.3.4.5.6.7.8.1";
+/// ecdsa-with-SHA256 (RFC 5758): how a P-256 Fabric CA signs the certificates it issues.
+const ECDSA_WITH_SHA256_OID: &str = "1.2.840.10045.4.3.2";
 
 /// A certificate or identity that could not be read or does not hold together.
 #[derive(Debug, Clone, Error, PartialEq, Eq)]
@@ -25,6 +27,14 @@ pub enum IdentityError {
     NotP256,
     #[error("the private key does not belong to the certificate (CN {common_name:?})")]
     KeyMismatch { common_name: String },
+    /// `issuer` did not sign the certificate, or signed it with a scheme other than
+    /// ECDSA P-256 / SHA-256.
+    #[error("the certificate (CN {common_name:?}) is not signed by {issuer:?}: {reason}")]
+    NotSignedBy {
+        common_name: String,
+        issuer: String,
+        reason: String,
+    },
 }
 
 /// What the provider reads from a certificate.
@@ -95,6 +105,33 @@ impl Certificate {
     /// Verifies a DER ECDSA-SHA256 signature made by this certificate's key.
     pub fn verify(&self, msg: &[u8], der_signature: &[u8]) -> Result<(), SignatureError> {
         ecdsa::verify(&self.info.public_key_point, msg, der_signature)
+    }
+
+    /// Whether the certificate says it is a CA (basic constraints `CA:TRUE`): only those may
+    /// issue certificates in an MSP's chain.
+    pub fn is_ca(&self) -> bool {
+        X509Certificate::from_der(&self.der).is_ok_and(|(_, c)| c.is_ca())
+    }
+
+    /// Checks that `issuer`'s key made this certificate's signature (ECDSA P-256 / SHA-256, as
+    /// a P-256 Fabric CA signs). Names are not compared: the signature decides.
+    pub fn verify_issued_by(&self, issuer: &Certificate) -> Result<(), IdentityError> {
+        let refused = |reason: String| IdentityError::NotSignedBy {
+            common_name: self.info.common_name.clone(),
+            issuer: issuer.info.common_name.clone(),
+            reason,
+        };
+        let (_, cert) = X509Certificate::from_der(&self.der)
+            .map_err(|e| IdentityError::Certificate(e.to_string()))?;
+        let algorithm = cert.signature_algorithm.algorithm.to_id_string();
+        if algorithm != ECDSA_WITH_SHA256_OID {
+            return Err(refused(format!(
+                "signature algorithm {algorithm} is not ecdsa-with-SHA256"
+            )));
+        }
+        issuer
+            .verify(cert.tbs_certificate.as_ref(), &cert.signature_value.data)
+            .map_err(|e| refused(e.to_string()))
     }
 }
 

@@ -6,11 +6,16 @@ use crate::framework::{typed, Resource};
 
 pub mod ca;
 pub mod export;
+pub mod identity_file;
+pub mod identity_import;
 pub mod lifecycle;
 pub mod pem;
 pub mod semantic;
 
 /// Every resource type this provider serves.
 pub fn all() -> Vec<Arc<dyn Resource>> {
-    vec![typed(ca::CaResource)]
+    vec![
+        typed(ca::CaResource),
+        typed(identity_import::IdentityImportResource),
+    ]
 }

@@ -47,7 +47,7 @@ tf_model! {
     #[derive(Clone, Default, PartialEq)]
     pub struct IdentityImportModel {
         pub id: Tf<String> => |a| a.computed()
-            .description("The certificate's authority key id and serial number, `<aki>/<serial>` in lower-case hex: together they name a certificate as fabric-ca's revocation does."),
+            .description("The certificate's authority key id and serial number, `<aki>/<serial>` in lower-case hex (the serial alone when the certificate has no authority key id): together they name a certificate as fabric-ca's revocation does."),
         pub identity_json: Tf<String> => |a| a.optional().sensitive()
             .description(
                 "An identity file: the console wallet's export (`{name, type = \"identity\", cert, \
@@ -69,7 +69,7 @@ tf_model! {
         pub require_admin: Tf<bool> => |a| a.default_value(Value::bool(false))
             .description("When true, the certificate must have the admin role by NodeOU: the `admin` OU and no other role OU (`client`, `peer`, `orderer`), as an MSP with Fabric's default NodeOU identifiers (the console's) decides it. Default false."),
         pub expiry_warning: Tf<String> => |a| a.default_value(Value::string(DEFAULT_EXPIRY_WARNING))
-            .description("Warn when the certificate expires within this Go duration (e.g. `720h`, the default). An expired certificate is an error, at every plan.")
+            .description("Warn when the certificate expires within this Go duration (e.g. `720h`, the default). An expired certificate is an error at plan; one that expired after apply plans an update (`expires_at` known after apply) whose apply fails, until a renewed identity is given.")
             .validate(validators::go_duration()),
         pub name: Tf<String> => |a| a.optional()
             .description("Name of the identity; defaults to the file's `name`, else the certificate's CN.")
@@ -142,11 +142,31 @@ impl TypedResource for IdentityImportResource {
         check_sources(config, diags);
     }
 
+    /// Every check, at plan. A certificate that expired after apply is not an error here:
+    /// Terraform's refresh before a destroy plans too, and must not fail; nor can it be a
+    /// replacement, whose create half Terraform plans without prior state (where expiry is an
+    /// error). It plans an update instead (`expires_at` unknown: a plan that is not empty),
+    /// whose apply re-checks the certificate and fails.
     async fn modify_plan(&self, _ctx: &ResourceContext, plan: ModelPlan<'_, IdentityImportModel>) {
         let now = OffsetDateTime::now_utc();
-        if let Some(outputs) = check(plan.config, now, plan.diagnostics) {
+        // The applied certificate that expired since is drift; a new one is bad input.
+        let applied_before = plan.prior.is_some_and(|p| {
+            p.identity_json == plan.config.identity_json && p.certificate == plan.config.certificate
+        });
+        let on_expired = if applied_before {
+            OnExpired::Recheck
+        } else {
+            OnExpired::Fail
+        };
+        let Some(outputs) = check(plan.config, now, on_expired, plan.diagnostics) else {
+            return;
+        };
+        if outputs.expired {
             outputs.write_to(plan.planned);
+            plan.planned.expires_at = Tf::Unknown;
+            return;
         }
+        outputs.write_to(plan.planned);
     }
 
     async fn create(
@@ -164,11 +184,13 @@ impl TypedResource for IdentityImportResource {
     ) -> Result<Option<IdentityImportModel>, Diagnostics> {
         let mut diags = Diagnostics::new();
         recheck_expiry(&req.state, OffsetDateTime::now_utc(), &mut diags);
-        // Warnings only: a read that fails would also block `terraform destroy`.
-        if diags.has_errors() {
-            return Err(diags);
+        // Warnings only (an error would also stop `terraform destroy`). A read that returns
+        // diagnostics keeps the current state as it is, which is all there is to read here.
+        if diags.is_empty() {
+            Ok(Some(req.state))
+        } else {
+            Err(diags)
         }
-        Ok(Some(req.state))
     }
 
     async fn update(
@@ -194,7 +216,12 @@ fn applied(
     config: &IdentityImportModel,
 ) -> Result<IdentityImportModel, ApplyError<IdentityImportModel>> {
     let mut diags = Diagnostics::new();
-    match check(config, OffsetDateTime::now_utc(), &mut diags) {
+    match check(
+        config,
+        OffsetDateTime::now_utc(),
+        OnExpired::Fail,
+        &mut diags,
+    ) {
         Some(outputs) => {
             outputs.write_to(&mut planned);
             Ok(planned)
@@ -259,9 +286,20 @@ fn check_sources(c: &IdentityImportModel, diags: &mut Diagnostics) {
     }
 }
 
+/// What an expired certificate means to a check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum OnExpired {
+    /// An error at the certificate's attribute (create, apply).
+    Fail,
+    /// A warning, and `Outputs::expired` (a plan of the certificate in state: apply re-checks).
+    Recheck,
+}
+
 /// What the checks derive from the inputs.
 #[derive(Clone, PartialEq)]
 struct Outputs {
+    /// The certificate expired (only with `OnExpired::Recheck`).
+    expired: bool,
     id: String,
     identity: IdentityValue,
     enroll_id: String,
@@ -355,7 +393,12 @@ fn source(c: &IdentityImportModel, diags: &mut Diagnostics) -> Option<Source> {
 
 /// Every check, errors and warnings at their attributes. `None` when an input is unknown or a
 /// check failed (then `diags` holds the error).
-fn check(c: &IdentityImportModel, now: OffsetDateTime, diags: &mut Diagnostics) -> Option<Outputs> {
+fn check(
+    c: &IdentityImportModel,
+    now: OffsetDateTime,
+    on_expired: OnExpired,
+    diags: &mut Diagnostics,
+) -> Option<Outputs> {
     let all_known = c.msp_root_certs.is_known() || c.msp_root_certs.is_null();
     let all_known = all_known
         && (c.msp_intermediate_certs.is_known() || c.msp_intermediate_certs.is_null())
@@ -367,7 +410,7 @@ fn check(c: &IdentityImportModel, now: OffsetDateTime, diags: &mut Diagnostics) 
         return None;
     }
     let mut found = Diagnostics::new();
-    let outputs = check_known(c, now, &mut found);
+    let outputs = check_known(c, now, on_expired, &mut found);
     let failed = found.has_errors();
     diags.extend(found);
     outputs.filter(|_| !failed)
@@ -376,6 +419,7 @@ fn check(c: &IdentityImportModel, now: OffsetDateTime, diags: &mut Diagnostics) 
 fn check_known(
     c: &IdentityImportModel,
     now: OffsetDateTime,
+    on_expired: OnExpired,
     diags: &mut Diagnostics,
 ) -> Option<Outputs> {
     let src = source(c, diags)?;
@@ -427,7 +471,7 @@ fn check_known(
         }
     };
     let cert = identity.certificate();
-    check_validity(cert, c, now, &src.cert_path, diags);
+    let expired = check_validity(cert, c, now, on_expired, &src.cert_path, diags);
 
     let mut bundled = Vec::new();
     for pem in blocks.iter().chain(&src.bundled) {
@@ -468,7 +512,12 @@ fn check_known(
         .or(src.file_name)
         .unwrap_or_else(|| info.common_name.clone());
     Some(Outputs {
-        id: format!("{}/{}", info.authority_key_id_hex, info.serial_hex),
+        expired,
+        id: if info.authority_key_id_hex.is_empty() {
+            info.serial_hex.clone()
+        } else {
+            format!("{}/{}", info.authority_key_id_hex, info.serial_hex)
+        },
         identity: IdentityValue {
             name: Tf::Known(name),
             msp_id: Tf::from_option(msp_id),
@@ -505,29 +554,35 @@ fn read_certificate(
     }
 }
 
-/// Expired or not yet valid: errors; expiring within `expiry_warning`: a warning.
+/// Expired or not yet valid: errors (an expired one only a warning with `OnExpired::Recheck`;
+/// then true); expiring within `expiry_warning`: a warning.
 fn check_validity(
     cert: &Certificate,
     c: &IdentityImportModel,
     now: OffsetDateTime,
+    on_expired: OnExpired,
     path: &AttributePath,
     diags: &mut Diagnostics,
-) {
+) -> bool {
     let info = cert.info();
     let subject = format!("The certificate of {:?}", info.common_name);
     if now >= info.not_after {
-        diags.push(
-            Diagnostic::error(
-                "Certificate expired",
-                format!(
-                    "{subject} expired at {}. Re-enroll the identity (or export it again after the \
-                     console re-enrolled it) and give the new certificate and key.",
-                    rfc3339(info.not_after)
-                ),
-            )
-            .at(path.clone()),
+        let detail = format!(
+            "{subject} expired at {}. Re-enroll the identity (or export it again after the \
+             console re-enrolled it) and give the new certificate and key.",
+            rfc3339(info.not_after)
         );
-        return;
+        let diagnostic = match on_expired {
+            OnExpired::Fail => Diagnostic::error("Certificate expired", detail),
+            OnExpired::Recheck => Diagnostic::warning(
+                "Certificate expired: the identity must be renewed",
+                format!(
+                    "{detail} The plan re-checks it at apply, and that apply fails until then."
+                ),
+            ),
+        };
+        diags.push(diagnostic.at(path.clone()));
+        return on_expired == OnExpired::Recheck;
     }
     if now < info.not_before {
         diags.push(
@@ -537,7 +592,7 @@ fn check_validity(
             )
             .at(path.clone()),
         );
-        return;
+        return false;
     }
     if cert.expires_within(now, expiry_window(c)) {
         diags.push(
@@ -545,7 +600,7 @@ fn check_validity(
                 "Certificate expires soon",
                 format!(
                     "{subject} expires at {}, within expiry_warning ({}). Re-enroll it before then: \
-                     an expired identity fails every plan.",
+                     an expired identity cannot be applied.",
                     rfc3339(info.not_after),
                     c.expiry_warning.as_str().unwrap_or(DEFAULT_EXPIRY_WARNING)
                 ),
@@ -553,6 +608,7 @@ fn check_validity(
             .at(path.clone()),
         );
     }
+    false
 }
 
 fn expiry_window(c: &IdentityImportModel) -> time::Duration {
@@ -699,7 +755,7 @@ fn check_admin(ous: &[String], diags: &mut Diagnostics) {
 }
 
 /// Read: the certificate may have expired since it was checked. Warnings, since the state is
-/// still what was applied; the next plan's checks stop on an expired one.
+/// still what was applied; the plan that follows re-checks an expired one at apply.
 fn recheck_expiry(state: &IdentityImportModel, now: OffsetDateTime, diags: &mut Diagnostics) {
     let Some(pem) = state.identity.known().and_then(|i| i.certificate.known()) else {
         return;
@@ -719,7 +775,8 @@ fn recheck_expiry(state: &IdentityImportModel, now: OffsetDateTime, diags: &mut 
                 "Imported identity expired",
                 format!(
                     "The certificate of {:?} expired at {}: resources that use this identity will \
-                     be refused. The next plan fails until a renewed identity is given.",
+                     be refused. The plan re-checks it at apply, and that apply fails until a \
+                     renewed identity is given.",
                     info.common_name,
                     rfc3339(info.not_after)
                 ),

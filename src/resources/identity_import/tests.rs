@@ -71,6 +71,7 @@ impl Ca {
         params.distinguished_name = dn(cn, ous);
         params.not_before = now() + from;
         params.not_after = now() + to;
+        params.use_authority_key_identifier_extension = true; // as Fabric CA does
         params.signed_by(key, &self.0).unwrap().pem()
     }
 
@@ -102,7 +103,7 @@ fn with_roots(mut m: IdentityImportModel, roots: &[String]) -> IdentityImportMod
 /// Runs every check; panics unless it fails with exactly one error, at `path`; returns it.
 fn fails_at(m: &IdentityImportModel, path: AttributePath) -> Diagnostic {
     let mut diags = Diagnostics::new();
-    let out = check(m, now(), &mut diags);
+    let out = check(m, now(), OnExpired::Fail, &mut diags);
     assert!(out.is_none(), "expected a failure at {path}");
     let errors: Vec<&Diagnostic> = diags.iter().filter(|d| d.is_error()).collect();
     assert_eq!(errors.len(), 1, "{diags:?}");
@@ -112,7 +113,7 @@ fn fails_at(m: &IdentityImportModel, path: AttributePath) -> Diagnostic {
 
 fn passes(m: &IdentityImportModel) -> (Outputs, Diagnostics) {
     let mut diags = Diagnostics::new();
-    let out = check(m, now(), &mut diags);
+    let out = check(m, now(), OnExpired::Fail, &mut diags);
     assert!(!diags.has_errors(), "{diags:?}");
     (out.expect("outputs"), diags)
 }
@@ -436,12 +437,12 @@ fn unknown_inputs_wait_for_apply() {
         private_key: Tf::Known("k".to_owned()),
         ..Default::default()
     };
-    assert!(check(&m, now(), &mut diags).is_none());
+    assert!(check(&m, now(), OnExpired::Fail, &mut diags).is_none());
     let ca = Ca::root("org1ca");
     let key = p256();
     let mut m = model(&ca.leaf(&key, &["admin"]), &key.serialize_pem());
     m.msp_root_certs = Tf::Unknown;
-    assert!(check(&m, now(), &mut diags).is_none());
+    assert!(check(&m, now(), OnExpired::Fail, &mut diags).is_none());
     assert!(diags.is_empty(), "{diags:?}");
 }
 
@@ -465,10 +466,15 @@ fn read_warns_once_the_certificate_expired() {
     assert_eq!(diags.len(), 1, "{diags:?}");
     assert!(!diags.has_errors());
     assert!(diags.iter().all(|d| d.summary.contains("expired")));
-    // And the next plan's check fails.
-    let mut later = Diagnostics::new();
-    assert!(check(&m, now() + Duration::hours(2), &mut later).is_none());
-    assert!(later.has_errors());
+    // A plan with this state re-checks at apply (a warning), an apply fails.
+    let later = now() + Duration::hours(2);
+    let mut planned = Diagnostics::new();
+    let out = check(&m, later, OnExpired::Recheck, &mut planned).expect("outputs");
+    assert!(out.expired);
+    assert!(!planned.has_errors(), "{planned:?}");
+    let mut applied = Diagnostics::new();
+    assert!(check(&m, later, OnExpired::Fail, &mut applied).is_none());
+    assert!(applied.has_errors());
 }
 
 #[test]

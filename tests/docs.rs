@@ -502,6 +502,12 @@ fn docs_are_generated_from_the_schema() {
     );
 }
 
+/// A resource with no remote object says so in its description ("cannot be imported"); it has
+/// no import examples, so its page shows no Import section.
+fn cannot_be_imported(description: &str) -> bool {
+    description.contains("cannot be imported")
+}
+
 #[test]
 fn every_resource_has_an_example_and_an_import_example() {
     for resource in BlockchainProvider::new().resources() {
@@ -510,6 +516,15 @@ fn every_resource_has_an_example_and_an_import_example() {
             read_example(&format!("examples/resources/{name}/resource.tf")).is_some(),
             "{name} has no example"
         );
+        if cannot_be_imported(&resource.schema().block.description) {
+            for file in ["import.sh", "import-by-string-id.tf"] {
+                assert!(
+                    read_example(&format!("examples/resources/{name}/{file}")).is_none(),
+                    "{name} cannot be imported, yet has {file}"
+                );
+            }
+            continue;
+        }
         assert!(
             read_example(&format!("examples/resources/{name}/import.sh")).is_some(),
             "{name} has no import example"

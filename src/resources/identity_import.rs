@@ -174,7 +174,7 @@ impl TypedResource for IdentityImportResource {
         _ctx: &ResourceContext,
         req: CreateRequest<'_, IdentityImportModel>,
     ) -> Result<IdentityImportModel, ApplyError<IdentityImportModel>> {
-        applied(req.planned, &req.config)
+        Ok(applied(req.planned, &req.config)?)
     }
 
     async fn read(
@@ -198,7 +198,7 @@ impl TypedResource for IdentityImportResource {
         _ctx: &ResourceContext,
         req: UpdateRequest<'_, IdentityImportModel>,
     ) -> Result<IdentityImportModel, ApplyError<IdentityImportModel>> {
-        applied(req.planned, &req.config)
+        Ok(applied(req.planned, &req.config)?)
     }
 
     async fn delete(
@@ -214,7 +214,7 @@ impl TypedResource for IdentityImportResource {
 fn applied(
     mut planned: IdentityImportModel,
     config: &IdentityImportModel,
-) -> Result<IdentityImportModel, ApplyError<IdentityImportModel>> {
+) -> Result<IdentityImportModel, Diagnostics> {
     let mut diags = Diagnostics::new();
     match check(
         config,
@@ -226,7 +226,7 @@ fn applied(
             outputs.write_to(&mut planned);
             Ok(planned)
         }
-        None if diags.has_errors() => Err(diags.into()),
+        None if diags.has_errors() => Err(diags),
         None => Err(Diagnostic::error(
             "Identity inputs not known at apply",
             "Terraform passed an unknown input to apply; this is a bug in the provider.",

@@ -145,6 +145,16 @@ mod tests {
     }
 
     #[test]
+    fn a_key_of_another_kind_is_named_not_shown() {
+        let rsa = KeyPair::generate_for(&rcgen::PKCS_RSA_SHA256).unwrap();
+        let p384 = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P384_SHA384).unwrap();
+        for (key, kind) in [(rsa, "an RSA key"), (p384, "an ECDSA P-384 key")] {
+            let err = PrivateKey::from_pem(&key.serialize_pem()).unwrap_err();
+            assert_eq!(err, KeyError::NotP256(kind.to_owned()));
+        }
+    }
+
+    #[test]
     fn the_csr_names_the_enroll_id_and_the_hosts() {
         let key = PrivateKey::generate().unwrap();
         let hosts = vec!["peer0.org1.example.com".to_owned(), "127.0.0.1".to_owned()];

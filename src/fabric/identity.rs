@@ -355,6 +355,24 @@ mod tests {
     }
 
     #[test]
+    fn a_recorded_certificate_is_issued_by_its_root_only() {
+        let root = Certificate::from_pem(include_str!(
+            "../../tests/fixtures/fabric/identities/org1-ca-root.pem"
+        ))
+        .unwrap();
+        let tls_root = Certificate::from_pem(include_str!(
+            "../../tests/fixtures/fabric/identities/org1-tlsca-root.pem"
+        ))
+        .unwrap();
+        let admin = Certificate::from_pem(ADMIN_CERT).unwrap();
+        admin.verify_issued_by(&root).unwrap();
+        root.verify_issued_by(&root).unwrap(); // self-signed
+        let err = admin.verify_issued_by(&tls_root).unwrap_err();
+        assert!(matches!(err, IdentityError::NotSignedBy { .. }), "{err}");
+        assert!(root.is_ca() && !admin.is_ca());
+    }
+
+    #[test]
     fn hex_is_trimmed_like_fabric_ca() {
         assert_eq!(hex_trimmed(&[0x00, 0x0a, 0xbc]), "abc");
         assert_eq!(hex_trimmed(&[0x00]), "0");

@@ -488,3 +488,57 @@ fn debug_output_never_holds_the_key() {
     let shown = format!("{state:?} {:?}", state.identity);
     assert!(!shown.contains("PRIVATE KEY"), "{shown}");
 }
+
+// ---- Recorded identities of a real fabric-ca 1.5.5 (tests/fixtures/fabric/README.md) ----------
+
+const CONSOLE_EXPORT: &str =
+    include_str!("../../../tests/fixtures/fabric/identities/org1admin_identity.json");
+const ANSIBLE_FILE: &str =
+    include_str!("../../../tests/fixtures/fabric/identities/org1admin.ansible.json");
+const ORG1_ROOT: &str = include_str!("../../../tests/fixtures/fabric/identities/org1-ca-root.pem");
+const ORG2_ROOT: &str = include_str!("../../../tests/fixtures/fabric/identities/org2-ca-root.pem");
+const USER_CERT: &str =
+    include_str!("../../../tests/fixtures/fabric/identities/org1user1.cert.pem");
+const USER_KEY: &str = include_str!("../../../tests/fixtures/fabric/identities/org1user1.key.pem");
+
+fn recorded_file(text: &str, roots: &[&str]) -> IdentityImportModel {
+    IdentityImportModel {
+        identity_json: Tf::Known(text.to_owned()),
+        msp_root_certs: Tf::Known(roots.iter().map(|r| (*r).to_owned()).collect()),
+        require_admin: Tf::Known(true),
+        ..IdentityImportModel::default()
+    }
+}
+
+#[test]
+fn recorded_console_and_ansible_files_of_org1admin_chain_to_the_org1_root() {
+    for text in [CONSOLE_EXPORT, ANSIBLE_FILE] {
+        let (out, diags) = passes(&recorded_file(text, &[ORG1_ROOT]));
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(out.enroll_id, "org1admin");
+        assert_eq!(out.ous, ["admin"]);
+        assert_eq!(out.identity.name.as_str(), Some("org1admin"));
+        // Values of the shared identities/index.json: the ca root's SKI and the serial.
+        assert_eq!(
+            out.id,
+            "885b6309359b02f85728876285c46e0da7f823d6/52b4112fda25dec49bac1cdac962c7f7fe818eba"
+        );
+        assert_eq!(out.expires_at, "2036-11-23T18:54:00Z");
+        let chain = out.identity.ca_chain.known().unwrap();
+        assert_eq!(chain.len(), 1);
+        assert_eq!(chain[0].trim(), ORG1_ROOT.trim());
+    }
+    fails_at(
+        &recorded_file(CONSOLE_EXPORT, &[ORG2_ROOT]),
+        attr!(IdentityImportModel, msp_root_certs),
+    );
+}
+
+#[test]
+fn a_recorded_client_identity_is_not_an_admin() {
+    let mut m = with_roots(model(USER_CERT, USER_KEY), &[ORG1_ROOT.to_owned()]);
+    passes(&m);
+    m.require_admin = Tf::Known(true);
+    let d = fails_at(&m, attr!(IdentityImportModel, require_admin));
+    assert!(d.detail.contains("client"), "{d:?}");
+}

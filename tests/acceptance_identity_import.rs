@@ -137,6 +137,15 @@ async fn identity_import_apply_plan_refusals_expiry_destroy() {
     );
     assert_no_key(&shown.stdout, &key_pem);
 
+    // Nothing to import: there is no server object.
+    let fresh = Workspace::new(&config(&url, &pem_body("admin.pem", "admin.key", "")));
+    fresh.write("root.pem", &root.pem());
+    fresh.write("admin.pem", &admin_cert);
+    fresh.write("admin.key", &key_pem);
+    let out = block_in_place(|| fresh.tf(&["import", ADDRESS, "x"]));
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert!(out.stderr.contains("cannot be imported"), "{}", out.stderr);
+
     // Each invalid case fails at plan, at its attribute, without the key in the output.
     let other_key = p256();
     let rsa = KeyPair::generate_for(&PKCS_RSA_SHA256).expect("rsa key");

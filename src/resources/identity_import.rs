@@ -14,7 +14,7 @@ use time::OffsetDateTime;
 use crate::fabric::{Certificate, IdentityError, KeyError, PrivateKey, SigningIdentity};
 use crate::framework::{
     parse_go_duration, validators, ApplyError, AttributePath, CreateRequest, DeleteRequest,
-    Diagnostic, Diagnostics, ModelPlan, ReadRequest, ResourceContext, Tf, TypedResource,
+    Diagnostic, Diagnostics, ModelPlan, Private, ReadRequest, ResourceContext, Tf, TypedResource,
     UpdateRequest, Value,
 };
 use crate::resources::identity_file::parse_identity_file;
@@ -161,12 +161,11 @@ impl TypedResource for IdentityImportResource {
         let Some(outputs) = check(plan.config, now, on_expired, plan.diagnostics) else {
             return;
         };
-        if outputs.expired {
-            outputs.write_to(plan.planned);
-            plan.planned.expires_at = Tf::Unknown;
-            return;
-        }
+        let expired = outputs.expired;
         outputs.write_to(plan.planned);
+        if expired {
+            plan.planned.expires_at = Tf::Unknown;
+        }
     }
 
     async fn create(
@@ -207,6 +206,21 @@ impl TypedResource for IdentityImportResource {
         _req: DeleteRequest<'_, IdentityImportModel>,
     ) -> Result<(), Diagnostics> {
         Ok(()) // nothing exists outside the state
+    }
+
+    async fn import(
+        &self,
+        _ctx: &ResourceContext,
+        _id: &str,
+        _private: &mut Private,
+    ) -> Result<IdentityImportModel, Diagnostics> {
+        Err(Diagnostic::error(
+            "blockchain_identity_import cannot be imported",
+            "There is no server object to import: the console keeps identities in the browser's \
+             wallet. Add the resource to the configuration with the identity file (identity_json) \
+             or its PEMs, and apply: that only checks the identity and records it in state.",
+        )
+        .into())
     }
 }
 
@@ -399,9 +413,8 @@ fn check(
     on_expired: OnExpired,
     diags: &mut Diagnostics,
 ) -> Option<Outputs> {
-    let all_known = c.msp_root_certs.is_known() || c.msp_root_certs.is_null();
-    let all_known = all_known
-        && (c.msp_intermediate_certs.is_known() || c.msp_intermediate_certs.is_null())
+    let all_known = !c.msp_root_certs.is_unknown()
+        && !c.msp_intermediate_certs.is_unknown()
         && !c.require_admin.is_unknown()
         && !c.expiry_warning.is_unknown()
         && !c.name.is_unknown()

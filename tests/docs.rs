@@ -516,7 +516,8 @@ fn every_resource_has_an_example_and_an_import_example() {
             .schema()
             .block
             .description
-            .contains("This resource cannot be imported");
+            .to_lowercase()
+            .contains("this resource cannot be imported");
         assert_eq!(
             read_example(&format!("examples/resources/{name}/import.sh")).is_some(),
             importable,

@@ -18,6 +18,9 @@ pub enum KeyError {
     /// Never carries the key's bytes.
     #[error("not a P-256 private key in PEM (PKCS#8 or SEC1): {0}")]
     Unreadable(String),
+    /// A readable private key of another kind (RSA, P-384, Ed25519, ...).
+    #[error("the private key is {0}, not ECDSA P-256")]
+    NotP256(String),
     #[error("cannot build the certificate request: {0}")]
     Csr(String),
 }
@@ -40,7 +43,11 @@ impl PrivateKey {
     pub fn from_pem(pem: &str) -> Result<Self, KeyError> {
         KeyPair::from_pem_and_sign_algo(pem, &PKCS_ECDSA_P256_SHA256)
             .map(|k| Self(Arc::new(k)))
-            .map_err(|e| KeyError::Unreadable(e.to_string()))
+            .map_err(|e| match KeyPair::from_pem(pem) {
+                // Readable with its own algorithm: say which, never the key.
+                Ok(other) => KeyError::NotP256(algorithm_name(other.algorithm())),
+                Err(_) => KeyError::Unreadable(e.to_string()),
+            })
     }
 
     /// Unencrypted PKCS#8 PEM: the secret itself. Keep it out of logs and diagnostics.
@@ -72,6 +79,22 @@ impl PrivateKey {
             .and_then(|csr| csr.pem())
             .map_err(|e| KeyError::Csr(e.to_string()))
     }
+}
+
+/// A key algorithm as users know it.
+fn algorithm_name(alg: &rcgen::SignatureAlgorithm) -> String {
+    let known = [
+        (&rcgen::PKCS_RSA_SHA256, "an RSA key"),
+        (&rcgen::PKCS_RSA_SHA384, "an RSA key"),
+        (&rcgen::PKCS_RSA_SHA512, "an RSA key"),
+        (&rcgen::PKCS_ECDSA_P384_SHA384, "an ECDSA P-384 key"),
+        (&rcgen::PKCS_ED25519, "an Ed25519 key"),
+    ];
+    known
+        .iter()
+        .find(|(a, _)| *a == alg)
+        .map(|(_, name)| (*name).to_owned())
+        .unwrap_or_else(|| format!("{alg:?}"))
 }
 
 impl fmt::Debug for PrivateKey {
@@ -119,6 +142,16 @@ mod tests {
             PrivateKey::from_pem("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n")
                 .unwrap_err();
         assert!(!err.to_string().contains("AAAA"), "{err}");
+    }
+
+    #[test]
+    fn a_key_of_another_kind_is_named_not_shown() {
+        let rsa = KeyPair::generate_for(&rcgen::PKCS_RSA_SHA256).unwrap();
+        let p384 = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P384_SHA384).unwrap();
+        for (key, kind) in [(rsa, "an RSA key"), (p384, "an ECDSA P-384 key")] {
+            let err = PrivateKey::from_pem(&key.serialize_pem()).unwrap_err();
+            assert_eq!(err, KeyError::NotP256(kind.to_owned()));
+        }
     }
 
     #[test]

@@ -27,6 +27,14 @@ pub enum IdentityError {
     NotP256,
     #[error("the private key does not belong to the certificate (CN {common_name:?})")]
     KeyMismatch { common_name: String },
+    /// `issuer` did not sign the certificate, or signed it with a scheme other than
+    /// ECDSA P-256 / SHA-256.
+    #[error("the certificate (CN {common_name:?}) is not signed by {issuer:?}: {reason}")]
+    NotSignedBy {
+        common_name: String,
+        issuer: String,
+        reason: String,
+    },
 }
 
 /// What the provider reads from a certificate.
@@ -99,6 +107,32 @@ impl Certificate {
         ecdsa::verify(&self.info.public_key_point, msg, der_signature)
     }
 
+    /// Whether the certificate says it is a CA (basic constraints `CA:TRUE`): only those may
+    /// issue certificates in an MSP's chain.
+    pub fn is_ca(&self) -> bool {
+        X509Certificate::from_der(&self.der).is_ok_and(|(_, c)| c.is_ca())
+    }
+
+    /// Checks that `issuer`'s key made this certificate's signature (ECDSA P-256 / SHA-256, as
+    /// a P-256 Fabric CA signs). Names are not compared: the signature decides.
+    pub fn verify_issued_by(&self, issuer: &Certificate) -> Result<(), IdentityError> {
+        let refused = |reason: String| IdentityError::NotSignedBy {
+            common_name: self.info.common_name.clone(),
+            issuer: issuer.info.common_name.clone(),
+            reason,
+        };
+        let (_, cert) = X509Certificate::from_der(&self.der)
+            .map_err(|e| IdentityError::Certificate(e.to_string()))?;
+        let algorithm = cert.signature_algorithm.algorithm.to_id_string();
+        if algorithm != ECDSA_WITH_SHA256_OID {
+            return Err(refused(format!(
+                "signature algorithm {algorithm} is not ecdsa-with-SHA256"
+            )));
+        }
+        issuer
+            .verify(cert.tbs_certificate.as_ref(), &cert.signature_value.data)
+            .map_err(|e| refused(e.to_string()))
+    }
     /// Whether `issuer` signed this certificate: its subject is this certificate's issuer and
     /// its key verifies this certificate's ECDSA-SHA256 signature (what Fabric CA signs with).
     pub fn is_issued_by(&self, issuer: &Certificate) -> bool {
@@ -386,6 +420,24 @@ mod tests {
         assert!(!admin.chains_to(&[]));
         // A leaf is not a root: a chain of the leaf itself proves nothing.
         assert!(!admin.chains_to(std::slice::from_ref(&admin)));
+    }
+
+    #[test]
+    fn a_recorded_certificate_is_issued_by_its_root_only() {
+        let root = Certificate::from_pem(include_str!(
+            "../../tests/fixtures/fabric/identities/org1-ca-root.pem"
+        ))
+        .unwrap();
+        let tls_root = Certificate::from_pem(include_str!(
+            "../../tests/fixtures/fabric/identities/org1-tlsca-root.pem"
+        ))
+        .unwrap();
+        let admin = Certificate::from_pem(ADMIN_CERT).unwrap();
+        admin.verify_issued_by(&root).unwrap();
+        root.verify_issued_by(&root).unwrap(); // self-signed
+        let err = admin.verify_issued_by(&tls_root).unwrap_err();
+        assert!(matches!(err, IdentityError::NotSignedBy { .. }), "{err}");
+        assert!(root.is_ca() && !admin.is_ca());
     }
 
     #[test]

@@ -9,6 +9,8 @@ pub mod ca_identity;
 pub mod enrolled_identity;
 pub mod export;
 pub mod fabric_ca;
+pub mod identity_file;
+pub mod identity_import;
 pub mod lifecycle;
 pub mod msp_import;
 pub mod pem;
@@ -22,5 +24,6 @@ pub fn all() -> Vec<Arc<dyn Resource>> {
         typed(ca_identity::CaIdentityResource),
         typed(enrolled_identity::EnrolledIdentityResource),
         typed(msp_import::MspImportResource),
+        typed(identity_import::IdentityImportResource),
     ]
 }

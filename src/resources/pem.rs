@@ -89,3 +89,40 @@ pub fn same_certificate(a: &str, b: &str) -> bool {
         _ => a == b,
     }
 }
+
+/// Each `CERTIFICATE` block of a PEM bundle as its own PEM text (ending in a newline), in
+/// order; other blocks and text between them are left out. Only splits the text: reading each
+/// certificate is `fabric::Certificate::from_pem`'s job.
+pub fn certificate_blocks(bundle: &str) -> Vec<String> {
+    const BEGIN: &str = "-----BEGIN CERTIFICATE-----";
+    const END: &str = "-----END CERTIFICATE-----";
+    let mut blocks = Vec::new();
+    let mut rest = bundle;
+    while let Some(start) = rest.find(BEGIN) {
+        let Some(len) = rest[start..].find(END) else {
+            break;
+        };
+        let end = start + len + END.len();
+        blocks.push(format!("{}\n", &rest[start..end]));
+        rest = &rest[end..];
+    }
+    blocks
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bundle_splits_into_its_certificates() {
+        let a = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----";
+        let b = "-----BEGIN CERTIFICATE-----\nBBBB\n-----END CERTIFICATE-----";
+        let key = "-----BEGIN PRIVATE KEY-----\nKKKK\n-----END PRIVATE KEY-----";
+        let bundle = format!("{a}\n{key}\n\n{b}\n-----BEGIN CERTIFICATE-----\ncut");
+        assert_eq!(
+            certificate_blocks(&bundle),
+            [format!("{a}\n"), format!("{b}\n")]
+        );
+        assert!(certificate_blocks("none").is_empty());
+    }
+}

@@ -265,11 +265,7 @@ mod tests {
     use super::*;
     use serde_json::Value;
 
-    const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/fabric");
-
-    fn read(path: &str) -> String {
-        std::fs::read_to_string(format!("{FIXTURES}/{path}")).unwrap()
-    }
+    use crate::fabric::fixtures::read;
 
     /// Our body for the recorded inputs is the recorded body, byte for byte.
     #[test]

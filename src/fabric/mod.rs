@@ -8,6 +8,8 @@ pub mod csr;
 pub mod ecdsa;
 pub mod enroll;
 pub mod error;
+#[cfg(test)]
+pub(crate) mod fixtures;
 pub mod identity;
 pub mod registry;
 pub mod secret;

@@ -307,11 +307,7 @@ mod tests {
     use super::*;
     use serde_json::Value;
 
-    const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/fabric");
-
-    fn read(path: &str) -> String {
-        std::fs::read_to_string(format!("{FIXTURES}/{path}")).unwrap()
-    }
+    use crate::fabric::fixtures::read;
 
     /// The recorded registration body, rebuilt from its inputs, byte for byte.
     #[test]

@@ -94,11 +94,7 @@ mod tests {
     use crate::fabric::ecdsa::is_low_s;
     use serde_json::Value;
 
-    const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/fabric");
-
-    fn read(path: &str) -> Vec<u8> {
-        std::fs::read(format!("{FIXTURES}/{path}")).unwrap()
-    }
+    use crate::fabric::fixtures::read_bytes as read;
 
     fn hex(s: &str) -> Vec<u8> {
         (0..s.len())

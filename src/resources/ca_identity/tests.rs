@@ -4,11 +4,7 @@
 use super::*;
 use crate::framework::{Model, PlanModifier, Resource as _, Severity, TypedAdapter, Value};
 
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/fabric");
-
-fn fixture(path: &str) -> String {
-    std::fs::read_to_string(format!("{FIXTURES}/{path}")).unwrap()
-}
+use crate::fabric::fixtures::read as fixture;
 
 /// The recorded bootstrap admin (tests/fixtures/fabric/identities/).
 fn admin() -> Tf<SigningIdentityModel> {

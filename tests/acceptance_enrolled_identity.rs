@@ -35,7 +35,7 @@ resource "blockchain_ca" "org1" {{
 resource "blockchain_enrolled_identity" "admin" {{
   api_url         = blockchain_ca.org1.api_url
   ca_name         = blockchain_ca.org1.ca_name
-  tls_root_cert   = blockchain_ca.org1.tls_cert
+  tls_cert        = blockchain_ca.org1.tls_cert
   enroll_id       = "admin"
   enroll_secret   = "{SECRET}"
   msp_id          = "Org1MSP"
@@ -45,7 +45,7 @@ resource "blockchain_enrolled_identity" "admin" {{
 resource "blockchain_enrolled_identity" "admin_tls" {{
   api_url       = blockchain_ca.org1.api_url
   ca_name       = blockchain_ca.org1.tlsca_name
-  tls_root_cert = blockchain_ca.org1.tls_cert
+  tls_cert      = blockchain_ca.org1.tls_cert
   enroll_id     = "admin"
   enroll_secret = "{SECRET}"
   csr_hosts     = [{hosts}]
@@ -150,7 +150,7 @@ async fn enroll_check_renew_near_expiry_and_destroy() {
 resource "blockchain_enrolled_identity" "wrong" {
   api_url       = blockchain_ca.org1.api_url
   ca_name       = blockchain_ca.org1.ca_name
-  tls_root_cert = blockchain_ca.org1.tls_cert
+  tls_cert      = blockchain_ca.org1.tls_cert
   enroll_id     = "admin"
   enroll_secret = var.wrong_secret
 }

@@ -26,6 +26,7 @@ use crate::framework::{
     TimeoutOp, Timeouts, TimeoutsModel, TypedResource, UpdateRequest, Value,
 };
 use crate::resources::export::export_identity_json;
+use crate::resources::fabric_ca::{self, api_url_attribute, ca_name_attribute, tls_cert_attribute};
 use crate::{attr, tf_model};
 
 /// The renewal window when `reenroll_before` is not set.
@@ -56,15 +57,9 @@ tf_model! {
     /// The state of one `blockchain_enrolled_identity`.
     #[derive(Debug, Clone, Default, PartialEq)]
     pub struct EnrolledIdentityModel {
-        pub api_url: Tf<String> => |a| a.required().requires_replace()
-            .description("HTTPS URL of the Fabric CA server, typically `blockchain_ca.<name>.api_url`. Changing it enrolls anew at that CA (a new resource).")
-            .validate(validators::url_with_scheme(&["https", "http"])),
-        pub ca_name: Tf<String> => |a| a.required().requires_replace()
-            .description("Name of the CA in that server: `blockchain_ca.<name>.ca_name` for enrollment certificates, `.tlsca_name` for TLS certificates. Changing it enrolls anew (a new resource).")
-            .validate(validators::not_empty()),
-        pub tls_root_cert: Tf<String> => |a| a.optional()
-            .description("PEM (or base64 PEM) certificate the CA server's HTTPS is trusted by, typically `blockchain_ca.<name>.tls_cert`; without it the provider's bundle and the system roots are used. Changing it changes only how the CA is reached.")
-            .validate(validators::not_empty()),
+        pub api_url: Tf<String> => api_url_attribute,
+        pub ca_name: Tf<String> => ca_name_attribute,
+        pub tls_cert: Tf<String> => tls_cert_attribute,
         pub enroll_id: Tf<String> => |a| a.required().requires_replace()
             .description("Enroll id registered at the CA (for example the CA's `admin_enroll_id`, or a `blockchain_ca_identity`). It is the certificate's common name. Changing it enrolls the new id (a new resource).")
             .validate(validators::not_empty()),
@@ -332,11 +327,8 @@ impl TypedResource for EnrolledIdentityResource {
 
 /// Where the CA is, from a plan or state; `None` while the address is not known.
 fn endpoint(m: &EnrolledIdentityModel) -> Option<CaEndpoint> {
-    Some(CaEndpoint {
-        api_url: m.api_url.known()?.clone(),
-        ca_name: m.ca_name.known()?.clone(),
-        tls_root_pem: m.tls_root_cert.known().map(|p| p.as_bytes().to_vec()),
-    })
+    let api_url = m.api_url.known()?;
+    Some(fabric_ca::endpoint(api_url, &m.ca_name, &m.tls_cert))
 }
 
 fn endpoint_or_error(m: &EnrolledIdentityModel) -> Result<CaEndpoint, Diagnostics> {

@@ -9,7 +9,7 @@ resource "blockchain_ca" "org1" {
 resource "blockchain_enrolled_identity" "ca_admin" {
   api_url       = blockchain_ca.org1.api_url
   ca_name       = blockchain_ca.org1.ca_name
-  tls_root_cert = blockchain_ca.org1.tls_cert
+  tls_cert      = blockchain_ca.org1.tls_cert
   enroll_id     = "admin"
   enroll_secret = var.ca_admin_secret # write-only: never stored in state
 
@@ -21,7 +21,7 @@ resource "blockchain_enrolled_identity" "ca_admin" {
 resource "blockchain_enrolled_identity" "peer0_tls" {
   api_url       = blockchain_ca.org1.api_url
   ca_name       = blockchain_ca.org1.tlsca_name
-  tls_root_cert = blockchain_ca.org1.tls_cert
+  tls_cert      = blockchain_ca.org1.tls_cert
   enroll_id     = "org1peer0"
   enroll_secret = var.peer0_secret
   csr_hosts     = ["peer0.org1.example.com", "127.0.0.1"]

@@ -12,7 +12,6 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use crate::clients::Clients;
@@ -27,6 +26,7 @@ use crate::framework::{
 };
 use crate::resources::export::export_identity_json;
 use crate::resources::fabric_ca::{self, api_url_attribute, ca_name_attribute, tls_cert_attribute};
+use crate::resources::pem::rfc3339;
 use crate::{attr, tf_model};
 
 /// The renewal window when `reenroll_before` is not set.
@@ -622,10 +622,6 @@ pub(crate) fn export_json(m: &EnrolledIdentityModel) -> Tf<String> {
         .or(m.enroll_id.as_str())
         .unwrap_or_default();
     Tf::Known(export_identity_json(name, cert, key, m.msp_id.as_str()))
-}
-
-fn rfc3339(t: OffsetDateTime) -> String {
-    t.format(&Rfc3339).unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -8,7 +8,6 @@
 //! read it from there. Every check runs at plan when the inputs are known, and again at apply.
 
 use async_trait::async_trait;
-use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use crate::fabric::{Certificate, IdentityError, KeyError, PrivateKey, SigningIdentity};
@@ -18,6 +17,7 @@ use crate::framework::{
     UpdateRequest, Value,
 };
 use crate::resources::identity_file::parse_identity_file;
+use crate::resources::pem::rfc3339;
 use crate::resources::pem::{certificate_blocks, decode_b64_pem};
 use crate::{attr, tf_model};
 
@@ -809,10 +809,6 @@ fn recheck_expiry(state: &IdentityImportModel, now: OffsetDateTime, diags: &mut 
             .at(path),
         );
     }
-}
-
-fn rfc3339(t: OffsetDateTime) -> String {
-    t.format(&Rfc3339).unwrap_or_else(|_| t.to_string())
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use async_trait::async_trait;
 use serde_json::{Map, Value as Json};
 
 use crate::clients::Clients;
-use crate::console::{Component, ConsoleClient, EditComponentRequest};
+use crate::console::{Component, EditComponentRequest};
 use crate::framework::{
     validators, ApplyError, AttributePath, CreatePlan, CreateRequest, DeleteRequest, Diagnostic,
     Diagnostics, ModelPlan, Private, ReadRequest, ResourceContext, Tf, TfValue, TypedResource,
@@ -227,11 +227,6 @@ fn pick<T: Clone>(
 
 pub struct MspImportResource;
 
-/// The console client of the provider block a call comes from.
-fn console(ctx: &ResourceContext) -> Result<ConsoleClient, Diagnostics> {
-    Clients::console(ctx)
-}
-
 fn operation(ctx: &ResourceContext) -> Operation {
     Operation::new(RECORD_TIMEOUT, RECORD_LIMIT, ctx.cancelled())
 }
@@ -421,7 +416,7 @@ impl TypedResource for MspImportResource {
         ctx: &ResourceContext,
         req: CreateRequest<'_, MspImportModel>,
     ) -> Result<MspImportModel, ApplyError<MspImportModel>> {
-        let console = console(ctx)?;
+        let console = Clients::console(ctx)?;
         let CreateRequest {
             planned, private, ..
         } = req;
@@ -452,7 +447,7 @@ impl TypedResource for MspImportResource {
         ctx: &ResourceContext,
         req: ReadRequest<'_, MspImportModel>,
     ) -> Result<Option<MspImportModel>, Diagnostics> {
-        let console = console(ctx)?;
+        let console = Clients::console(ctx)?;
         let Some(id) = req.state.id.known() else {
             return Ok(None);
         };
@@ -466,7 +461,7 @@ impl TypedResource for MspImportResource {
         ctx: &ResourceContext,
         req: UpdateRequest<'_, MspImportModel>,
     ) -> Result<MspImportModel, ApplyError<MspImportModel>> {
-        let console = console(ctx)?;
+        let console = Clients::console(ctx)?;
         let UpdateRequest { prior, planned, .. } = req;
         let id = required(&prior.id, attr!(MspImportModel, id))?;
         let edit = record_edit(&prior, &planned);
@@ -482,7 +477,7 @@ impl TypedResource for MspImportResource {
         ctx: &ResourceContext,
         req: DeleteRequest<'_, MspImportModel>,
     ) -> Result<(), Diagnostics> {
-        let console = console(ctx)?;
+        let console = Clients::console(ctx)?;
         let Some(id) = req.prior.id.known() else {
             return Ok(());
         };
@@ -504,7 +499,7 @@ impl TypedResource for MspImportResource {
         id: &str,
         _private: &mut Private,
     ) -> Result<MspImportModel, Diagnostics> {
-        let console = console(ctx)?;
+        let console = Clients::console(ctx)?;
         let c = Records::new(MSP, &console)
             .import(id, self.type_name())
             .await?;

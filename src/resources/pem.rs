@@ -2,6 +2,8 @@
 //! want them (the PEM itself).
 
 use base64::Engine as _;
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
 
 /// The PEM bytes behind a console certificate string. `None` unless the result is PEM:
 /// line-wrapped base64 is accepted, but DER or other data that merely happens to be valid
@@ -107,6 +109,11 @@ pub fn certificate_blocks(bundle: &str) -> Vec<String> {
         rest = &rest[end..];
     }
     blocks
+}
+
+/// A certificate time as `expires_at` attributes show it (RFC 3339, UTC).
+pub fn rfc3339(t: OffsetDateTime) -> String {
+    t.format(&Rfc3339).unwrap_or_else(|_| t.to_string())
 }
 
 #[cfg(test)]

@@ -15,6 +15,9 @@ use super::ecdsa::{self, SignatureError};
 
 /// OID of fabric-ca's attribute extension (docs/dev/fabric-ca.md#attribute-extension).
 const FABRIC_ATTRS_OID: &str = "1.2.3.4.5.6.7.8.1";
+/// Longest chain walked from a leaf to a root: deeper chains are refused, and a loop ends.
+pub const MAX_CHAIN: usize = 8;
+
 /// ecdsa-with-SHA256 (RFC 5758), the signature algorithm of Fabric CA's P-256 certificates.
 const ECDSA_WITH_SHA256_OID: &str = "1.2.840.10045.4.3.2";
 
@@ -133,54 +136,56 @@ impl Certificate {
             .verify(cert.tbs_certificate.as_ref(), &cert.signature_value.data)
             .map_err(|e| refused(e.to_string()))
     }
+
     /// Whether `issuer` signed this certificate: its subject is this certificate's issuer and
-    /// its key verifies this certificate's ECDSA-SHA256 signature (what Fabric CA signs with).
+    /// its key made the signature ([`Certificate::verify_issued_by`]).
     pub fn is_issued_by(&self, issuer: &Certificate) -> bool {
-        let (Some(me), Some(them)) = (signed_parts(&self.der), signed_parts(&issuer.der)) else {
+        let names = |der: &[u8]| {
+            let (_, c) = X509Certificate::from_der(der).ok()?;
+            let tbs = &c.tbs_certificate;
+            Some((tbs.subject.as_raw().to_vec(), tbs.issuer.as_raw().to_vec()))
+        };
+        let (Some((_, my_issuer)), Some((their_subject, _))) =
+            (names(&self.der), names(&issuer.der))
+        else {
             return false;
         };
-        me.issuer == them.subject
-            && me.ecdsa_sha256
-            && issuer.verify(&me.tbs, &me.signature).is_ok()
+        my_issuer == their_subject && self.verify_issued_by(issuer).is_ok()
+    }
+
+    /// The certificates from this one's issuer up to one of `roots`, each signed by the next,
+    /// the root last, through any of `intermediates`; `None` when no root is reached within
+    /// [`MAX_CHAIN`] steps. Signatures decide (names are not compared).
+    pub fn chain_to<'a>(
+        &self,
+        roots: &'a [Certificate],
+        intermediates: &'a [Certificate],
+    ) -> Option<Vec<&'a Certificate>> {
+        let mut path: Vec<&Certificate> = Vec::new();
+        let mut current = self;
+        for _ in 0..MAX_CHAIN {
+            if let Some(root) = roots.iter().find(|r| current.verify_issued_by(r).is_ok()) {
+                path.push(root);
+                return Some(path);
+            }
+            let next = intermediates.iter().find(|i| {
+                i.der != current.der
+                    && !path.iter().any(|p| p.der == i.der)
+                    && current.verify_issued_by(i).is_ok()
+            })?;
+            path.push(next);
+            current = next;
+        }
+        None
     }
 
     /// Whether this certificate chains, through `chain` (a CA chain as Fabric CA sends it,
     /// root first, intermediates after), to a self-signed root in it.
     pub fn chains_to(&self, chain: &[Certificate]) -> bool {
-        let mut current = self;
-        // Each step moves one certificate up; a chain longer than `chain` would loop.
-        for _ in 0..=chain.len() {
-            let Some(issuer) = chain.iter().find(|c| current.is_issued_by(c)) else {
-                return false;
-            };
-            if issuer.is_issued_by(issuer) {
-                return true;
-            }
-            current = issuer;
-        }
-        false
+        let (roots, intermediates): (Vec<Certificate>, Vec<Certificate>) =
+            chain.iter().cloned().partition(|c| c.is_issued_by(c));
+        self.chain_to(&roots, &intermediates).is_some()
     }
-}
-
-/// What a signature check needs from a DER certificate.
-struct SignedParts {
-    tbs: Vec<u8>,
-    signature: Vec<u8>,
-    subject: Vec<u8>,
-    issuer: Vec<u8>,
-    ecdsa_sha256: bool,
-}
-
-fn signed_parts(der: &[u8]) -> Option<SignedParts> {
-    let (_, cert) = X509Certificate::from_der(der).ok()?;
-    let tbs = &cert.tbs_certificate;
-    Some(SignedParts {
-        tbs: tbs.as_ref().to_vec(),
-        signature: cert.signature_value.data.to_vec(),
-        subject: tbs.subject.as_raw().to_vec(),
-        issuer: tbs.issuer.as_raw().to_vec(),
-        ecdsa_sha256: cert.signature_algorithm.algorithm.to_id_string() == ECDSA_WITH_SHA256_OID,
-    })
 }
 
 impl fmt::Debug for Certificate {

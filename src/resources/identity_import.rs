@@ -27,8 +27,6 @@ const DEFAULT_EXPIRY_WARNING: &str = "720h";
 /// (docs/dev/identity-import.md#nodeou-roles).
 const ADMIN_OU: &str = "admin";
 const ROLE_OUS: [&str; 4] = ["client", "peer", "admin", "orderer"];
-/// Longest chain searched from the certificate to a root (intermediates in between).
-const MAX_CHAIN: usize = 8;
 
 tf_model! {
     /// The identity as other resources take it.
@@ -655,25 +653,8 @@ fn chain_to_roots(
     if diags.has_errors() {
         return None;
     }
-    let mut chain: Vec<&Certificate> = Vec::new();
-    let mut current = cert;
-    for _ in 0..MAX_CHAIN {
-        if let Some(root) = roots.iter().find(|r| current.verify_issued_by(r).is_ok()) {
-            chain.push(root);
-            return Some(chain.iter().map(|c| c.pem().to_owned()).collect());
-        }
-        let next = intermediates.iter().find(|i| {
-            i.der() != current.der()
-                && !chain.iter().any(|c| c.der() == i.der())
-                && current.verify_issued_by(i).is_ok()
-        });
-        match next {
-            Some(i) => {
-                chain.push(i);
-                current = i;
-            }
-            None => break,
-        }
+    if let Some(chain) = cert.chain_to(&roots, &intermediates) {
+        return Some(chain.iter().map(|c| c.pem().to_owned()).collect());
     }
     let info = cert.info();
     diags.push(
@@ -681,16 +662,12 @@ fn chain_to_roots(
             "Certificate does not chain to the MSP's roots",
             format!(
                 "The certificate of {:?} (issuer {:?}) is not signed by any of the {} root \
-                 certificate(s){}: it belongs to another CA, or an intermediate is missing \
-                 (msp_intermediate_certs).",
+                 certificate(s), directly or through the {} intermediate(s) given: it belongs to \
+                 another CA, or an intermediate is missing (msp_intermediate_certs).",
                 info.common_name,
                 info.issuer_common_name,
                 roots.len(),
-                if chain.is_empty() {
-                    String::new()
-                } else {
-                    format!(" or through {} intermediate(s)", chain.len())
-                }
+                intermediates.len(),
             ),
         )
         .at(roots_path),

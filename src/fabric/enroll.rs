@@ -114,6 +114,35 @@ struct EnrollmentResult {
     server_info: CaInfo,
 }
 
+/// What an enroll and a reenroll both ask the CA for.
+struct Asked<'a> {
+    key: &'a Option<PrivateKey>,
+    profile: Option<&'a str>,
+    hosts: &'a [String],
+    attr_reqs: &'a [AttributeRequest],
+}
+
+impl Asked<'_> {
+    /// The key (the given one, or a new P-256 key) and the signing request body for `enroll_id`.
+    fn signing_request(
+        &self,
+        request: &str,
+        enroll_id: &str,
+        ca_name: &str,
+    ) -> Result<(PrivateKey, Vec<u8>), FabricCaError> {
+        let key = match self.key {
+            Some(k) => k.clone(),
+            None => PrivateKey::generate().map_err(|e| credentials(request, e))?,
+        };
+        let csr = key
+            .csr_pem(enroll_id, self.hosts)
+            .map_err(|e| credentials(request, e))?;
+        let body = sign_request_body(&csr, ca_name, self.profile, self.hosts, self.attr_reqs)
+            .map_err(|e| credentials(request, e))?;
+        Ok((key, body))
+    }
+}
+
 fn sign_request_body(
     csr_pem: &str,
     ca_name: &str,
@@ -177,21 +206,13 @@ impl FabricCaClient {
         cancel: &CancellationToken,
     ) -> Result<Enrollment, FabricCaError> {
         let request = "POST /api/v1/enroll";
-        let key = match &req.key {
-            Some(k) => k.clone(),
-            None => PrivateKey::generate().map_err(|e| credentials(request, e))?,
+        let asked = Asked {
+            key: &req.key,
+            profile: req.profile.as_deref(),
+            hosts: &req.hosts,
+            attr_reqs: &req.attr_reqs,
         };
-        let csr = key
-            .csr_pem(&req.enroll_id, &req.hosts)
-            .map_err(|e| credentials(request, e))?;
-        let body = sign_request_body(
-            &csr,
-            &ca.ca_name,
-            req.profile.as_deref(),
-            &req.hosts,
-            &req.attr_reqs,
-        )
-        .map_err(|e| credentials(request, e))?;
+        let (key, body) = asked.signing_request(request, &req.enroll_id, &ca.ca_name)?;
         let call = Call {
             method: Method::POST,
             segments: &["api", "v1", "enroll"],
@@ -217,21 +238,13 @@ impl FabricCaClient {
         cancel: &CancellationToken,
     ) -> Result<Enrollment, FabricCaError> {
         let request = "POST /api/v1/reenroll";
-        let key = match &req.key {
-            Some(k) => k.clone(),
-            None => PrivateKey::generate().map_err(|e| credentials(request, e))?,
+        let asked = Asked {
+            key: &req.key,
+            profile: req.profile.as_deref(),
+            hosts: &req.hosts,
+            attr_reqs: &req.attr_reqs,
         };
-        let csr = key
-            .csr_pem(current.enroll_id(), &req.hosts)
-            .map_err(|e| credentials(request, e))?;
-        let body = sign_request_body(
-            &csr,
-            &ca.ca_name,
-            req.profile.as_deref(),
-            &req.hosts,
-            &req.attr_reqs,
-        )
-        .map_err(|e| credentials(request, e))?;
+        let (key, body) = asked.signing_request(request, current.enroll_id(), &ca.ca_name)?;
         let call = Call {
             method: Method::POST,
             segments: &["api", "v1", "reenroll"],

@@ -8,9 +8,9 @@
 mod api;
 pub mod naming;
 pub mod operation;
+mod state;
 pub mod waiter;
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Debug;
 use std::time::Duration;
 
@@ -19,13 +19,12 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::console::{Component, ConsoleError, EditComponentRequest};
-use crate::console::{FabricVersion, FabricVersionsByType};
-use crate::framework::{AttributePath, Diagnostic, Diagnostics, Model, Private, Tf};
-use crate::resources::semantic::quantity;
+use crate::framework::{Diagnostic, Diagnostics};
 
 pub use api::{ComponentApi, Post};
 pub use naming::{FreeIdFailure, Naming};
 pub use operation::{Operation, Stop};
+pub use state::*;
 use waiter::{wait_until, Backoff, Check, WaitError};
 
 /// How often the console is polled while waiting: it allows 100 GETs a minute per client,
@@ -527,194 +526,6 @@ fn past(action: &str) -> &str {
         "reading" => "read",
         _ => "ready",
     }
-}
-
-/// A planned value that must be known when the change is applied (the plan guarantees it;
-/// a provider bug otherwise).
-pub fn required<T: Clone>(v: &Tf<T>, path: AttributePath) -> Result<T, Diagnostics> {
-    v.known().cloned().ok_or_else(|| {
-        Diagnostic::error(
-            format!("{path} is not known"),
-            format!("{path} must be known when the change is applied."),
-        )
-        .at(path)
-        .into()
-    })
-}
-
-/// A planned value that is known, set and different from the prior state.
-pub fn changed<'a, T: PartialEq>(prior: &Tf<T>, planned: &'a Tf<T>) -> Option<&'a T> {
-    planned.known().filter(|p| prior.known() != Some(*p))
-}
-
-/// The user's tags from the console's: its own (system) tags dropped unless the user lists
-/// them (dropping one the user lists would be a diff on every plan). No tags at all stays null
-/// when the user never set any, so it is not drift.
-pub fn user_tags(
-    held: &Tf<BTreeSet<String>>,
-    console: &[String],
-    system: &[&str],
-) -> Tf<BTreeSet<String>> {
-    let wanted = held.known();
-    let tags: BTreeSet<String> = console
-        .iter()
-        .filter(|t| !system.contains(&t.as_str()) || wanted.is_some_and(|w| w.contains(*t)))
-        .cloned()
-        .collect();
-    if tags.is_empty() && held.is_null() {
-        Tf::Null
-    } else {
-        Tf::Known(tags)
-    }
-}
-
-/// The tag list an edit sends: an edit replaces the whole list and the console restores only
-/// the type tag, so its other own tags (e.g. `ibm_saas`) now on the component are sent back.
-pub fn tags_to_send(
-    planned: &Tf<BTreeSet<String>>,
-    current: &[String],
-    system: &[&str],
-) -> Vec<String> {
-    let mut tags: Vec<String> = planned.known().into_iter().flatten().cloned().collect();
-    for own in current {
-        if system.contains(&own.as_str()) && !tags.contains(own) {
-            tags.push(own.clone());
-        }
-    }
-    tags
-}
-
-/// A configured version, the prior state's (`None` on create), the attribute's path, and
-/// the versions' semantic equality.
-pub type VersionCheck<'a> = (
-    &'a Tf<String>,
-    Option<&'a Tf<String>>,
-    AttributePath,
-    fn(&str, &str) -> bool,
-);
-
-/// At plan time: an error at the version's path when the console's deployer does not offer a
-/// new or changed version (one cached GET /kubernetes/fabric/versions per provider instance;
-/// `offered` picks this component type's list). A console that cannot say (import-only,
-/// unreachable, not configured yet) is not second-guessed: the apply reports what it says.
-pub async fn check_version(
-    ctx: &crate::framework::ResourceContext,
-    (config, prior, path, same): VersionCheck<'_>,
-    offered: fn(&FabricVersionsByType) -> &BTreeMap<String, FabricVersion>,
-    diags: &mut Diagnostics,
-) {
-    let Some(version) = config.known() else {
-        return;
-    };
-    if prior.and_then(Tf::known).is_some_and(|p| same(p, version)) {
-        return;
-    }
-    let Ok(console) = crate::clients::Clients::console(ctx) else {
-        return;
-    };
-    let versions = match console.fabric_versions().await {
-        Ok(v) => v,
-        Err(e) => {
-            tracing::debug!("cannot check the version at plan: {e}");
-            return;
-        }
-    };
-    let available: Vec<&String> = offered(&versions.versions).keys().collect();
-    if available.is_empty() || available.iter().any(|v| same(v, version)) {
-        return;
-    }
-    let list = available
-        .iter()
-        .map(|v| format!("{v:?}"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    diags.push(
-        Diagnostic::error(
-            "Version not offered by this console",
-            format!(
-                "{path} = {version:?} is not a version the console at {} can deploy. It offers: {list}.",
-                console.base_url().as_str().trim_end_matches('/')
-            ),
-        )
-        .at(path),
-    );
-}
-
-/// The console's sizing rules, at plan: limits only with requests (its `ResourceObject`),
-/// and no request above its limit (Kubernetes refuses that). Errors at `path` (the requests).
-pub fn check_sizing(
-    requests: &Tf<BTreeMap<String, String>>,
-    limits: &Tf<BTreeMap<String, String>>,
-    path: AttributePath,
-    diags: &mut Diagnostics,
-) {
-    if !limits.is_null() && requests.is_null() {
-        let detail = format!(
-            "The console only accepts limits together with requests: set {path} too (for \
-             example the same values)."
-        );
-        diags.push(
-            Diagnostic::error("Resource limits need resource requests", detail).at(path.clone()),
-        );
-    }
-    let (Some(requests), Some(limits)) = (requests.known(), limits.known()) else {
-        return;
-    };
-    for (key, request) in requests {
-        let Some(limit) = limits.get(key) else {
-            continue;
-        };
-        if let (Some(r), Some(l)) = (quantity(request), quantity(limit)) {
-            if r > l {
-                let detail = format!(
-                    "{path}[{key:?}] = {request:?} is more than its limit {limit:?}; Kubernetes \
-                     refuses a request above its limit."
-                );
-                diags.push(
-                    Diagnostic::error("Resource request above its limit", detail).at(path.clone()),
-                );
-            }
-        }
-    }
-}
-
-/// The private-state key that marks a create whose outcome was never confirmed.
-const UNCONFIRMED: &str = "create_unconfirmed";
-
-/// Records in the instance's private state that its create was never confirmed.
-pub fn mark_unconfirmed(private: &mut Private) {
-    private.set(UNCONFIRMED, true);
-}
-
-/// Whether the instance's create was never confirmed.
-pub fn is_unconfirmed(private: &Private) -> bool {
-    private.get::<bool>(UNCONFIRMED).unwrap_or(false)
-}
-
-/// Clears the mark once a read has settled the create (found it, or found it gone).
-pub fn confirm(private: &mut Private) {
-    private.remove(UNCONFIRMED);
-}
-
-/// `actual` with every value the plan already knew put back as planned: Terraform rejects an
-/// apply result that differs from a known planned value. Write-only values stay null.
-pub fn keep_planned<M: Model>(planned: &M, actual: M) -> M {
-    let block = M::block();
-    let plan = planned.to_value();
-    let mut state = actual.to_value();
-    let names = block
-        .attributes
-        .iter()
-        .filter(|a| !a.write_only)
-        .map(|a| a.name.as_str())
-        .chain(block.blocks.iter().map(|b| b.type_name.as_str()));
-    for name in names {
-        let p = plan.get(name);
-        if p.is_wholly_known() {
-            state.set(name, p.clone());
-        }
-    }
-    M::from_value(&state).unwrap_or(actual)
 }
 
 impl From<LifecycleError> for Diagnostics {

@@ -17,12 +17,13 @@ use crate::console::{Component, EditComponentRequest};
 use crate::framework::{
     validators, ApplyError, AttributePath, CreatePlan, CreateRequest, DeleteRequest, Diagnostic,
     Diagnostics, ModelPlan, Private, ReadRequest, ResourceContext, Tf, TfValue, TypedResource,
-    UpdateRequest, Value,
+    UpdateRequest,
 };
 use crate::resources::export::export_msp_json;
 use crate::resources::lifecycle::{self, changed, required, CreateFailure, Naming, Operation};
-use crate::resources::pem::{console_b64, msp_certificate, same_certificate};
+use crate::resources::pem::{console_b64, msp_certificate};
 use crate::resources::records::{Records, RECORD_LIMIT, RECORD_TIMEOUT};
+use crate::resources::semantic::{same_certificates, same_json};
 use crate::{attr, tf_model};
 
 /// The console's own tag on every MSP record (docs/dev/console-api.md#tags).
@@ -182,28 +183,6 @@ impl MspDefinition {
             }
         }
         Self::from_doc(doc, true)
-    }
-}
-
-/// Each pair of certificates is the same text (PEM or base64 of it), in order.
-fn same_certificates(kept: &Value, new: &Value) -> bool {
-    match (kept.as_strings(), new.as_strings()) {
-        (Some(a), Some(b)) => {
-            a.len() == b.len() && a.iter().zip(&b).all(|(x, y)| same_certificate(x, y))
-        }
-        _ => kept == new,
-    }
-}
-
-/// Both strings are the same JSON value.
-fn same_json(kept: &Value, new: &Value) -> bool {
-    let parse = |v: &Value| {
-        v.as_str()
-            .and_then(|s| serde_json::from_str::<Json>(s).ok())
-    };
-    match (parse(kept), parse(new)) {
-        (Some(a), Some(b)) => a == b,
-        _ => kept == new,
     }
 }
 

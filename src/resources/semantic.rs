@@ -158,6 +158,31 @@ impl crate::framework::SemanticEquality for QuantitiesCover {
     }
 }
 
+/// Each pair of certificates is the same text (PEM or base64 of it), in order.
+pub fn same_certificates(kept: &Value, new: &Value) -> bool {
+    match (kept.as_strings(), new.as_strings()) {
+        (Some(a), Some(b)) => {
+            a.len() == b.len()
+                && a.iter()
+                    .zip(&b)
+                    .all(|(x, y)| crate::resources::pem::same_certificate(x, y))
+        }
+        _ => kept == new,
+    }
+}
+
+/// Both strings are the same JSON value.
+pub fn same_json(kept: &Value, new: &Value) -> bool {
+    let parse = |v: &Value| {
+        v.as_str()
+            .and_then(|s| serde_json::from_str::<serde_json::Value>(s).ok())
+    };
+    match (parse(kept), parse(new)) {
+        (Some(a), Some(b)) => a == b,
+        _ => kept == new,
+    }
+}
+
 /// A string map as `Value`, for tests and callers that build maps from console JSON.
 pub fn string_map(pairs: impl IntoIterator<Item = (String, String)>) -> Value {
     Value::map_of_strings(pairs.into_iter().collect::<BTreeMap<_, _>>())

@@ -2,6 +2,7 @@
 //! sent, the state read back and the export written.
 
 use super::*;
+use crate::framework::Value;
 use crate::framework::{Model, Severity};
 use crate::resources::pem::{canonical_pem, console_b64};
 use serde_json::json;

@@ -6,6 +6,8 @@
 
 #![allow(dead_code)]
 
+pub mod postgres;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -145,6 +147,34 @@ impl Workspace {
             ("CHECKPOINT_DISABLE".to_string(), "1".to_string()),
         ];
         Self { dir, env }
+    }
+
+    /// Installs the provider from a filesystem mirror (a link to cargo's binary) instead of
+    /// `dev_overrides`, so that `terraform init` works offline: a backend needs an init, and
+    /// init refuses a provider that only dev_overrides knows.
+    pub fn use_filesystem_mirror(&self) {
+        let platform = match std::env::consts::ARCH {
+            "aarch64" => "linux_arm64",
+            _ => "linux_amd64",
+        };
+        let version = env!("CARGO_PKG_VERSION");
+        let dir = self
+            .dir
+            .path()
+            .join("mirror/registry.terraform.io/ibm-blockchain/blockchain")
+            .join(version)
+            .join(platform);
+        std::fs::create_dir_all(&dir).expect("mirror dir");
+        std::os::unix::fs::symlink(
+            provider_dir().join("terraform-provider-blockchain"),
+            dir.join(format!("terraform-provider-blockchain_v{version}")),
+        )
+        .expect("link provider");
+        let rc = format!(
+            "provider_installation {{\n  filesystem_mirror {{\n    path    = \"{}\"\n    include = [\"registry.terraform.io/ibm-blockchain/blockchain\"]\n  }}\n}}\n",
+            self.dir.path().join("mirror").display()
+        );
+        self.write("terraformrc", &rc);
     }
 
     pub fn path(&self) -> &Path {

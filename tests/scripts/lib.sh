@@ -44,3 +44,37 @@ provider_installation {
 RC
   export TF_CLI_CONFIG_FILE="$work/terraformrc" TF_IN_AUTOMATION=1 TF_INPUT=0 CHECKPOINT_DISABLE=1
 }
+
+
+# start_consoles DIR RATE_LIMIT DEPLOYER_DELAY: the consoles named in $consoles (with key-NAME /
+# secret-NAME credentials) on $ports (0: any free port), from $release's emulator,
+# on DIR's database; sets $emulator_pid, $urls and $ports.
+start_consoles() {
+  local dir=$1 rate=$2 delay=$3 args=() i
+  for i in "${!consoles[@]}"; do
+    args+=(--console "${consoles[$i]}=${ports[$i]}:key-${consoles[$i]}:secret-${consoles[$i]}")
+  done
+  "$release/blockchain-emulator" "${args[@]}" --db "$dir/emulator.redb" \
+    --rate-limit "$rate" --deployer-delay "$delay" >>"$dir/emulator.log" 2>&1 &
+  emulator_pid=$!
+  for _ in $(seq 1 300); do
+    if [ "$(grep -c '^ready' "$dir/emulator.log")" -ge "${ready_count:-1}" ]; then
+      for i in "${!consoles[@]}"; do
+        urls[$i]=$(sed -n "s/^console ${consoles[$i]} listening on \(http[^ ]*\).*/\1/p" "$dir/emulator.log" | tail -n1)
+        ports[$i]=${urls[$i]##*:}
+      done
+      return 0
+    fi
+    kill -0 "$emulator_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "the emulator did not start:" >&2
+  cat "$dir/emulator.log" >&2
+  return 1
+}
+
+stop_consoles() {
+  kill "$emulator_pid" 2>/dev/null || true
+  wait "$emulator_pid" 2>/dev/null || true
+  emulator_pid=""
+}

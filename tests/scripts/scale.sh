@@ -32,38 +32,6 @@ consoles=(r1 r2 r3)
 ports=(0 0 0)
 urls=()
 
-# start_consoles DIR RATE_LIMIT DEPLOYER_DELAY: the three consoles on $ports (0: any free port),
-# on DIR's database; sets $emulator_pid, $urls and $ports.
-start_consoles() {
-  local dir=$1 rate=$2 delay=$3 args=() i
-  for i in 0 1 2; do
-    args+=(--console "${consoles[$i]}=${ports[$i]}:key-${consoles[$i]}:secret-${consoles[$i]}")
-  done
-  "$release/blockchain-emulator" "${args[@]}" --db "$dir/emulator.redb" \
-    --rate-limit "$rate" --deployer-delay "$delay" >>"$dir/emulator.log" 2>&1 &
-  emulator_pid=$!
-  for _ in $(seq 1 300); do
-    if [ "$(grep -c '^ready' "$dir/emulator.log")" -ge "${ready_count:-1}" ]; then
-      for i in 0 1 2; do
-        urls[$i]=$(sed -n "s/^console ${consoles[$i]} listening on \(http[^ ]*\).*/\1/p" "$dir/emulator.log" | tail -n1)
-        ports[$i]=${urls[$i]##*:}
-      done
-      return 0
-    fi
-    kill -0 "$emulator_pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  echo "the emulator did not start:" >&2
-  cat "$dir/emulator.log" >&2
-  return 1
-}
-
-stop_consoles() {
-  kill "$emulator_pid" 2>/dev/null || true
-  wait "$emulator_pid" 2>/dev/null || true
-  emulator_pid=""
-}
-
 # requests_now: the request counts of the three consoles, space-separated.
 requests_now() {
   local i out=()

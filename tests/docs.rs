@@ -1,6 +1,7 @@
 //! `docs/` is generated from the provider's schema, laid out and worded as tfplugindocs (the
-//! Terraform Registry's generator) writes it: this test renders every page and fails when a
-//! committed page is stale. `make docs` (UPDATE_DOCS=1) rewrites them.
+//! Terraform Registry's generator) writes it: this test renders every page (the provider, each
+//! resource, each data source) and fails when a committed page is stale. `make docs`
+//! (UPDATE_DOCS=1) rewrites them.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;

@@ -79,7 +79,13 @@ async fn a_created_ca_is_found_by_every_form_and_listed_and_versions_are_offered
     assert_eq!(by_id["id"], "org1ca");
     assert_eq!(by_id["type"], "fabric-ca");
     assert_eq!(by_id["display_name"], "Org1 CA");
-    for shared in ["api_url", "operations_url", "ca_root_certs", "tlsca_root_certs", "tls_cert"] {
+    for shared in [
+        "api_url",
+        "operations_url",
+        "ca_root_certs",
+        "tlsca_root_certs",
+        "tls_cert",
+    ] {
         assert_eq!(by_id[shared], ca[shared], "{shared}");
     }
     assert!(by_id["ca_root_certs"][0]
@@ -113,17 +119,30 @@ async fn a_created_ca_is_found_by_every_form_and_listed_and_versions_are_offered
 
     // Listed by type and by tag (in another case than the console keeps it).
     for list in ["cas", "tagged"] {
-        let values = block_in_place(|| data_values(&ws, &format!("data.blockchain_components.{list}")));
+        let values =
+            block_in_place(|| data_values(&ws, &format!("data.blockchain_components.{list}")));
         let items = values["components"].as_array().expect("components");
         assert_eq!(items.len(), 1, "{list}: {items:?}");
-        assert_eq!(items[0], by_id, "{list}: the same view as blockchain_component");
+        assert_eq!(
+            items[0], by_id,
+            "{list}: the same view as blockchain_component"
+        );
     }
 
     // What the emulated deployer offers, with its defaults.
     let versions = block_in_place(|| data_values(&ws, "data.blockchain_fabric_versions.offered"));
-    assert_eq!(versions["ca"], json!([{"version": "1.5.5-0", "default": true}]));
-    assert_eq!(versions["peer"], json!([{"version": "2.5.12-0", "default": true}]));
-    assert_eq!(versions["orderer"], json!([{"version": "2.5.12-0", "default": true}]));
+    assert_eq!(
+        versions["ca"],
+        json!([{"version": "1.5.5-0", "default": true}])
+    );
+    assert_eq!(
+        versions["peer"],
+        json!([{"version": "2.5.12-0", "default": true}])
+    );
+    assert_eq!(
+        versions["orderer"],
+        json!([{"version": "2.5.12-0", "default": true}])
+    );
 
     // The next plan is clean, and its reads cost one components list and one versions call,
     // however many data sources read the console.
@@ -158,9 +177,17 @@ async fn a_created_ca_is_found_by_every_form_and_listed_and_versions_are_offered
     assert_eq!(status, 200, "{twin}");
     assert_eq!(twin["id"], "org1ca_0");
     let (plan, _) = block_in_place(|| ws.plan());
-    assert_eq!(plan.code, 1, "an ambiguous name fails the plan:\n{}", plan.stdout);
+    assert_eq!(
+        plan.code, 1,
+        "an ambiguous name fails the plan:\n{}",
+        plan.stdout
+    );
     let err = flat(&plan.stderr);
-    assert!(err.contains("Error: Ambiguous display name"), "{}", plan.stderr);
+    assert!(
+        err.contains("Error: Ambiguous display name"),
+        "{}",
+        plan.stderr
+    );
     assert!(
         err.contains("ids \"org1ca\", \"org1ca_0\""),
         "the error names both ids:\n{}",
@@ -241,7 +268,11 @@ async fn a_missing_id_and_invalid_lookups_are_errors_at_their_attribute() {
         assert_eq!(out.code, 1, "{block} must fail:\n{}", out.stdout);
         let err = flat(&out.stderr);
         assert!(err.contains(summary), "{block}:\n{}", out.stderr);
-        assert!(err.contains(quoted), "{block} points at {quoted}:\n{}", out.stderr);
+        assert!(
+            err.contains(quoted),
+            "{block} points at {quoted}:\n{}",
+            out.stderr
+        );
     }
     assert_eq!(
         emulator.request_count("region1"),
@@ -271,7 +302,11 @@ async fn a_missing_id_and_invalid_lookups_are_errors_at_their_attribute() {
     let out = block_in_place(|| ws.tf(&["plan"]));
     assert_eq!(out.code, 1, "{}", out.stdout);
     let err = flat(&out.stderr);
-    assert!(err.contains("has no msp component with display name \"Nobody\""), "{}", out.stderr);
+    assert!(
+        err.contains("has no msp component with display name \"Nobody\""),
+        "{}",
+        out.stderr
+    );
     assert!(err.contains("display_name = \"Nobody\""), "{}", out.stderr);
     emulator.shutdown().await;
 }

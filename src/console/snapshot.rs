@@ -245,7 +245,13 @@ mod tests {
             tokio::spawn(async move { c.list_components_shared().await })
         });
         for l in lists {
-            let mut ids: Vec<String> = l.await.unwrap().unwrap().into_iter().map(|c| c.id).collect();
+            let mut ids: Vec<String> = l
+                .await
+                .unwrap()
+                .unwrap()
+                .into_iter()
+                .map(|c| c.id)
+                .collect();
             ids.sort();
             assert_eq!(ids, ["a", "b"]);
         }

@@ -140,11 +140,12 @@ fn validate_lookup(config: &ComponentView, diags: &mut Diagnostics) {
     let type_path = attr!(ComponentView, r#type);
     let name_path = attr!(ComponentView, display_name);
     if id.is_known() {
-        let also: Vec<(&str, AttributePath)> = [("type", ty, type_path), ("display_name", name, name_path)]
-            .into_iter()
-            .filter(|(_, v, _)| v.is_known())
-            .map(|(n, _, p)| (n, p))
-            .collect();
+        let also: Vec<(&str, AttributePath)> =
+            [("type", ty, type_path), ("display_name", name, name_path)]
+                .into_iter()
+                .filter(|(_, v, _)| v.is_known())
+                .map(|(n, _, p)| (n, p))
+                .collect();
         if let Some((_, path)) = also.first() {
             let names: Vec<&str> = also.iter().map(|(n, _)| *n).collect();
             diags.attribute_error(
@@ -261,8 +262,11 @@ fn one_namesake(
             let others = if names.is_empty() {
                 format!("It has no {component_type} component at all.")
             } else {
-                let shown: Vec<String> =
-                    names.iter().take(SUGGESTIONS).map(|n| format!("{n:?}")).collect();
+                let shown: Vec<String> = names
+                    .iter()
+                    .take(SUGGESTIONS)
+                    .map(|n| format!("{n:?}"))
+                    .collect();
                 let more = names.len().saturating_sub(SUGGESTIONS);
                 format!(
                     "Its {component_type} components are named {}{}.",

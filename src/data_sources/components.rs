@@ -14,7 +14,9 @@ use crate::console::Component;
 use crate::framework::{validators, Diagnostics, ResourceContext, Tf, TypedDataSource};
 use crate::tf_model;
 
-use super::view::{console_failure, has_tag, is_type, sorted_by_id, ComponentView, COMPONENT_TYPES};
+use super::view::{
+    console_failure, has_tag, is_type, sorted_by_id, ComponentView, COMPONENT_TYPES,
+};
 
 tf_model! {
     /// The configuration and result of `blockchain_components`.

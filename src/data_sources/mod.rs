@@ -36,8 +36,7 @@ pub(crate) mod testing {
     use crate::framework::ResourceContext;
 
     /// The recorded exchanges of the real console (athena), as the emulator replays them.
-    const EXCHANGES: &str =
-        include_str!("../../tests/emulator/fixtures/console/exchanges.jsonl");
+    const EXCHANGES: &str = include_str!("../../tests/emulator/fixtures/console/exchanges.jsonl");
 
     /// `(status, body)` of the response of the recorded exchange `name`.
     pub fn recorded(name: &str) -> (u16, String) {

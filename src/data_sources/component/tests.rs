@@ -25,7 +25,10 @@ fn validated(config: &ComponentView) -> Vec<(String, String)> {
             assert_eq!(d.severity, Severity::Error);
             (
                 d.summary.clone(),
-                d.attribute.as_ref().map(ToString::to_string).unwrap_or_default(),
+                d.attribute
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default(),
             )
         })
         .collect()
@@ -43,7 +46,10 @@ fn exactly_one_form_is_accepted_and_errors_point_at_the_attribute() {
         d.into_iter().next().unwrap()
     };
     let (summary, at) = one(lookup(s("org1ca"), s("fabric-ca"), n()));
-    assert_eq!((summary.as_str(), at.as_str()), ("Conflicting lookup", "type"));
+    assert_eq!(
+        (summary.as_str(), at.as_str()),
+        ("Conflicting lookup", "type")
+    );
     let (_, at) = one(lookup(s("org1ca"), n(), s("Org1 CA")));
     assert_eq!(at, "display_name");
     let (_, at) = one(lookup(n(), s("fabric-ca"), n()));
@@ -77,7 +83,10 @@ fn the_lookup_attributes_are_arguments_and_the_rest_is_read_only() {
         .iter()
         .find(|a| a.name == "type")
         .unwrap();
-    assert!(!ty.validators.is_empty(), "type is checked against the console's types");
+    assert!(
+        !ty.validators.is_empty(),
+        "type is checked against the console's types"
+    );
 }
 
 #[test]
@@ -91,7 +100,11 @@ fn one_namesake_is_found_and_none_or_several_are_errors_at_display_name() {
     let d = err.iter().next().unwrap();
     assert_eq!(d.summary, "Component not found");
     assert_eq!(d.attribute, Some(attr!(ComponentView, display_name)));
-    assert!(d.detail.contains("\"Org1 CA\""), "suggests the CAs: {}", d.detail);
+    assert!(
+        d.detail.contains("\"Org1 CA\""),
+        "suggests the CAs: {}",
+        d.detail
+    );
     let err = one_namesake(&all, "fabric-ca", "org1 ca", url).unwrap_err();
     assert!(err.iter().next().unwrap().detail.contains("case included"));
     // The recording holds three CAs named "Org1 CA" (athena suffixed their ids).
@@ -106,7 +119,8 @@ fn one_namesake_is_found_and_none_or_several_are_errors_at_display_name() {
         d.detail
     );
     assert!(
-        d.detail.contains("ids \"org1ca\", \"org1ca_0\", \"org1ca_1\""),
+        d.detail
+            .contains("ids \"org1ca\", \"org1ca_0\", \"org1ca_1\""),
         "{}",
         d.detail
     );
@@ -148,7 +162,9 @@ async fn a_read_by_id_or_name_costs_the_one_shared_list() {
         .unwrap();
     assert_eq!(by_name.id.as_str(), Some("orderer2"));
     assert_eq!(server.requests().len(), 1, "{:?}", server.requests());
-    assert!(server.requests()[0].target.contains("deployment_attrs=included"));
+    assert!(server.requests()[0]
+        .target
+        .contains("deployment_attrs=included"));
 }
 
 #[tokio::test]
@@ -163,7 +179,11 @@ async fn not_found_is_confirmed_by_the_console_before_it_is_an_error() {
     let d = err.iter().next().unwrap();
     assert_eq!(d.summary, "Component not found");
     assert_eq!(d.attribute, Some(attr!(ComponentView, id)));
-    assert!(d.detail.contains("no component with id \"doesnotexist\""), "{}", d.detail);
+    assert!(
+        d.detail.contains("no component with id \"doesnotexist\""),
+        "{}",
+        d.detail
+    );
     // The id missing from the list was asked for directly.
     assert_eq!(server.count("GET", "/ak/api/v3/components/doesnotexist"), 1);
 
@@ -187,12 +207,20 @@ async fn a_console_failure_says_which_console_and_what() {
     let err = ComponentDataSource
         .read(
             &ctx,
-            lookup(Tf::Null, Tf::Known("msp".into()), Tf::Known("Org1 MSP".into())),
+            lookup(
+                Tf::Null,
+                Tf::Known("msp".into()),
+                Tf::Known("Org1 MSP".into()),
+            ),
         )
         .await
         .unwrap_err();
     let d = err.iter().next().unwrap();
     assert_eq!(d.summary, "Cannot read the console's components");
-    assert!(d.detail.contains(server.url.as_str().trim_end_matches('/')), "{}", d.detail);
+    assert!(
+        d.detail.contains(server.url.as_str().trim_end_matches('/')),
+        "{}",
+        d.detail
+    );
     assert!(d.detail.contains("api_key"), "advice: {}", d.detail);
 }

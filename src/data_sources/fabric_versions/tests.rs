@@ -7,11 +7,25 @@ use crate::data_sources::testing::{context, recorded};
 
 #[test]
 fn versions_sort_in_release_order() {
-    let mut v = vec!["2.5.12-0", "1.4.12-11", "2.2.10", "2.5.9", "1.5.5-0", "2.5.12"];
+    let mut v = vec![
+        "2.5.12-0",
+        "1.4.12-11",
+        "2.2.10",
+        "2.5.9",
+        "1.5.5-0",
+        "2.5.12",
+    ];
     v.sort_by(|a, b| release_order(a, b));
     assert_eq!(
         v,
-        ["1.4.12-11", "1.5.5-0", "2.2.10", "2.5.9", "2.5.12", "2.5.12-0"]
+        [
+            "1.4.12-11",
+            "1.5.5-0",
+            "2.2.10",
+            "2.5.9",
+            "2.5.12",
+            "2.5.12-0"
+        ]
     );
     assert_eq!(release_order("2.5.12-0", "2.5.12-0"), Ordering::Equal);
 }
@@ -39,8 +53,7 @@ fn listed(v: &Tf<Vec<FabricVersionModel>>) -> Vec<(String, bool)> {
 
 #[tokio::test]
 async fn a_read_lists_each_types_versions_with_their_default_flags() {
-    let server =
-        FakeServer::start(|_: &Seen, _| Reply::Json(200, ATHENA_EXAMPLE.to_owned())).await;
+    let server = FakeServer::start(|_: &Seen, _| Reply::Json(200, ATHENA_EXAMPLE.to_owned())).await;
     let ctx = context(&server);
     let m = FabricVersionsDataSource
         .read(&ctx, FabricVersionsModel::default())
@@ -61,46 +74,48 @@ async fn a_read_lists_each_types_versions_with_their_default_flags() {
         .await
         .unwrap();
     assert_eq!(server.requests().len(), 1);
-    assert_eq!(server.requests()[0].target, "/ak/api/v3/kubernetes/fabric/versions");
+    assert_eq!(
+        server.requests()[0].target,
+        "/ak/api/v3/kubernetes/fabric/versions"
+    );
+}
+
+/// The one diagnostic of a read from a console that answers the recorded exchange `name`, the
+/// console's URL and how many requests the read sent.
+async fn failed_read(name: &'static str) -> (Diagnostic, String, usize) {
+    let server = FakeServer::start(move |_: &Seen, _| {
+        let (status, body) = recorded(name);
+        Reply::Json(status, body)
+    })
+    .await;
+    let err = FabricVersionsDataSource
+        .read(&context(&server), FabricVersionsModel::default())
+        .await
+        .unwrap_err();
+    assert_eq!(err.len(), 1, "{err:?}");
+    let d = err.iter().next().unwrap().clone();
+    let url = server.url.as_str().trim_end_matches('/').to_owned();
+    (d, url, server.requests().len())
 }
 
 #[tokio::test]
 async fn an_import_only_console_is_a_clear_error() {
-    let server = FakeServer::start(|_: &Seen, _| {
-        let (status, body) = recorded("k8s.import-only.fabric-versions");
-        Reply::Json(status, body)
-    })
-    .await;
-    let err = FabricVersionsDataSource
-        .read(&context(&server), FabricVersionsModel::default())
-        .await
-        .unwrap_err();
-    let d = err.iter().next().unwrap();
+    let (d, url, requests) = failed_read("k8s.import-only.fabric-versions").await;
     assert_eq!(d.summary, "This console cannot deploy Fabric components");
     assert!(d.detail.contains("import-only"), "{}", d.detail);
     assert!(
-        d.detail
-            .contains("without the \"deployer\" counterpart"),
+        d.detail.contains("without the \"deployer\" counterpart"),
         "the console's own words: {}",
         d.detail
     );
-    assert!(d.detail.contains(server.url.as_str().trim_end_matches('/')));
+    assert!(d.detail.contains(&url), "{}", d.detail);
     // 503 from an import-only console is final: not retried.
-    assert_eq!(server.requests().len(), 1);
+    assert_eq!(requests, 1);
 }
 
 #[tokio::test]
 async fn an_unreachable_deployer_is_reported_as_the_console_says() {
-    let server = FakeServer::start(|_: &Seen, _| {
-        let (status, body) = recorded("k8s.fabric-versions.deployer-unreachable");
-        Reply::Json(status, body)
-    })
-    .await;
-    let err = FabricVersionsDataSource
-        .read(&context(&server), FabricVersionsModel::default())
-        .await
-        .unwrap_err();
-    let d = err.iter().next().unwrap();
+    let (d, _, _) = failed_read("k8s.fabric-versions.deployer-unreachable").await;
     assert_eq!(d.summary, "Cannot read the Fabric versions");
     assert!(d.detail.contains("ECONNREFUSED"), "{}", d.detail);
 }

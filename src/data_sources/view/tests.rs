@@ -36,7 +36,10 @@ fn a_recorded_ca_shows_its_fields_and_pem_roots() {
     let doc: Json = serde_json::from_str(v.json.as_str().unwrap()).unwrap();
     assert_eq!(doc["id"], "org1ca");
     assert_eq!(doc["msp"]["ca"]["name"], "ca");
-    assert_eq!(doc["scheme_version"], "v1", "fields the view has no attribute for");
+    assert_eq!(
+        doc["scheme_version"], "v1",
+        "fields the view has no attribute for"
+    );
 }
 
 #[test]

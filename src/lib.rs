@@ -10,13 +10,15 @@
 //!   nothing about Terraform.
 //! - `clients`: what a configured provider block hands the resources (one of each client).
 //! - `resources`: the Terraform types, one file each, over the shared `resources::lifecycle`.
-//! - `provider`: the provider block; builds `clients` and lists the resources.
+//! - `data_sources`: the Terraform data source types, one file each, beside `resources`.
+//! - `provider`: the provider block; builds `clients` and lists the resources and data sources.
 
 // No unwrap/expect where user input or a server's answer could reach it (tests may).
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod clients;
 pub mod console;
+pub mod data_sources;
 pub mod fabric;
 pub mod framework;
 pub mod net;

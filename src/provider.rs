@@ -17,7 +17,7 @@ use crate::framework::{
     duration::parse_go_duration, validators, Attribute, AttributePath, Block, DataSource,
     Diagnostics, Provider, ProviderData, Resource, Schema, Validator, Value,
 };
-use crate::resources;
+use crate::{data_sources, resources};
 
 /// IBM Cloud IAM's token endpoint, used when `iam_api_key` is set and no `iam_token_url` is given.
 pub const DEFAULT_IAM_TOKEN_URL: &str = "https://iam.cloud.ibm.com/identity/token";
@@ -244,7 +244,7 @@ impl Provider for BlockchainProvider {
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
-        Vec::new()
+        data_sources::all()
     }
 }
 

@@ -635,8 +635,10 @@ async fn console_rules_for_enroll_ids_fail_at_plan_without_echoing_secrets() {
 async fn every_example_configuration_is_valid_for_the_provider_schema() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
     let mut dirs = vec![root.join("provider"), root.join("demo")];
-    for entry in std::fs::read_dir(root.join("resources")).expect("examples/resources") {
-        dirs.push(entry.expect("entry").path());
+    for kind in ["resources", "data-sources"] {
+        for entry in std::fs::read_dir(root.join(kind)).expect("examples/<kind>") {
+            dirs.push(entry.expect("entry").path());
+        }
     }
     for dir in dirs {
         let mut main_tf = String::new();

@@ -1,6 +1,7 @@
 //! `docs/` is generated from the provider's schema, laid out and worded as tfplugindocs (the
-//! Terraform Registry's generator) writes it: this test renders every page and fails when a
-//! committed page is stale. `make docs` (UPDATE_DOCS=1) rewrites them.
+//! Terraform Registry's generator) writes it: this test renders every page (the provider, each
+//! resource, each data source) and fails when a committed page is stale. `make docs`
+//! (UPDATE_DOCS=1) rewrites them.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -381,21 +382,46 @@ fn schema_markdown(block: &Block) -> String {
     out.trim().to_string()
 }
 
-/// `examples/resources/<type>/resource*.tf`, sorted (generate.go's glob).
-fn resource_examples(type_name: &str) -> Vec<String> {
-    let dir = root().join(format!("examples/resources/{type_name}"));
+/// The two kinds of type page tfplugindocs writes: its folder under `docs/` and `examples/`,
+/// the page title's word and the prefix of its example files.
+#[derive(Clone, Copy)]
+struct Kind {
+    docs_dir: &'static str,
+    examples_dir: &'static str,
+    title: &'static str,
+    example_prefix: &'static str,
+}
+
+const RESOURCE: Kind = Kind {
+    docs_dir: "resources",
+    examples_dir: "resources",
+    title: "Resource",
+    example_prefix: "resource",
+};
+
+const DATA_SOURCE: Kind = Kind {
+    docs_dir: "data-sources",
+    examples_dir: "data-sources",
+    title: "Data Source",
+    example_prefix: "data-source",
+};
+
+/// `examples/<kind>/<type>/resource*.tf` (or `data-source*.tf`), sorted (generate.go's glob).
+fn type_examples(kind: Kind, type_name: &str) -> Vec<String> {
+    let dir_rel = format!("examples/{}/{type_name}", kind.examples_dir);
+    let dir = root().join(&dir_rel);
     let mut names: Vec<String> = std::fs::read_dir(&dir)
         .map(|entries| {
             entries
                 .filter_map(|e| e.ok()?.file_name().into_string().ok())
-                .filter(|n| n.starts_with("resource") && n.ends_with(".tf"))
+                .filter(|n| n.starts_with(kind.example_prefix) && n.ends_with(".tf"))
                 .collect()
         })
         .unwrap_or_default();
     names.sort();
     names
         .iter()
-        .filter_map(|n| read_example(&format!("examples/resources/{type_name}/{n}")))
+        .filter_map(|n| read_example(&format!("{dir_rel}/{n}")))
         .collect()
 }
 
@@ -410,15 +436,18 @@ fn example_usage(examples: &[String]) -> String {
     out
 }
 
-fn resource_page(type_name: &str, block: &Block) -> String {
+/// A resource or data source page (template.go's default resource template; a data source has
+/// no import files, so no Import section).
+fn type_page(kind: Kind, type_name: &str, block: &Block) -> String {
+    let title = kind.title;
     let mut out = format!(
-        "---\n{GENERATED}\npage_title: \"{type_name} Resource - terraform-provider-{PROVIDER_NAME}\"\nsubcategory: \"\"\ndescription: |-\n{}\n---\n\n# {type_name} (Resource)\n\n{}\n\n{}\n\n{}",
+        "---\n{GENERATED}\npage_title: \"{type_name} {title} - terraform-provider-{PROVIDER_NAME}\"\nsubcategory: \"\"\ndescription: |-\n{}\n---\n\n# {type_name} ({title})\n\n{}\n\n{}\n\n{}",
         front_matter_description(&block.description),
         block.description.trim(),
-        example_usage(&resource_examples(type_name)),
+        example_usage(&type_examples(kind, type_name)),
         schema_markdown(block),
     );
-    let dir = format!("examples/resources/{type_name}");
+    let dir = format!("examples/{}/{type_name}", kind.examples_dir);
     let by_id = read_example(&format!("{dir}/import-by-string-id.tf"));
     let command = read_example(&format!("{dir}/import.sh"));
     if by_id.is_some() || command.is_some() {
@@ -476,8 +505,16 @@ fn expected_pages() -> Vec<(PathBuf, String)> {
         let name = resource.type_name();
         let short = name.trim_start_matches("blockchain_");
         pages.push((
-            PathBuf::from(format!("docs/resources/{short}.md")),
-            resource_page(name, &resource.schema().block),
+            PathBuf::from(format!("docs/{}/{short}.md", RESOURCE.docs_dir)),
+            type_page(RESOURCE, name, &resource.schema().block),
+        ));
+    }
+    for data_source in provider.data_sources() {
+        let name = data_source.type_name();
+        let short = name.trim_start_matches("blockchain_");
+        pages.push((
+            PathBuf::from(format!("docs/{}/{short}.md", DATA_SOURCE.docs_dir)),
+            type_page(DATA_SOURCE, name, &data_source.schema().block),
         ));
     }
     pages
@@ -528,6 +565,26 @@ fn every_resource_has_an_example_and_an_import_example() {
             importable,
             "{name}: an import block example (import-by-string-id.tf) exactly when it can be imported"
         );
+    }
+}
+
+#[test]
+fn every_data_source_has_an_example_and_no_import_files() {
+    let data_sources = BlockchainProvider::new().data_sources();
+    assert!(!data_sources.is_empty());
+    for data_source in data_sources {
+        let name = data_source.type_name();
+        let dir = format!("examples/{}/{name}", DATA_SOURCE.examples_dir);
+        assert!(
+            read_example(&format!("{dir}/data-source.tf")).is_some(),
+            "{name} has no example"
+        );
+        for import in ["import.sh", "import-by-string-id.tf"] {
+            assert!(
+                read_example(&format!("{dir}/{import}")).is_none(),
+                "{name}: a data source is never imported ({import})"
+            );
+        }
     }
 }
 
@@ -586,6 +643,13 @@ fn every_attribute_has_a_description() {
         walk(
             &r.schema().block,
             &format!("{}.", r.type_name()),
+            &mut missing,
+        );
+    }
+    for d in provider.data_sources() {
+        walk(
+            &d.schema().block,
+            &format!("data.{}.", d.type_name()),
             &mut missing,
         );
     }

@@ -35,4 +35,4 @@ pub use models::{
 };
 
 #[cfg(test)]
-mod testutil;
+pub(crate) mod testutil;

@@ -86,22 +86,13 @@ impl ConsoleClient {
     /// otherwise from a direct fresh GET. `None` only when the console itself says it does not
     /// exist. Never use this to confirm a write: use [`ConsoleClient::get_component`].
     pub async fn read_component_shared(&self, id: &str) -> Result<Option<Component>, ConsoleError> {
-        let snapshot = &self.inner.snapshot;
-        let (generation, cell) = snapshot.cell().await;
-        let listing = cell
-            .get_or_init(|| async {
-                let list = self.list_components_with_deployment().await?;
-                Ok(Arc::new(
-                    list.into_iter().map(|c| (c.id.clone(), c)).collect(),
-                ))
-            })
-            .await;
-        match listing {
+        let (current, listing) = self.shared_listing().await;
+        match &listing {
             Ok(map) => {
                 if let Some(c) = map.get(id) {
                     // A write since the list was fetched may have changed it: the list is only
                     // trusted for the generation it was fetched in.
-                    if snapshot.generation.load(Ordering::SeqCst) == generation {
+                    if current {
                         return Ok(Some(c.clone()));
                     }
                 }
@@ -111,6 +102,36 @@ impl ConsoleClient {
             Err(e) => tracing::debug!("listing components failed, reading {id} directly: {e}"),
         }
         self.read_component_fresh(id).await
+    }
+
+    /// Every component of the console as a refresh sees them (deployment attributes included),
+    /// in no particular order: the run's shared list, the same one
+    /// [`ConsoleClient::read_component_shared`] reads from, so any number of readers of one run
+    /// cost one list call. A list a write has made stale is fetched again, directly.
+    pub async fn list_components_shared(&self) -> Result<Vec<Component>, ConsoleError> {
+        match self.shared_listing().await {
+            (true, Ok(map)) => Ok(map.values().cloned().collect()),
+            (false, Ok(_)) => self.list_components_with_deployment().await,
+            (_, Err(e)) => Err(e),
+        }
+    }
+
+    /// The run's shared list, fetched by the first caller (concurrent callers wait for it), and
+    /// whether it is still current (no write since it was fetched).
+    async fn shared_listing(&self) -> (bool, Listing) {
+        let snapshot = &self.inner.snapshot;
+        let (generation, cell) = snapshot.cell().await;
+        let listing = cell
+            .get_or_init(|| async {
+                let list = self.list_components_with_deployment().await?;
+                Ok(Arc::new(
+                    list.into_iter().map(|c| (c.id.clone(), c)).collect(),
+                ))
+            })
+            .await
+            .clone();
+        let current = snapshot.generation.load(Ordering::SeqCst) == generation;
+        (current, listing)
     }
 
     /// The component `id` straight from the console (`cache=skip`, deployment attributes
@@ -212,6 +233,35 @@ mod tests {
             .await
             .unwrap();
         c.read_component_shared("a").await.unwrap();
+        assert_eq!(server.count("GET", "/ak/api/v3/components"), 2);
+    }
+
+    #[tokio::test]
+    async fn readers_of_the_whole_list_share_the_one_list_call_too() {
+        let server = FakeServer::start(console(&["a", "b"])).await;
+        let c = test_client(&server);
+        let lists = (0..4).map(|_| {
+            let c = c.clone();
+            tokio::spawn(async move { c.list_components_shared().await })
+        });
+        for l in lists {
+            let mut ids: Vec<String> = l
+                .await
+                .unwrap()
+                .unwrap()
+                .into_iter()
+                .map(|c| c.id)
+                .collect();
+            ids.sort();
+            assert_eq!(ids, ["a", "b"]);
+        }
+        assert!(c.read_component_shared("b").await.unwrap().is_some());
+        assert_eq!(server.requests().len(), 1, "{:?}", server.requests());
+        // A write makes the list stale: the next reader lists again.
+        c.edit_component("fabric-ca", "a", &EditComponentRequest::default())
+            .await
+            .unwrap();
+        assert_eq!(c.list_components_shared().await.unwrap().len(), 2);
         assert_eq!(server.count("GET", "/ak/api/v3/components"), 2);
     }
 

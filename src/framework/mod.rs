@@ -40,8 +40,8 @@ pub use schema::{Attribute, Block, NestedBlock, NestingMode, PlanModifier, Schem
 pub use server::ProviderServer;
 pub use timeouts::{timeout_for, timeouts_block, TimeoutOp, Timeouts, TimeoutsModel};
 pub use typed::{
-    typed, CreatePlan, CreateRequest, DeleteRequest, ModelPlan, ReadRequest, TypedAdapter,
-    TypedResource, UpdateRequest,
+    typed, typed_data_source, CreatePlan, CreateRequest, DataSourceAdapter, DeleteRequest,
+    ModelPlan, ReadRequest, TypedAdapter, TypedDataSource, TypedResource, UpdateRequest,
 };
 pub use types::Type;
 pub use validators::Validator;

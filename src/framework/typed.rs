@@ -16,6 +16,10 @@ use crate::framework::resource::{ApplyError, PlanContext, Resource, ResourceCont
 use crate::framework::schema::{Block, Schema};
 use crate::framework::value::Value;
 
+pub mod data_source;
+
+pub use data_source::{typed_data_source, DataSourceAdapter, TypedDataSource};
+
 /// What a create gets.
 pub struct CreateRequest<'a, M> {
     /// The planned state (computed values unknown, write-only values null).

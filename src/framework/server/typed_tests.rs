@@ -10,7 +10,8 @@ use crate::framework::codec::{decode_msgpack, encode_dynamic_value};
 use crate::framework::model::{Model, Tf};
 use crate::framework::resource::ApplyError;
 use crate::framework::typed::{
-    typed, CreatePlan, CreateRequest, DeleteRequest, ReadRequest, TypedResource, UpdateRequest,
+    typed, typed_data_source, CreatePlan, CreateRequest, DeleteRequest, ReadRequest,
+    TypedDataSource, TypedResource, UpdateRequest,
 };
 
 /// A toy version rule: `1.5.5` and `1.5.5-0` name the same release.
@@ -202,7 +203,49 @@ impl Provider for BoxProvider {
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
-        Vec::new()
+        vec![typed_data_source(BoxLookup)]
+    }
+}
+
+crate::tf_model! {
+    #[derive(Debug, Clone, Default, PartialEq)]
+    pub struct BoxLookupModel {
+        pub name: Tf<String> => |a| a.required().description("Name."),
+        pub url: Tf<String> => |a| a.computed().description("URL."),
+    }
+}
+
+/// Finds a box's URL by name; the name `forbidden` is refused at validate.
+struct BoxLookup;
+
+#[async_trait]
+impl TypedDataSource for BoxLookup {
+    type Model = BoxLookupModel;
+
+    fn type_name(&self) -> &'static str {
+        "test_box_lookup"
+    }
+
+    fn description(&self) -> String {
+        "Looks a box up.".into()
+    }
+
+    fn validate_config(&self, config: &BoxLookupModel, diags: &mut Diagnostics) {
+        if config.name.as_str() == Some("forbidden") {
+            diags.attribute_error(crate::attr!(BoxLookupModel, name), "Bad name", "no");
+        }
+    }
+
+    async fn read(
+        &self,
+        _ctx: &ResourceContext,
+        config: BoxLookupModel,
+    ) -> Result<BoxLookupModel, Diagnostics> {
+        let url = format!("https://boxes/{}", config.name.as_str().unwrap_or_default());
+        Ok(BoxLookupModel {
+            url: Tf::Known(url),
+            ..config
+        })
     }
 }
 
@@ -543,4 +586,62 @@ async fn state_upgrades_one_version_at_a_time() {
     assert_eq!(errors(&r.diagnostics)[0].0, "bad state");
     let r = upgrade(0, "{nope").await;
     assert_eq!(errors(&r.diagnostics)[0].0, "Cannot read stored state");
+}
+
+#[tokio::test]
+async fn a_typed_data_source_validates_at_attribute_paths_and_reads_its_model() {
+    let s = ProviderServer::new(BoxProvider);
+    let ty = BoxLookupModel::block().implied_type();
+    let dv = |m: &BoxLookupModel| Some(encode_dynamic_value(&m.to_value(), &ty).unwrap());
+    let validate = |m: BoxLookupModel| {
+        let s = &s;
+        let config = dv(&m);
+        async move {
+            s.validate_data_source_config(Request::new(
+                tfplugin5::validate_data_source_config::Request {
+                    type_name: "test_box_lookup".into(),
+                    config,
+                },
+            ))
+            .await
+            .unwrap()
+            .into_inner()
+            .diagnostics
+        }
+    };
+    let named = |name: &str| BoxLookupModel {
+        name: name.into(),
+        url: Tf::Null,
+    };
+    assert!(validate(named("a")).await.is_empty());
+    assert_eq!(
+        errors(&validate(named("forbidden")).await),
+        [("Bad name".to_string(), "name".to_string())]
+    );
+    let configured_url = BoxLookupModel {
+        url: "https://mine".into(),
+        ..named("a")
+    };
+    assert_eq!(
+        errors(&validate(configured_url).await),
+        [(
+            "Invalid Configuration for Read-Only Attribute".to_string(),
+            "url".to_string()
+        )]
+    );
+
+    let resp = s
+        .read_data_source(Request::new(tfplugin5::read_data_source::Request {
+            type_name: "test_box_lookup".into(),
+            config: dv(&named("a")),
+            ..Default::default()
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(resp.diagnostics.is_empty(), "{:?}", resp.diagnostics);
+    let v = decode_msgpack(&resp.state.unwrap().msgpack, &ty).unwrap();
+    let read = BoxLookupModel::from_value(&v).unwrap();
+    assert_eq!(read.url.as_str(), Some("https://boxes/a"));
+    assert_eq!(read.name.as_str(), Some("a"));
 }

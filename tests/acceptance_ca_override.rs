@@ -70,7 +70,7 @@ async fn replicas_with_postgres_apply_and_an_override_change_updates_in_place() 
     let user = ConsoleUser::new(&url);
 
     // Without Postgres, two replicas stop at plan, at `replicas`, and nothing is created.
-    let ws = Workspace::new(&config(&url, "Pg CA", 2, ""));
+    let mut ws = Workspace::new(&config(&url, "Pg CA", 2, ""));
     let out = block_in_place(|| ws.tf(&["plan", "-no-color", "-input=false"]));
     assert_ne!(out.code, 0, "{}", out.stdout);
     assert!(
@@ -81,10 +81,16 @@ async fn replicas_with_postgres_apply_and_an_override_change_updates_in_place() 
     assert!(out.stderr.contains("replicas"), "{}", out.stderr);
     assert!(ca_ids(&emulator, "region1").await.is_empty());
 
-    // With Postgres for both CAs it applies, and the plan after it is empty.
+    // With Postgres for both CAs it applies, and the plan after it is empty. The provider logs
+    // at TRACE: the database password appears in neither output nor logs.
+    ws.set_env("TF_LOG_PROVIDER", "TRACE");
     ws.write("main.tf", &config(&url, "Pg CA", 2, &postgres_override("")));
     let out = block_in_place(|| ws.apply());
     out.assert_success("apply");
+    assert!(
+        out.stderr.contains("console answered"),
+        "TRACE logs captured"
+    );
     assert!(
         !out.stdout.contains(DB_PASSWORD) && !out.stderr.contains(DB_PASSWORD),
         "the override is sensitive"
@@ -116,19 +122,32 @@ async fn replicas_with_postgres_apply_and_an_override_change_updates_in_place() 
     assert_eq!(changes.len(), 1, "{changes:?}");
     assert_eq!(changes[0].1, vec!["update".to_string()], "{}", plan.stdout);
     assert_eq!(changes[0].2, vec!["config_override".to_string()]);
-    block_in_place(|| ws.apply()).assert_success("apply the override change");
+    let out = block_in_place(|| ws.apply());
+    out.assert_success("apply the override change");
+    assert!(
+        !out.stderr.contains(DB_PASSWORD),
+        "the update is not logged"
+    );
     assert_eq!(ca_ids(&emulator, "region1").await, ["pgca"], "same CA");
     let doc = console_doc(&user, "pgca").await;
     assert_eq!(doc["config_override"]["ca"]["debug"], true, "{doc}");
     assert_eq!(doc["config_override"]["tlsca"]["debug"], true);
     assert_eq!(doc["config_override"]["ca"]["db"]["type"], "postgres");
     let (plan, _) = block_in_place(|| ws.plan());
-    assert_eq!(plan.code, 0, "plan after update not empty:\n{}", plan.stdout);
+    assert_eq!(
+        plan.code, 0,
+        "plan after update not empty:\n{}",
+        plan.stdout
+    );
 
     // Drift: another console user sends another override; the plan shows it and apply repairs.
     let theirs = json!({"config_override": {"ca": {"db": {"type": "postgres", "datasource": "host=other"}, "debug": false}}});
     let (status, body) = user
-        .send(Method::PUT, "/kubernetes/components/fabric-ca/pgca", Some(theirs))
+        .send(
+            Method::PUT,
+            "/kubernetes/components/fabric-ca/pgca",
+            Some(theirs),
+        )
         .await;
     assert_eq!(status, 200, "{body}");
     let (plan, json) = block_in_place(|| ws.plan());
@@ -140,7 +159,11 @@ async fn replicas_with_postgres_apply_and_an_override_change_updates_in_place() 
     let doc = console_doc(&user, "pgca").await;
     assert_eq!(doc["config_override"]["ca"]["debug"], true, "{doc}");
     let (plan, _) = block_in_place(|| ws.plan());
-    assert_eq!(plan.code, 0, "plan after repair not empty:\n{}", plan.stdout);
+    assert_eq!(
+        plan.code, 0,
+        "plan after repair not empty:\n{}",
+        plan.stdout
+    );
 
     block_in_place(|| ws.destroy()).assert_success("destroy");
     assert!(ca_ids(&emulator, "region1").await.is_empty());
@@ -195,7 +218,10 @@ async fn override_settings_reach_the_ca_at_create_and_after_an_update() {
     let emulator = start_emulator(&["region1"]).await;
     let url = emulator.console_url("region1").expect("console url");
     let departments = r#"  config_override = jsonencode({
-    ca = { affiliations = { org1 = ["department1"] } }
+    ca = {
+      affiliations = { org1 = ["department1"] }
+      signing      = { default = { expiry = "8760h" } }
+    }
   })"#;
     let ws = Workspace::new(&config(&url, "Aff CA", 1, departments));
     block_in_place(|| ws.apply()).assert_success("apply");
@@ -203,7 +229,13 @@ async fn override_settings_reach_the_ca_at_create_and_after_an_update() {
     let endpoint = |ca_name: &str| CaEndpoint {
         api_url: state["api_url"].as_str().expect("api_url").to_owned(),
         ca_name: ca_name.into(),
-        tls_root_pem: Some(state["tls_cert"].as_str().expect("tls_cert").as_bytes().to_vec()),
+        tls_root_pem: Some(
+            state["tls_cert"]
+                .as_str()
+                .expect("tls_cert")
+                .as_bytes()
+                .to_vec(),
+        ),
     };
     let (ca, tlsca) = (endpoint("ca"), endpoint("tlsca"));
 
@@ -216,6 +248,23 @@ async fn override_settings_reach_the_ca_at_create_and_after_an_update() {
         let refused = register(ca, &admin, "user2", "org2").await;
         assert!(refused.is_err(), "org2 is in no override yet");
     }
+
+    // The console refuses `signing` in an update: a change that keeps it stops at plan.
+    let keeps_signing = r#"  config_override = jsonencode({
+    ca = {
+      affiliations = { org1 = ["department1"], org2 = [] }
+      signing      = { default = { expiry = "8760h" } }
+    }
+  })"#;
+    ws.write("main.tf", &config(&url, "Aff CA", 1, keeps_signing));
+    let out = block_in_place(|| ws.tf(&["plan", "-no-color", "-input=false"]));
+    assert_ne!(out.code, 0, "{}", out.stdout);
+    assert!(
+        out.stderr
+            .contains("can only be given when the CA is created"),
+        "{}",
+        out.stderr
+    );
 
     // An update adds an affiliation and a password-attempt limit to the running CA.
     let more = r#"  config_override = jsonencode({
@@ -247,7 +296,11 @@ async fn override_settings_reach_the_ca_at_create_and_after_an_update() {
         .expect("no wrong attempts at the tlsca");
 
     let (plan, _) = block_in_place(|| ws.plan());
-    assert_eq!(plan.code, 0, "plan after update not empty:\n{}", plan.stdout);
+    assert_eq!(
+        plan.code, 0,
+        "plan after update not empty:\n{}",
+        plan.stdout
+    );
     block_in_place(|| ws.destroy()).assert_success("destroy");
     emulator.shutdown().await;
 }

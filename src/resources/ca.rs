@@ -270,9 +270,10 @@ impl TypedResource for CaResource {
     }
 
     /// A version the console cannot deploy is refused at plan, not after a create; so is an
-    /// override change the console's update refuses.
+    /// override change the console's update refuses (a replacement sends it in a create).
     async fn modify_plan(&self, ctx: &ResourceContext, plan: ModelPlan<'_, CaModel>) {
-        if let Some(prior) = plan.prior {
+        let updating = plan.prior.filter(|_| plan.requires_replace.is_empty());
+        if let Some(prior) = updating {
             if let Some(text) = changed(&prior.config_override, &plan.config.config_override) {
                 let path = attr!(CaModel, config_override);
                 config_override::check_update(text, &path, plan.diagnostics);
@@ -423,7 +424,7 @@ impl TypedResource for CaResource {
 /// create or the update otherwise (docs/dev/console-api.md#replicas-need-postgresql). Checked
 /// against the configured override; an unknown override or replica count waits for apply.
 fn check_replicas(config: &CaModel, diags: &mut Diagnostics) {
-    if !config.replicas.known().is_some_and(|r| *r > 1) || config.config_override.is_unknown() {
+    if config.replicas.known().is_none_or(|r| *r <= 1) || config.config_override.is_unknown() {
         return;
     }
     let user = config

@@ -106,7 +106,9 @@ pub(super) fn check(text: &str, path: &AttributePath, diags: &mut Diagnostics) {
             continue;
         }
         let Some(section) = value.as_object() else {
-            problems.push(format!("`{key}` must be a JSON object of Fabric CA settings"));
+            problems.push(format!(
+                "`{key}` must be a JSON object of Fabric CA settings"
+            ));
             continue;
         };
         section_problems(key, section, &mut problems);

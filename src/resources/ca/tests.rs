@@ -251,8 +251,7 @@ fn resource_is_registered_under_its_type_name() {
 }
 
 /// A Postgres override for `ca` only: `tlsca` takes a copy of it (as the console does).
-const POSTGRES_CA: &str =
-    r#"{"ca": {"db": {"type": "postgres", "datasource": "host=db port=5432 user=u password=db-secret dbname=ca sslmode=verify-full"}}}"#;
+const POSTGRES_CA: &str = r#"{"ca": {"db": {"type": "postgres", "datasource": "host=db port=5432 user=u password=db-secret dbname=ca sslmode=verify-full"}}}"#;
 
 fn with_override(replicas: Tf<i64>, text: Option<&str>) -> CaModel {
     CaModel {
@@ -271,24 +270,37 @@ fn validated(m: &CaModel) -> Diagnostics {
 #[test]
 fn several_replicas_without_postgres_for_both_cas_fail_at_plan_at_replicas() {
     let sqlite = r#"{"ca": {"db": {"type": "sqlite3", "datasource": "ca.db"}}}"#;
-    let ca_only = r#"{"ca": {"db": {"type": "postgres", "datasource": "x"}}, "tlsca": {"debug": true}}"#;
+    let ca_only =
+        r#"{"ca": {"db": {"type": "postgres", "datasource": "x"}}, "tlsca": {"debug": true}}"#;
     let capitalised = r#"{"ca": {"db": {"type": "Postgres", "datasource": "x"}}}"#;
     // (athena's enum check and the deployer's comparison are exact: `Postgres` is refused too)
-    for text in [None, Some(sqlite), Some(ca_only), Some(capitalised), Some("{}")] {
+    for text in [
+        None,
+        Some(sqlite),
+        Some(ca_only),
+        Some(capitalised),
+        Some("{}"),
+    ] {
         let d = validated(&with_override(Tf::Known(3), text));
         let at_replicas: Vec<_> = d
             .iter()
             .filter(|d| d.is_error() && d.attribute == Some(attr!(CaModel, replicas)))
             .collect();
         assert_eq!(at_replicas.len(), 1, "{text:?}: {d}");
-        assert_eq!(at_replicas[0].summary, "Several CA replicas need PostgreSQL");
+        assert_eq!(
+            at_replicas[0].summary,
+            "Several CA replicas need PostgreSQL"
+        );
     }
     // The detail names what is missing, never a value.
     let d = validated(&with_override(Tf::Known(2), Some(ca_only)));
     let detail = &d.iter().next().unwrap().detail;
     assert!(detail.contains("tlsca.db.type = \"postgres\""), "{detail}");
     assert!(detail.contains("tlsca.db.datasource"), "{detail}");
-    assert!(detail.contains("config_override: tlsca.db.type"), "only tlsca lacks it: {detail}");
+    assert!(
+        detail.contains("config_override: tlsca.db.type"),
+        "only tlsca lacks it: {detail}"
+    );
     // Postgres for ca (copied to tlsca), or for both spelled out, satisfies it.
     let both = r#"{"ca": {"DB": {"Type": "postgres", "DataSource": "a"}}, "tlsca": {"db": {"type": "postgres", "datasource": "b"}}}"#;
     for text in [POSTGRES_CA, both] {
@@ -334,22 +346,54 @@ fn the_override_is_checked_at_plan_without_quoting_it() {
         ("[1]", "must be a JSON object"),
         (r#"{"CA": {}}"#, "`CA` is not a CA"),
         (r#"{"ca": 7}"#, "`ca` must be a JSON object"),
-        (r#"{"ca": {"registry": {"maxenrollments": 3}}}"#, "`ca.registry` is set by the provider"),
-        (r#"{"tlsca": {"Registry": {}}}"#, "`tlsca.Registry` is set by the provider"),
-        (r#"{"ca": {"port": 7054}}"#, "`ca.port` is filled in by the console"),
-        (r#"{"ca": {"Operations": {}}}"#, "`ca.Operations` is filled in by the console"),
-        (r#"{"ca": {"bogus": "db-secret"}}"#, "`ca.bogus` is not a CA setting"),
-        (r#"{"ca": {"db": {"type": "oracle", "datasource": "db-secret"}}}"#, "`ca.db.type` must be one of"),
-        (r#"{"ca": {"db": {"type": "postgres"}}}"#, "`ca.db.datasource` is required"),
-        (r#"{"ca": {"db": "db-secret"}}"#, "`ca.db` must be an object"),
+        (
+            r#"{"ca": {"registry": {"maxenrollments": 3}}}"#,
+            "`ca.registry` is set by the provider",
+        ),
+        (
+            r#"{"tlsca": {"Registry": {}}}"#,
+            "`tlsca.Registry` is set by the provider",
+        ),
+        (
+            r#"{"ca": {"port": 7054}}"#,
+            "`ca.port` is filled in by the console",
+        ),
+        (
+            r#"{"ca": {"Operations": {}}}"#,
+            "`ca.Operations` is filled in by the console",
+        ),
+        (
+            r#"{"ca": {"bogus": "db-secret"}}"#,
+            "`ca.bogus` is not a CA setting",
+        ),
+        (
+            r#"{"ca": {"db": {"type": "oracle", "datasource": "db-secret"}}}"#,
+            "`ca.db.type` must be one of",
+        ),
+        (
+            r#"{"ca": {"db": {"type": "postgres"}}}"#,
+            "`ca.db.datasource` is required",
+        ),
+        (
+            r#"{"ca": {"db": "db-secret"}}"#,
+            "`ca.db` must be an object",
+        ),
     ];
     for (text, want) in cases {
         let d = validated(&with_override(Tf::Null, Some(text)));
         let errors: Vec<_> = d.iter().filter(|d| d.is_error()).collect();
         assert_eq!(errors.len(), 1, "{text}: {d}");
         assert_eq!(errors[0].attribute, Some(attr!(CaModel, config_override)));
-        assert!(errors[0].detail.contains(want), "{text}: {}", errors[0].detail);
-        assert!(!errors[0].detail.contains("db-secret"), "{}", errors[0].detail);
+        assert!(
+            errors[0].detail.contains(want),
+            "{text}: {}",
+            errors[0].detail
+        );
+        assert!(
+            !errors[0].detail.contains("db-secret"),
+            "{}",
+            errors[0].detail
+        );
     }
     // Settings the console takes, in any case, are fine; `signing` too, at creation.
     let fine = r#"{"ca": {"CFG": {"identities": {"passwordattempts": 3}}, "csr": {"cn": "x", "names": [], "ca": {}}, "signing": {}, "affiliations": {"org1": ["department1"]}}}"#;
@@ -376,7 +420,9 @@ fn signing_is_refused_only_in_an_update() {
     config_override::check_update(text, &path, &mut d);
     let errors: Vec<_> = d.iter().collect();
     assert_eq!(errors.len(), 1, "{d}");
-    assert!(errors[0].detail.contains("`tlsca.Signing` can only be given when the CA is created"));
+    assert!(errors[0]
+        .detail
+        .contains("`tlsca.Signing` can only be given when the CA is created"));
     assert_eq!(errors[0].attribute, Some(path.clone()));
     let mut d = Diagnostics::new();
     config_override::check_update(POSTGRES_CA, &path, &mut d);
@@ -658,7 +704,13 @@ fn updates_go_version_then_override_then_resources_then_replicas_then_zone() {
     let fields: Vec<&str> = got.iter().map(CaUpdate::field_name).collect();
     assert_eq!(
         fields,
-        ["version", "config_override", "resources", "replicas", "zone"]
+        [
+            "version",
+            "config_override",
+            "resources",
+            "replicas",
+            "zone"
+        ]
     );
     // Each is a one-field body, as the console demands.
     assert_eq!(
@@ -749,14 +801,18 @@ fn a_read_keeps_the_state_while_the_consoles_copy_means_the_same() {
     };
     assert_eq!(live_state(&base, &after_create).config_override, state);
     // Key names in another case mean the same to the console.
-    let respelled = stored(json!({"ca": {"DB": {"Type": "postgres"}}, "tlsca": {"db": {"type": "postgres"}}}));
+    let respelled =
+        stored(json!({"ca": {"DB": {"Type": "postgres"}}, "tlsca": {"db": {"type": "postgres"}}}));
     assert_eq!(live_state(&base, &respelled).config_override, state);
     // A console that reports no override leaves the state alone; so does a state without one.
     let none = component_with(|j| {
         j.as_object_mut().map(|o| o.remove("config_override"));
     });
     assert_eq!(live_state(&base, &none).config_override, state);
-    assert_eq!(live_state(&named("x"), &after_create).config_override, Tf::Null);
+    assert_eq!(
+        live_state(&named("x"), &after_create).config_override,
+        Tf::Null
+    );
 }
 
 #[test]
@@ -783,12 +839,16 @@ fn an_override_update_counts_as_done_once_the_console_stores_it() {
     let update = CaUpdate::ConfigOverride(sent);
     let old = stored(json!({"ca": {"registry": {"maxenrollments": -1}}}));
     assert!(!reflects(&old, &update));
-    let new = stored(json!({"ca": {"db": {"type": "postgres"}}, "tlsca": {"db": {"type": "postgres"}}}));
+    let new =
+        stored(json!({"ca": {"db": {"type": "postgres"}}, "tlsca": {"db": {"type": "postgres"}}}));
     assert!(reflects(&new, &update));
     let none = component_with(|j| {
         j.as_object_mut().map(|o| o.remove("config_override"));
     });
-    assert!(reflects(&none, &update), "a console that does not report it");
+    assert!(
+        reflects(&none, &update),
+        "a console that does not report it"
+    );
 }
 
 #[test]

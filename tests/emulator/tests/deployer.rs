@@ -448,14 +448,21 @@ async fn a_config_override_update_replaces_the_stored_one_and_replicas_follow_it
 
     // An override update replaces the stored override (tlsca copied from ca), as sent.
     let url = format!("{base}/kubernetes/components/fabric-ca/pgca");
-    let update = json!({"config_override": {"ca": {"cfg": {"identities": {"passwordattempts": 3}}}}});
+    let update =
+        json!({"config_override": {"ca": {"cfg": {"identities": {"passwordattempts": 3}}}}});
     let (status, body) = call(&c, reqwest::Method::PUT, url.clone(), Some(update)).await;
     assert_eq!(status, 200, "{body}");
     let (_, doc) = call(&c, reqwest::Method::GET, get, None).await;
     let cfg = json!({"cfg": {"identities": {"passwordattempts": 3}}});
     assert_eq!(doc["config_override"], json!({"ca": cfg, "tlsca": cfg}));
     // The deployer checks a replica change against that override, which has no database now.
-    let (status, body) = call(&c, reqwest::Method::PUT, url.clone(), Some(json!({"replicas": 3}))).await;
+    let (status, body) = call(
+        &c,
+        reqwest::Method::PUT,
+        url.clone(),
+        Some(json!({"replicas": 3})),
+    )
+    .await;
     assert_eq!(status, 500, "{body}");
     let back = json!({"config_override": {"ca": {"db": pg}, "tlsca": {"db": pg}}});
     let (status, body) = call(&c, reqwest::Method::PUT, url.clone(), Some(back)).await;

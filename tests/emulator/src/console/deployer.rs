@@ -261,7 +261,10 @@ pub async fn update(c: &Console, req: &ApiRequest, id: &str) -> Reply {
     }
     let host = c.hosts.get(&t);
     if let Some(host) = host {
-        if let Some(refused) = patch.iter().find_map(|(k, v)| host.refuse_update(&doc, k, v)) {
+        if let Some(refused) = patch
+            .iter()
+            .find_map(|(k, v)| host.refuse_update(&doc, k, v))
+        {
             return deployer_refusal(&refused);
         }
     }

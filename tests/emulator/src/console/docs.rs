@@ -142,7 +142,10 @@ pub fn render(doc: &Value, view: View, now_ms: i64) -> Value {
 /// from every component it answers (`comp_formatting_lib.js` `fmt_component_resp`): the
 /// datasource may hold a database password. The keys are matched exactly, as athena does.
 fn drop_datasources(doc: &mut Map<String, Value>) {
-    let Some(co) = doc.get_mut("config_override").and_then(Value::as_object_mut) else {
+    let Some(co) = doc
+        .get_mut("config_override")
+        .and_then(Value::as_object_mut)
+    else {
         return;
     };
     for section in ["ca", "tlsca"] {

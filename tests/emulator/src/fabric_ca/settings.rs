@@ -101,9 +101,7 @@ fn affiliation_path(name: &str, parent: &str) -> String {
 fn affiliation_paths(tree: &Value, parent: &str, out: &mut Vec<String>) {
     match tree {
         Value::String(name) => out.push(affiliation_path(name, parent)),
-        Value::Array(items) => items
-            .iter()
-            .for_each(|i| affiliation_paths(i, parent, out)),
+        Value::Array(items) => items.iter().for_each(|i| affiliation_paths(i, parent, out)),
         Value::Object(children) => children_paths(children, parent, out),
         _ => {}
     }

@@ -235,7 +235,9 @@ mod tests {
             "DB Type in CA config override should be `postgres` to allow replicas > 1"
         );
         assert_eq!(
-            refused(json!({"ca": {"db": pg}, "tlsca": {"db": {"type": "postgres", "datasource": ""}}})),
+            refused(
+                json!({"ca": {"db": pg}, "tlsca": {"db": {"type": "postgres", "datasource": ""}}})
+            ),
             "Datasource in TLSCA config override should not be empty to allow replicas > 1"
         );
         // ca alone is copied to tlsca; keys in any case.
@@ -253,6 +255,8 @@ mod tests {
         assert!(host.refuse_update(&plain, "replicas", &json!(1)).is_none());
         assert!(host.refuse_update(&plain, "version", &json!("2")).is_none());
         let with_pg = json!({"config_override": {"ca": {"db": pg}, "tlsca": {"db": pg}}});
-        assert!(host.refuse_update(&with_pg, "replicas", &json!(3)).is_none());
+        assert!(host
+            .refuse_update(&with_pg, "replicas", &json!(3))
+            .is_none());
     }
 }

@@ -598,7 +598,8 @@ fn applied_state(planned: &CaModel, c: &Component) -> CaModel {
 
 /// State from the console's view of the CA. `base` (plan or prior state) supplies what the
 /// console cannot report: the timeouts block, the HSM endpoint, whether the user manages
-/// tags or an override at all, and the override's `db.datasource`. Equivalent spellings are the framework's business (semantic equality).
+/// tags or an override at all, and the override's `db.datasource`. Equivalent spellings are
+/// the framework's business (semantic equality).
 fn live_state(base: &CaModel, c: &Component) -> CaModel {
     let text = |v: &Option<String>| Tf::from_option(v.clone());
     let storage = |key: &str| Tf::from_option(c.storage_value(PART, key));

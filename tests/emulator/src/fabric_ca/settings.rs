@@ -160,15 +160,8 @@ impl FabricCaState {
 mod tests {
     use serde_json::json;
 
+    use super::super::state::tests::admin;
     use super::*;
-
-    fn admin() -> BootstrapIdentity {
-        BootstrapIdentity {
-            name: "admin".into(),
-            pass: "adminpw".into(),
-            kind: "client".into(),
-        }
-    }
 
     #[test]
     fn a_section_is_read_case_insensitively() {

@@ -460,10 +460,11 @@ fn idemix_issuer_public_key() -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn admin() -> BootstrapIdentity {
+    /// The bootstrap admin the tests create CAs with.
+    pub(crate) fn admin() -> BootstrapIdentity {
         BootstrapIdentity {
             name: "admin".into(),
             pass: "adminpw".into(),

@@ -6,7 +6,8 @@
 //!
 //! This file holds what is particular to CAs: the schema and model, the create body, the
 //! updates and how each shows on the console, the readiness probe (`/cainfo`) and the mapping
-//! from the console's view to state. Everything else is the shared `lifecycle`.
+//! from the console's view to state; `config_override` (the Fabric CA settings) has its own
+//! module. Everything else is the shared `lifecycle`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
@@ -31,9 +32,11 @@ use crate::resources::lifecycle::{
 };
 use crate::resources::pem::{pem_bundle, pem_text};
 use crate::resources::semantic::{
-    kubernetes_quantity, same_quantity, same_version, QuantitiesCover,
+    kubernetes_quantity, same_json, same_quantity, same_version, QuantitiesCover,
 };
 use crate::{attr, tf_model};
+
+mod config_override;
 
 /// The CA container's key in the console's `resources` and `storage` bodies.
 const PART: &str = "ca";
@@ -89,8 +92,24 @@ tf_model! {
             .description("Fabric CA image version, e.g. `1.5.5-0` (see GET /kubernetes/fabric/versions). Defaults to the console's default; upgraded in place. `1.5.5` and `1.5.5-0` name the same release.")
             .validate(validators::not_empty()),
         pub replicas: Tf<i64> => |a| a.optional().computed().use_state_for_unknown()
-            .description("Number of CA pods. More than one needs a shared PostgreSQL database. Updated in place.")
+            .description("Number of CA pods. More than one needs a shared PostgreSQL database for both CAs: `config_override` must set `db.type = \"postgres\"` and a `db.datasource` for `ca` and `tlsca` (checked at plan). Updated in place.")
             .validate(validators::int_between(0, 1024)),
+        pub config_override: Tf<String> => |a| a.optional().sensitive()
+            .semantic_equality_fn("same JSON", same_json)
+            .description(
+                "Fabric CA settings of the two CAs as JSON (use `jsonencode`): \
+                 `{\"ca\": {...}, \"tlsca\": {...}}` with the keys of `fabric-ca-server-config.yaml` \
+                 the console accepts (`db`, `cfg`, `csr`, `affiliations`, `crl`, `cors`, `tls`, `ca`, \
+                 `idemix`, `bccsp`, `intermediate`, `metrics`, `debug`, `crlsizelimit`, and `signing` at \
+                 creation only), names not case-sensitive. `tlsca` defaults to a copy of `ca`, as the \
+                 console does. `registry` is not allowed: the provider registers the admin from \
+                 `admin_enroll_id`/`admin_enroll_secret`. Sensitive, since it may hold a database \
+                 password. A change is sent in place as one update and the CA restarts with it; the \
+                 console merges it into the running configuration, so removing a setting (or the \
+                 whole attribute) keeps the value the CA has. The console never returns \
+                 `db.datasource`, so drift there is not seen, and an import does not read the \
+                 override back: the first apply after an import sends it again.",
+            ),
         pub resource_requests: Tf<BTreeMap<String, String>> => |a| a.optional().computed().use_state_for_unknown()
             .semantic_equality_with(QuantitiesCover)
             .description("Kubernetes resource requests of the CA container, keys `cpu` and `memory` (e.g. `{ cpu = \"100m\", memory = \"200Mi\" }`). Updated in place.")
@@ -225,16 +244,10 @@ impl TypedResource for CaResource {
             requests,
             diags,
         );
-        if config.replicas.known().is_some_and(|r| *r > 1) {
-            diags.push(
-                Diagnostic::warning(
-                    "Several CA replicas need a shared database",
-                    "The console only accepts replicas > 1 for a CA backed by PostgreSQL; a CA with \
-                     the default SQLite database will be rejected.",
-                )
-                .at(attr!(CaModel, replicas)),
-            );
+        if let Some(text) = config.config_override.known() {
+            config_override::check(text, &attr!(CaModel, config_override), diags);
         }
+        check_replicas(config, diags);
     }
 
     /// A create (or a replacement's create) needs the admin credentials: checked at plan, so a
@@ -256,8 +269,16 @@ impl TypedResource for CaResource {
         );
     }
 
-    /// A version the console cannot deploy is refused at plan, not after a create.
+    /// A version the console cannot deploy is refused at plan, not after a create; so is an
+    /// override change the console's update refuses (a replacement sends it in a create).
     async fn modify_plan(&self, ctx: &ResourceContext, plan: ModelPlan<'_, CaModel>) {
+        let updating = plan.prior.filter(|_| plan.requires_replace.is_empty());
+        if let Some(prior) = updating {
+            if let Some(text) = changed(&prior.config_override, &plan.config.config_override) {
+                let path = attr!(CaModel, config_override);
+                config_override::check_update(text, &path, plan.diagnostics);
+            }
+        }
         let prior = plan.prior.map(|p| &p.version);
         let path = attr!(CaModel, version);
         let check = (
@@ -399,6 +420,42 @@ impl TypedResource for CaResource {
     }
 }
 
+/// More than one replica needs PostgreSQL for both CAs: the console's deployer refuses the
+/// create or the update otherwise (docs/dev/console-api.md#replicas-need-postgresql). Checked
+/// against the configured override; an unknown override or replica count waits for apply.
+fn check_replicas(config: &CaModel, diags: &mut Diagnostics) {
+    if config.replicas.known().is_none_or(|r| *r <= 1) || config.config_override.is_unknown() {
+        return;
+    }
+    let user = config
+        .config_override
+        .known()
+        .and_then(|t| config_override::parse(t).ok());
+    let gaps = config_override::postgres_gaps(user.as_ref());
+    if gaps.is_empty() {
+        return;
+    }
+    diags.push(
+        Diagnostic::error(
+            "Several CA replicas need PostgreSQL",
+            format!(
+                "The console runs more than one CA replica only when both CAs keep their data in \
+                 a shared PostgreSQL database. Set in config_override: {} (`tlsca` takes `ca`'s \
+                 settings when the override has no `tlsca`), or keep replicas at 1.",
+                gaps.join(", ")
+            ),
+        )
+        .at(attr!(CaModel, replicas)),
+    );
+}
+
+/// The user's override as the JSON object it is (validated at plan).
+fn user_override(m: &CaModel) -> Option<serde_json::Map<String, serde_json::Value>> {
+    m.config_override
+        .known()
+        .and_then(|t| config_override::parse(t).ok())
+}
+
 /// The create body (without `id`, which the lifecycle chooses).
 fn create_body(planned: &CaModel, config: &CaModel) -> Result<serde_json::Value, Diagnostics> {
     let (Some(enroll_id), Some(enroll_secret)) = (
@@ -416,7 +473,7 @@ fn create_body(planned: &CaModel, config: &CaModel) -> Result<serde_json::Value,
     let request = CreateCaRequest {
         display_name: planned.display_name.known().cloned().unwrap_or_default(),
         id: None,
-        config_override: serde_json::json!({ "ca": registry.clone(), "tlsca": registry }),
+        config_override: config_override::create_json(user_override(planned).as_ref(), &registry),
         resources: resources_json(planned),
         storage: storage_json(planned),
         zone: planned.zone.known().cloned(),
@@ -480,11 +537,17 @@ fn record_edit(
 }
 
 /// The deployment updates a plan needs, in the order they are sent: the image version alone
-/// first (it restarts the pods), then sizing, then placement.
+/// first (it restarts the pods), then the configuration override (it restarts them too, and the
+/// deployer checks a replica increase against the override it already has), then sizing, then
+/// placement.
 fn deployment_updates(prior: &CaModel, planned: &CaModel) -> Vec<CaUpdate> {
     let mut updates = Vec::new();
     if let Some(v) = changed(&prior.version, &planned.version) {
         updates.push(CaUpdate::Version(v.clone()));
+    }
+    if changed(&prior.config_override, &planned.config_override).is_some() {
+        let user = user_override(planned);
+        updates.extend(user.map(|u| CaUpdate::ConfigOverride(config_override::update_json(&u))));
     }
     let requests = changed(&prior.resource_requests, &planned.resource_requests);
     let limits = changed(&prior.resource_limits, &planned.resource_limits);
@@ -504,12 +567,14 @@ fn deployment_updates(prior: &CaModel, planned: &CaModel) -> Vec<CaUpdate> {
 /// Whether the console's view of the CA shows `update` applied. A field the console does not
 /// report, and the zone (which a console may accept without moving anything,
 /// docs/dev/console-api.md#zone-changes), count as applied once the PUT succeeded; the next
-/// read shows any difference as drift.
+/// read shows any difference as drift. An override shows in the console's stored copy
+/// (docs/dev/console-api.md#ca-configuration-overrides).
 fn reflects(c: &Component, update: &CaUpdate) -> bool {
     match update {
         CaUpdate::Version(v) => c.version.as_deref().is_some_and(|cv| same_version(cv, v)),
         CaUpdate::Replicas(r) => c.replicas.is_none_or(|have| have == *r),
-        CaUpdate::Zone(_) | CaUpdate::ConfigOverride(_) => true,
+        CaUpdate::ConfigOverride(sent) => config_override::reflects(&c.config_override, sent),
+        CaUpdate::Zone(_) => true,
         CaUpdate::Resources(wanted) => ["requests", "limits"].iter().all(|kind| {
             let live = c.resource_map(PART, kind);
             let want = wanted.get(PART).and_then(|ca| ca.get(kind));
@@ -532,8 +597,9 @@ fn applied_state(planned: &CaModel, c: &Component) -> CaModel {
 }
 
 /// State from the console's view of the CA. `base` (plan or prior state) supplies what the
-/// console cannot report: the timeouts block, the HSM endpoint, and whether the user manages
-/// tags at all. Equivalent spellings are the framework's business (semantic equality).
+/// console cannot report: the timeouts block, the HSM endpoint, whether the user manages
+/// tags or an override at all, and the override's `db.datasource`. Equivalent spellings are
+/// the framework's business (semantic equality).
 fn live_state(base: &CaModel, c: &Component) -> CaModel {
     let text = |v: &Option<String>| Tf::from_option(v.clone());
     let storage = |key: &str| Tf::from_option(c.storage_value(PART, key));
@@ -559,6 +625,7 @@ fn live_state(base: &CaModel, c: &Component) -> CaModel {
         region: text(&c.region),
         version: text(&c.version),
         replicas: Tf::from_option(c.replicas.map(i64::from)),
+        config_override: config_override::live_text(&base.config_override, &c.config_override),
         resource_requests: Tf::from_option(c.resource_map(PART, "requests")),
         resource_limits: Tf::from_option(c.resource_map(PART, "limits")),
         storage_size: storage("size"),

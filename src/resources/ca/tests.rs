@@ -213,6 +213,7 @@ fn schema_covers_every_configurable_attribute_and_timeouts() {
         "storage_class",
         "hsm_pkcs11_endpoint",
         "tags",
+        "config_override",
     ] {
         let a = schema
             .block
@@ -249,27 +250,183 @@ fn resource_is_registered_under_its_type_name() {
         .any(|r| r.type_name() == "blockchain_ca"));
 }
 
-#[test]
-fn validate_warns_about_several_replicas() {
+/// A Postgres override for `ca` only: `tlsca` takes a copy of it (as the console does).
+const POSTGRES_CA: &str = r#"{"ca": {"db": {"type": "postgres", "datasource": "host=db port=5432 user=u password=db-secret dbname=ca sslmode=verify-full"}}}"#;
+
+fn with_override(replicas: Tf<i64>, text: Option<&str>) -> CaModel {
+    CaModel {
+        replicas,
+        config_override: text.map_or(Tf::Null, s),
+        ..CaModel::default()
+    }
+}
+
+fn validated(m: &CaModel) -> Diagnostics {
     let mut d = Diagnostics::new();
-    let three = CaModel {
+    CaResource.validate_config(m, &mut d);
+    d
+}
+
+#[test]
+fn several_replicas_without_postgres_for_both_cas_fail_at_plan_at_replicas() {
+    let sqlite = r#"{"ca": {"db": {"type": "sqlite3", "datasource": "ca.db"}}}"#;
+    let ca_only =
+        r#"{"ca": {"db": {"type": "postgres", "datasource": "x"}}, "tlsca": {"debug": true}}"#;
+    let capitalised = r#"{"ca": {"db": {"type": "Postgres", "datasource": "x"}}}"#;
+    // (athena's enum check and the deployer's comparison are exact: `Postgres` is refused too)
+    for text in [
+        None,
+        Some(sqlite),
+        Some(ca_only),
+        Some(capitalised),
+        Some("{}"),
+    ] {
+        let d = validated(&with_override(Tf::Known(3), text));
+        let at_replicas: Vec<_> = d
+            .iter()
+            .filter(|d| d.is_error() && d.attribute == Some(attr!(CaModel, replicas)))
+            .collect();
+        assert_eq!(at_replicas.len(), 1, "{text:?}: {d}");
+        assert_eq!(
+            at_replicas[0].summary,
+            "Several CA replicas need PostgreSQL"
+        );
+    }
+    // The detail names what is missing, never a value.
+    let d = validated(&with_override(Tf::Known(2), Some(ca_only)));
+    let detail = &d.iter().next().unwrap().detail;
+    assert!(detail.contains("tlsca.db.type = \"postgres\""), "{detail}");
+    assert!(detail.contains("tlsca.db.datasource"), "{detail}");
+    assert!(
+        detail.contains("config_override: tlsca.db.type"),
+        "only tlsca lacks it: {detail}"
+    );
+    // Postgres for ca (copied to tlsca), or for both spelled out, satisfies it.
+    let both = r#"{"ca": {"DB": {"Type": "postgres", "DataSource": "a"}}, "tlsca": {"db": {"type": "postgres", "datasource": "b"}}}"#;
+    for text in [POSTGRES_CA, both] {
+        let d = validated(&with_override(Tf::Known(3), Some(text)));
+        assert!(d.is_empty(), "{text}: {d}");
+    }
+    // One replica, an unknown count or an unknown override: nothing to check yet.
+    for (replicas, text) in [(Tf::Known(1), None), (Tf::Null, None), (Tf::Unknown, None)] {
+        assert!(validated(&with_override(replicas, text)).is_empty());
+    }
+    let unknown = CaModel {
         replicas: Tf::Known(3),
+        config_override: Tf::Unknown,
         ..CaModel::default()
     };
-    CaResource.validate_config(&three, &mut d);
-    let w: Vec<_> = d.iter().collect();
-    assert_eq!(w.len(), 1);
-    assert_eq!(w[0].severity, Severity::Warning);
-    assert_eq!(w[0].attribute, Some(attr!(CaModel, replicas)));
-    for quiet in [Tf::Known(1), Tf::Null, Tf::Unknown] {
-        let mut d = Diagnostics::new();
-        let m = CaModel {
-            replicas: quiet,
-            ..CaModel::default()
-        };
-        CaResource.validate_config(&m, &mut d);
-        assert!(d.is_empty(), "{d}");
+    assert!(validated(&unknown).is_empty());
+}
+
+#[test]
+fn override_gaps_follow_the_deployers_check() {
+    use config_override::{parse, postgres_gaps};
+    assert!(postgres_gaps(Some(&parse(POSTGRES_CA).unwrap())).is_empty());
+    assert_eq!(
+        postgres_gaps(None),
+        [
+            "ca.db.type = \"postgres\"",
+            "ca.db.datasource",
+            "tlsca.db.type = \"postgres\"",
+            "tlsca.db.datasource"
+        ]
+    );
+    let empty_source = parse(r#"{"ca": {"db": {"type": "postgres", "datasource": ""}}}"#).unwrap();
+    assert_eq!(
+        postgres_gaps(Some(&empty_source)),
+        ["ca.db.datasource", "tlsca.db.datasource"]
+    );
+}
+
+#[test]
+fn the_override_is_checked_at_plan_without_quoting_it() {
+    let cases = [
+        ("not json", "not valid JSON"),
+        ("[1]", "must be a JSON object"),
+        (r#"{"CA": {}}"#, "`CA` is not a CA"),
+        (r#"{"ca": 7}"#, "`ca` must be a JSON object"),
+        (
+            r#"{"ca": {"registry": {"maxenrollments": 3}}}"#,
+            "`ca.registry` is set by the provider",
+        ),
+        (
+            r#"{"tlsca": {"Registry": {}}}"#,
+            "`tlsca.Registry` is set by the provider",
+        ),
+        (
+            r#"{"ca": {"port": 7054}}"#,
+            "`ca.port` is filled in by the console",
+        ),
+        (
+            r#"{"ca": {"Operations": {}}}"#,
+            "`ca.Operations` is filled in by the console",
+        ),
+        (
+            r#"{"ca": {"bogus": "db-secret"}}"#,
+            "`ca.bogus` is not a CA setting",
+        ),
+        (
+            r#"{"ca": {"db": {"type": "oracle", "datasource": "db-secret"}}}"#,
+            "`ca.db.type` must be one of",
+        ),
+        (
+            r#"{"ca": {"db": {"type": "postgres"}}}"#,
+            "`ca.db.datasource` is required",
+        ),
+        (
+            r#"{"ca": {"db": "db-secret"}}"#,
+            "`ca.db` must be an object",
+        ),
+    ];
+    for (text, want) in cases {
+        let d = validated(&with_override(Tf::Null, Some(text)));
+        let errors: Vec<_> = d.iter().filter(|d| d.is_error()).collect();
+        assert_eq!(errors.len(), 1, "{text}: {d}");
+        assert_eq!(errors[0].attribute, Some(attr!(CaModel, config_override)));
+        assert!(
+            errors[0].detail.contains(want),
+            "{text}: {}",
+            errors[0].detail
+        );
+        assert!(
+            !errors[0].detail.contains("db-secret"),
+            "{}",
+            errors[0].detail
+        );
     }
+    // Settings the console takes, in any case, are fine; `signing` too, at creation.
+    let fine = r#"{"ca": {"CFG": {"identities": {"passwordattempts": 3}}, "csr": {"cn": "x", "names": [], "ca": {}}, "signing": {}, "affiliations": {"org1": ["department1"]}}}"#;
+    assert!(validated(&with_override(Tf::Null, Some(fine))).is_empty());
+}
+
+#[test]
+fn allowremove_is_accepted_with_a_warning_that_it_has_no_effect() {
+    let text = r#"{"ca": {"cfg": {"identities": {"passwordattempts": 3, "AllowRemove": false}}}}"#;
+    let d = validated(&with_override(Tf::Null, Some(text)));
+    let all: Vec<_> = d.iter().collect();
+    assert_eq!(all.len(), 1, "{d}");
+    assert_eq!(all[0].severity, Severity::Warning);
+    assert_eq!(all[0].attribute, Some(attr!(CaModel, config_override)));
+}
+
+#[test]
+fn signing_is_refused_only_in_an_update() {
+    let path = attr!(CaModel, config_override);
+    let text = r#"{"tlsca": {"Signing": {"default": {"expiry": "8760h"}}}}"#;
+    let mut d = Diagnostics::new();
+    config_override::check(text, &path, &mut d);
+    assert!(d.is_empty(), "{d}");
+    config_override::check_update(text, &path, &mut d);
+    let errors: Vec<_> = d.iter().collect();
+    assert_eq!(errors.len(), 1, "{d}");
+    assert!(errors[0]
+        .detail
+        .contains("`tlsca.Signing` can only be given when the CA is created"));
+    assert_eq!(errors[0].attribute, Some(path.clone()));
+    let mut d = Diagnostics::new();
+    config_override::check_update(POSTGRES_CA, &path, &mut d);
+    assert!(d.is_empty());
 }
 
 #[test]
@@ -517,20 +674,25 @@ fn deployed_prior() -> CaModel {
 }
 
 #[test]
-fn updates_go_version_then_resources_then_replicas_then_zone() {
+fn updates_go_version_then_override_then_resources_then_replicas_then_zone() {
     let prior = deployed_prior();
     let planned = CaModel {
         zone: s("dal12"),
         replicas: Tf::Known(2),
         resource_requests: smap(&[("cpu", "250m"), ("memory", "128Mi")]),
         version: s("1.5.7"),
+        config_override: s(POSTGRES_CA),
         ..prior.clone()
     };
     let got = deployment_updates(&prior, &planned);
+    let postgres = json!({"type": "postgres", "datasource": "host=db port=5432 user=u password=db-secret dbname=ca sslmode=verify-full"});
     assert_eq!(
         got,
         vec![
             CaUpdate::Version("1.5.7".into()),
+            // The whole override, both CAs, no registry: the deployer then has Postgres for
+            // both before the replica count goes up.
+            CaUpdate::ConfigOverride(json!({"ca": {"db": postgres}, "tlsca": {"db": postgres}})),
             CaUpdate::Resources(json!({"ca": {
                 "requests": {"cpu": "250m", "memory": "128Mi"},
                 "limits": {"cpu": "200m", "memory": "256Mi"}
@@ -540,16 +702,169 @@ fn updates_go_version_then_resources_then_replicas_then_zone() {
         ]
     );
     let fields: Vec<&str> = got.iter().map(CaUpdate::field_name).collect();
-    assert_eq!(fields, ["version", "resources", "replicas", "zone"]);
+    assert_eq!(
+        fields,
+        [
+            "version",
+            "config_override",
+            "resources",
+            "replicas",
+            "zone"
+        ]
+    );
     // Each is a one-field body, as the console demands.
     assert_eq!(
         serde_json::to_value(&got[0]).unwrap(),
         json!({"version": "1.5.7"})
     );
     assert_eq!(
-        serde_json::to_value(&got[2]).unwrap(),
+        serde_json::to_value(&got[3]).unwrap(),
         json!({"replicas": 2})
     );
+}
+
+#[test]
+fn an_override_change_is_one_update_and_a_removed_or_equal_one_sends_nothing() {
+    let prior = CaModel {
+        config_override: s(r#"{"ca": {"debug": true}}"#),
+        ..deployed_prior()
+    };
+    let changed = CaModel {
+        config_override: s(r#"{"ca": {"debug": false}, "tlsca": {"debug": true}}"#),
+        ..prior.clone()
+    };
+    assert_eq!(
+        deployment_updates(&prior, &changed),
+        vec![CaUpdate::ConfigOverride(
+            json!({"ca": {"debug": false}, "tlsca": {"debug": true}})
+        )]
+    );
+    // Removing the override resets nothing on the console, so nothing is sent.
+    let removed = CaModel {
+        config_override: Tf::Null,
+        ..prior.clone()
+    };
+    assert!(deployment_updates(&prior, &removed).is_empty());
+    assert!(deployment_updates(&prior, &prior).is_empty());
+}
+
+#[test]
+fn the_create_override_merges_the_users_settings_with_the_admin_registry() {
+    let user = r#"{"ca": {"db": {"type": "postgres", "datasource": "a"}, "cfg": {"identities": {"passwordattempts": 3}}}, "tlsca": {"db": {"type": "postgres", "datasource": "b"}}}"#;
+    let b = body(&CaModel {
+        config_override: s(user),
+        ..named("Org1 CA")
+    });
+    let co = &b["config_override"];
+    let registry = admin_registry("admin", "adminpw")["registry"].clone();
+    assert_eq!(
+        co,
+        &json!({
+            "ca": {"db": {"type": "postgres", "datasource": "a"}, "cfg": {"identities": {"passwordattempts": 3}}, "registry": registry},
+            "tlsca": {"db": {"type": "postgres", "datasource": "b"}, "registry": registry}
+        })
+    );
+    // Without tlsca, it is a copy of ca (the console's rule), still with the registry.
+    let b = body(&CaModel {
+        config_override: s(POSTGRES_CA),
+        ..named("Org1 CA")
+    });
+    assert_eq!(b["config_override"]["tlsca"], b["config_override"]["ca"]);
+    assert_eq!(b["config_override"]["ca"]["db"]["type"], "postgres");
+    assert_eq!(b["config_override"]["ca"]["registry"], registry);
+    // A tlsca-only override leaves ca with the registry alone.
+    let b = body(&CaModel {
+        config_override: s(r#"{"tlsca": {"debug": true}}"#),
+        ..named("Org1 CA")
+    });
+    assert_eq!(b["config_override"]["ca"], json!({"registry": registry}));
+    assert_eq!(b["config_override"]["tlsca"]["debug"], true);
+}
+
+/// The console's copy of an override after the provider created or updated it: redacted
+/// identities, and no `db.datasource` (athena drops it from every answer).
+fn stored(co: serde_json::Value) -> Component {
+    component_with(|j| j["config_override"] = co)
+}
+
+#[test]
+fn a_read_keeps_the_state_while_the_consoles_copy_means_the_same() {
+    let state = s(POSTGRES_CA);
+    let registry = json!({"maxenrollments": -1, "identities": [{"name": "[redacted]", "pass": "[redacted]", "type": "client"}]});
+    let after_create = stored(json!({
+        "ca": {"db": {"type": "postgres"}, "registry": registry},
+        "tlsca": {"db": {"type": "postgres"}, "registry": registry}
+    }));
+    let base = CaModel {
+        config_override: state.clone(),
+        ..named("x")
+    };
+    assert_eq!(live_state(&base, &after_create).config_override, state);
+    // Key names in another case mean the same to the console.
+    let respelled =
+        stored(json!({"ca": {"DB": {"Type": "postgres"}}, "tlsca": {"db": {"type": "postgres"}}}));
+    assert_eq!(live_state(&base, &respelled).config_override, state);
+    // A console that reports no override leaves the state alone; so does a state without one.
+    let none = component_with(|j| {
+        j.as_object_mut().map(|o| o.remove("config_override"));
+    });
+    assert_eq!(live_state(&base, &none).config_override, state);
+    assert_eq!(
+        live_state(&named("x"), &after_create).config_override,
+        Tf::Null
+    );
+}
+
+#[test]
+fn a_read_reports_an_override_changed_behind_terraforms_back() {
+    let base = CaModel {
+        config_override: s(POSTGRES_CA),
+        ..named("x")
+    };
+    // Someone sent another override through the console: its copy is what the update sent.
+    let changed = stored(json!({"ca": {"db": {"type": "postgres"}, "debug": true}}));
+    let got = live_state(&base, &changed).config_override;
+    let got: serde_json::Value = serde_json::from_str(got.known().unwrap()).unwrap();
+    // Both CAs as the console applies them, the datasource it never returns kept from state.
+    let db = json!({"type": "postgres", "datasource": "host=db port=5432 user=u password=db-secret dbname=ca sslmode=verify-full"});
+    assert_eq!(
+        got,
+        json!({"ca": {"db": db, "debug": true}, "tlsca": {"db": db, "debug": true}})
+    );
+}
+
+#[test]
+fn an_override_update_counts_as_done_once_the_console_stores_it() {
+    let sent = config_override::update_json(&config_override::parse(POSTGRES_CA).unwrap());
+    let update = CaUpdate::ConfigOverride(sent);
+    let old = stored(json!({"ca": {"registry": {"maxenrollments": -1}}}));
+    assert!(!reflects(&old, &update));
+    let new =
+        stored(json!({"ca": {"db": {"type": "postgres"}}, "tlsca": {"db": {"type": "postgres"}}}));
+    assert!(reflects(&new, &update));
+    let none = component_with(|j| {
+        j.as_object_mut().map(|o| o.remove("config_override"));
+    });
+    assert!(
+        reflects(&none, &update),
+        "a console that does not report it"
+    );
+}
+
+#[test]
+fn the_override_is_sensitive_optional_and_compared_as_json() {
+    let schema = schema();
+    let a = schema.block.get_attribute("config_override").unwrap();
+    assert!(a.sensitive && a.optional && !a.computed && !a.write_only);
+    let eq = a.semantic_equality.as_ref().expect("semantic equality");
+    assert!(eq.equal(
+        &Value::string(r#"{"ca": {"debug": true}}"#),
+        &Value::string(r#"{ "ca" : { "debug" : true } }"#)
+    ));
+    assert!(!eq.equal(
+        &Value::string(r#"{"ca": {"debug": true}}"#),
+        &Value::string(r#"{"ca": {"debug": false}}"#)
+    ));
 }
 
 #[test]

@@ -14,7 +14,7 @@ use tokio::sync::Mutex;
 use tokio::task::JoinHandle;
 
 use crate::error::EmulatorError;
-use crate::fabric_ca::{self, BootstrapIdentity, CaServerHandle, FabricCaState};
+use crate::fabric_ca::{self, CaServerHandle, CaSettings, FabricCaState};
 use crate::store::Store;
 
 /// The component type whose deployments these servers are.
@@ -37,11 +37,19 @@ enum Running {
     Serving(CaServerHandle),
 }
 
+/// One CA's server and the state it serves (shared with the server, so a reconfiguration
+/// reaches it).
+struct Hosted {
+    port: u16,
+    state: Arc<Mutex<FabricCaState>>,
+    run: Running,
+}
+
 /// The CA servers of one console.
 pub struct CaHost {
     console: String,
     store: Store,
-    running: Arc<Mutex<HashMap<String, Running>>>,
+    running: Arc<Mutex<HashMap<String, Hosted>>>,
 }
 
 fn reserve(port: u16) -> Result<TcpSocket, EmulatorError> {
@@ -66,19 +74,25 @@ impl CaHost {
         }
     }
 
-    /// Creates a CA for component `id` and schedules it to serve after `delay`.
+    /// Creates a CA for component `id` with the settings of its two CAs and schedules it to
+    /// serve after `delay`.
     pub async fn create(
         &self,
         id: &str,
-        ca_ids: Vec<BootstrapIdentity>,
-        tlsca_ids: Vec<BootstrapIdentity>,
+        ca: CaSettings,
+        tlsca: CaSettings,
         delay: Duration,
     ) -> Result<CaInfo, EmulatorError> {
-        let state =
-            tokio::task::spawn_blocking(move || FabricCaState::generate(&ca_ids, &tlsca_ids))
-                .await
-                .map_err(|e| EmulatorError::Ca(e.to_string()))?
-                .map_err(|e| EmulatorError::Ca(e.to_string()))?;
+        let state = tokio::task::spawn_blocking(move || {
+            let mut state = FabricCaState::generate(&ca.identities, &tlsca.identities)?;
+            let (ca_name, tlsca_name) = (state.ca_name().to_owned(), state.tlsca_name().to_owned());
+            state.apply_settings(&ca_name, &ca);
+            state.apply_settings(&tlsca_name, &tlsca);
+            Ok::<_, fabric_ca::CaError>(state)
+        })
+        .await
+        .map_err(|e| EmulatorError::Ca(e.to_string()))?
+        .map_err(|e| EmulatorError::Ca(e.to_string()))?;
         let socket = reserve(0)?;
         let port = socket.local_addr()?.port();
         let info = CaInfo {
@@ -94,12 +108,38 @@ impl CaHost {
         Ok(info)
     }
 
+    /// Applies new settings to the running CA of `id`, as its restart with the merged
+    /// configuration would (fabric-operator restarts the pods on an override change), and
+    /// persists them.
+    pub async fn reconfigure(
+        &self,
+        id: &str,
+        ca: &CaSettings,
+        tlsca: &CaSettings,
+    ) -> Result<(), EmulatorError> {
+        let hosted = {
+            let map = self.running.lock().await;
+            map.get(id).map(|h| (h.port, h.state.clone()))
+        };
+        let Some((port, state)) = hosted else {
+            return Err(EmulatorError::Ca(format!("no CA server for {id}")));
+        };
+        let mut state = state.lock().await;
+        let (ca_name, tlsca_name) = (state.ca_name().to_owned(), state.tlsca_name().to_owned());
+        state.apply_settings(&ca_name, ca);
+        state.apply_settings(&tlsca_name, tlsca);
+        self.persist(id, port, &state)
+    }
+
     fn persist(&self, id: &str, port: u16, state: &FabricCaState) -> Result<(), EmulatorError> {
         let doc = json!({"port": port, "state": serde_json::to_value(state)?});
         self.store.put_hosted(CA_TYPE, &self.console, id, &doc)
     }
 
     async fn start(&self, id: &str, socket: TcpSocket, state: FabricCaState, delay: Duration) {
+        let port = socket.local_addr().map(|a| a.port()).unwrap_or_default();
+        let state = Arc::new(Mutex::new(state));
+        let served = state.clone();
         let running = self.running.clone();
         let store = self.store.clone();
         let console = self.console.clone();
@@ -132,12 +172,12 @@ impl CaHost {
                         }
                     }
                 });
-            match fabric_ca::serve(listener, Arc::new(Mutex::new(state)), on_change).await {
+            match fabric_ca::serve(listener, served, on_change).await {
                 Ok(handle) => {
                     tracing::info!(console = %console, ca = %id_owned, port, "CA serving");
                     let mut map = running.lock().await;
                     if let Some(slot) = map.get_mut(&id_owned) {
-                        *slot = Running::Serving(handle);
+                        slot.run = Running::Serving(handle);
                     } else {
                         // Removed while starting: do not leave an orphan server behind.
                         drop(map);
@@ -149,7 +189,12 @@ impl CaHost {
                 }
             }
         });
-        guard.insert(id.to_string(), Running::Starting(task));
+        let hosted = Hosted {
+            port,
+            state,
+            run: Running::Starting(task),
+        };
+        guard.insert(id.to_string(), hosted);
     }
 
     /// Restarts every persisted CA on its old port, serving at once.
@@ -174,18 +219,30 @@ impl CaHost {
     /// Stops the CA of `id` (if any) and forgets its state.
     pub async fn remove(&self, id: &str) -> Result<(), EmulatorError> {
         let entry = self.running.lock().await.remove(id);
-        stop(entry).await;
+        stop(entry.map(|h| h.run)).await;
         self.store.delete_hosted(CA_TYPE, &self.console, id)
     }
 
     /// Whether the CA of `id` has started serving.
     pub async fn is_serving(&self, id: &str) -> bool {
-        matches!(self.running.lock().await.get(id), Some(Running::Serving(_)))
+        matches!(
+            self.running.lock().await.get(id),
+            Some(Hosted {
+                run: Running::Serving(_),
+                ..
+            })
+        )
     }
 
     /// Stops every CA server (state stays persisted).
     pub async fn shutdown(&self) {
-        let all: Vec<Running> = self.running.lock().await.drain().map(|(_, r)| r).collect();
+        let all: Vec<Running> = self
+            .running
+            .lock()
+            .await
+            .drain()
+            .map(|(_, h)| h.run)
+            .collect();
         for r in all {
             stop(Some(r)).await;
         }

@@ -214,7 +214,12 @@ async fn update_takes_exactly_one_field() {
         Some(json!({"replicas": 2})),
     )
     .await;
-    assert_eq!(status, 400, "replicas > 1 needs postgres: {body}");
+    // The deployer refuses it (its CheckReplicas message), relayed by athena as a 500.
+    assert_eq!(status, 500, "replicas > 1 needs postgres: {body}");
+    assert_eq!(
+        body["msg"]["message"],
+        "failed to udpate replicas: DB Type in CA & TLSCA config override should be `postgres` to allow replicas > 1"
+    );
     let (status, _) = call(
         &c,
         reqwest::Method::PUT,
@@ -403,5 +408,67 @@ async fn seeding_past_the_write_limit_then_restarting_with_default_limits() {
         1,
         "{statuses:?}"
     );
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_config_override_update_replaces_the_stored_one_and_replicas_follow_it() {
+    let emu = Emulator::start(config(None, 0, Duration::ZERO))
+        .await
+        .unwrap();
+    let base = format!("{}/ak/api/v3", emu.console_url("r1").unwrap());
+    let c = client();
+    let create = format!("{base}/kubernetes/components/fabric-ca");
+    let registry = json!({"maxenrollments": -1, "identities": [{"name": "admin", "pass": "adminpw", "type": "client"}]});
+    let pg = json!({"type": "postgres", "datasource": "host=db password=db-secret"});
+
+    // Two replicas without Postgres: the deployer refuses the create, nothing is made.
+    let mut body = create_body("Pg CA");
+    body["replicas"] = json!(2);
+    let (status, refused) = call(&c, reqwest::Method::POST, create.clone(), Some(body)).await;
+    assert_eq!(status, 500, "{refused}");
+    assert_eq!(
+        refused["msg"]["message"],
+        "DB Type in CA & TLSCA config override should be `postgres` to allow replicas > 1"
+    );
+    // With Postgres for ca (copied to tlsca) it is created.
+    let body = json!({"display_name": "Pg CA", "replicas": 2,
+        "config_override": {"ca": {"registry": registry, "db": pg}}});
+    let (status, ca) = call(&c, reqwest::Method::POST, create, Some(body)).await;
+    assert_eq!(status, 200, "{ca}");
+    assert_eq!(ca["replicas"], 2);
+    let get = format!("{base}/components/pgca?deployment_attrs=included&cache=skip");
+    let (_, doc) = call(&c, reqwest::Method::GET, get.clone(), None).await;
+    // Stored redacted, and no answer carries the datasource.
+    let co = &doc["config_override"];
+    assert_eq!(co["ca"]["db"], json!({"type": "postgres"}), "{doc}");
+    assert_eq!(co["tlsca"]["db"], json!({"type": "postgres"}));
+    assert_eq!(co["ca"]["registry"]["identities"][0]["pass"], "[redacted]");
+    assert!(!doc.to_string().contains("db-secret"));
+
+    // An override update replaces the stored override (tlsca copied from ca), as sent.
+    let url = format!("{base}/kubernetes/components/fabric-ca/pgca");
+    let update =
+        json!({"config_override": {"ca": {"cfg": {"identities": {"passwordattempts": 3}}}}});
+    let (status, body) = call(&c, reqwest::Method::PUT, url.clone(), Some(update)).await;
+    assert_eq!(status, 200, "{body}");
+    let (_, doc) = call(&c, reqwest::Method::GET, get, None).await;
+    let cfg = json!({"cfg": {"identities": {"passwordattempts": 3}}});
+    assert_eq!(doc["config_override"], json!({"ca": cfg, "tlsca": cfg}));
+    // The deployer checks a replica change against that override, which has no database now.
+    let (status, body) = call(
+        &c,
+        reqwest::Method::PUT,
+        url.clone(),
+        Some(json!({"replicas": 3})),
+    )
+    .await;
+    assert_eq!(status, 500, "{body}");
+    let back = json!({"config_override": {"ca": {"db": pg}, "tlsca": {"db": pg}}});
+    let (status, body) = call(&c, reqwest::Method::PUT, url.clone(), Some(back)).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = call(&c, reqwest::Method::PUT, url, Some(json!({"replicas": 3}))).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["replicas"], 3);
     emu.shutdown().await;
 }

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use serde_json::{json, Map, Value};
 
-use super::common::{body_of, component_type, merge, new_component_id, redact, validate_new};
+use super::common::{body_of, component_type, new_component_id, validate_new};
 use super::components::remove_record;
 use super::docs::{self, View};
 use super::hosts::{ComponentHost, DEFAULT_CA_VERSION};
@@ -25,6 +25,17 @@ fn deployer_error(message: &str, code: &str) -> Reply {
     Reply::json(
         500,
         &json!({"statusCode":500,"msg":{"message":message,"name":"Error","code":code}}),
+    )
+}
+
+/// A refusal of the deployer itself (its `{status, message}` error body, FOC
+/// `packages/fabric-deployer/deployer/endpoint.go` `ServeHTTP`, status 500 from
+/// `util.GetErrorStatusCode`), relayed by athena as `{statusCode, msg:<deployer body>}`
+/// (deployer_lib.js `handle_dep_response`).
+fn deployer_refusal(message: &str) -> Reply {
+    Reply::json(
+        500,
+        &json!({"statusCode":500,"msg":{"status":500,"message":message}}),
     )
 }
 
@@ -87,6 +98,11 @@ pub async fn create(c: &Console, req: &ApiRequest, t: &str) -> Reply {
                 "ENOTSUP",
             );
         };
+        // The deployer checks the body before it creates anything; athena then cleans up
+        // nothing (docs/dev/console-api.md#replicas-need-postgresql).
+        if let Some(refused) = host.refuse_create(&body) {
+            return deployer_refusal(&refused);
+        }
         let id = match new_component_id(&data.docs, body.get("id"), body.get("display_name")) {
             Ok(id) => id,
             Err(conflict) => return conflict,
@@ -243,23 +259,43 @@ pub async fn update(c: &Console, req: &ApiRequest, id: &str) -> Reply {
     if patch.get("dry_run_mode").and_then(Value::as_bool) == Some(true) {
         return deployed_reply(c, &doc);
     }
-    if let Some(host) = c.hosts.get(&t) {
-        let refused: Vec<String> = patch
+    let host = c.hosts.get(&t);
+    if let Some(host) = host {
+        if let Some(refused) = patch
             .iter()
-            .filter_map(|(k, v)| host.refuse_update(&doc, k, v))
-            .collect();
-        if !refused.is_empty() {
-            return Reply::validation(refused);
+            .find_map(|(k, v)| host.refuse_update(&doc, k, v))
+        {
+            return deployer_refusal(&refused);
+        }
+    }
+    // athena forwards the override with `tlsca` defaulting to a copy of `ca`
+    // (`fmt_body_athena_to_dep`); the deployer replaces the custom resource's override with it
+    // and the operator restarts the CA with it merged into its configuration
+    // (docs/dev/console-api.md#ca-configuration-overrides).
+    let config_override = patch.get("config_override").map(|v| {
+        let mut v = v.clone();
+        if let Some(obj) = v.as_object_mut() {
+            if let (Some(ca), false) = (obj.get("ca").cloned(), obj.contains_key("tlsca")) {
+                obj.insert("tlsca".into(), ca);
+            }
+        }
+        v
+    });
+    if let (Some(host), Some(co)) = (host, config_override.as_ref()) {
+        if let Err(e) = host.reconfigure(id, co).await {
+            tracing::error!(error = %e, "reconfiguring the component failed");
+            return deployer_error(&e.to_string(), "EDEPLOY");
         }
     }
     if let Some(obj) = doc.as_object_mut() {
         for (k, v) in patch {
             match k.as_str() {
+                // Stored as athena's update path stores it: the forwarded override replaces the
+                // old one, as sent (`record_deployer_operation` falls back to the request body,
+                // `component_lib.js` `edit_component` overwrites the field; no redaction there).
                 "config_override" => {
-                    let mut v = v.clone();
-                    redact(&mut v, false);
-                    let target = obj.entry("config_override").or_insert(json!({}));
-                    merge(target, &v);
+                    let v = config_override.clone().unwrap_or_else(|| v.clone());
+                    obj.insert(k.clone(), v);
                 }
                 "replicas" | "resources" | "version" | "zone" => {
                     obj.insert(k.clone(), v.clone());
@@ -401,8 +437,8 @@ mod tests {
             json!({"zone": "zone2"}),
         )
         .await;
-        assert_eq!(status, 400, "{body}");
-        assert_eq!(body["msgs"][0], "the recording host keeps its zone");
+        assert_eq!(status, 500, "a deployer refusal, relayed: {body}");
+        assert_eq!(body["msg"]["message"], "the recording host keeps its zone");
         let (status, body) = call(&c, "DELETE", "kubernetes/components/newpeer", json!({})).await;
         assert_eq!(status, 200, "{body}");
         c.shutdown().await;

@@ -130,11 +130,33 @@ pub fn render(doc: &Value, view: View, now_ms: i64) -> Value {
                 obj.remove(k);
             }
         }
+        drop_datasources(obj);
         if view.parsed_certs {
             add_parsed(obj, now_ms);
         }
     }
     sorted(d)
+}
+
+/// athena removes `config_override.ca.db.datasource` and `config_override.tlsca.db.datasource`
+/// from every component it answers (`comp_formatting_lib.js` `fmt_component_resp`): the
+/// datasource may hold a database password. The keys are matched exactly, as athena does.
+fn drop_datasources(doc: &mut Map<String, Value>) {
+    let Some(co) = doc
+        .get_mut("config_override")
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    for section in ["ca", "tlsca"] {
+        if let Some(db) = co
+            .get_mut(section)
+            .and_then(|s| s.get_mut("db"))
+            .and_then(Value::as_object_mut)
+        {
+            db.remove("datasource");
+        }
+    }
 }
 
 /// `?parsed_certs=included`: `root_certs_parsed` under msp.ca/msp.tlsca and `tls_cert_parsed` under

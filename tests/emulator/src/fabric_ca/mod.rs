@@ -23,12 +23,14 @@ mod register;
 mod responses;
 mod revoke;
 mod server;
+mod settings;
 mod signer;
 mod state;
 pub mod token;
 
 pub use error::CaError;
 pub use server::{serve, CaServerHandle};
+pub use settings::CaSettings;
 pub use signer::{is_low_s, signature_of};
 pub use state::{BootstrapIdentity, FabricCaState, Identity, IdentityAttr};
 pub use token::{build_signed_payload, verify_token, TokenError, VerifiedCaller};

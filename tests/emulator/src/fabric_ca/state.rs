@@ -405,7 +405,7 @@ fn new_instance(
 /// A bootstrap registrar exactly as fabric-ca v1.5.5 `lib/server.go` registers it: the
 /// registrar attributes below, none of them in ecerts (the recorded bootstrap-admin cert has
 /// no attribute extension), max enrollments from the CA (-1).
-fn bootstrap_identity(b: &BootstrapIdentity) -> Result<Identity, CaError> {
+pub(crate) fn bootstrap_identity(b: &BootstrapIdentity) -> Result<Identity, CaError> {
     if b.name.is_empty() || b.pass.is_empty() {
         return Err(CaError::InvalidBootstrap {
             name: b.name.clone(),
@@ -460,10 +460,11 @@ fn idemix_issuer_public_key() -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn admin() -> BootstrapIdentity {
+    /// The bootstrap admin the tests create CAs with.
+    pub(crate) fn admin() -> BootstrapIdentity {
         BootstrapIdentity {
             name: "admin".into(),
             pass: "adminpw".into(),

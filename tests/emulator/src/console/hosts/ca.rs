@@ -11,41 +11,64 @@ use super::{ComponentHost, HostFuture};
 use crate::ca_host::{CaHost, CA_TYPE};
 use crate::console::common::{get_ci, redact};
 use crate::error::EmulatorError;
-use crate::fabric_ca::BootstrapIdentity;
+use crate::fabric_ca::CaSettings;
 
 /// Default image version of created CAs. Not recorded; athena's settings name 1.5.5 as the minimum
 /// CA version (`settings.get.no-auth` MIGRATION_MIN_VERSIONS), and `-0` is IBP's image suffix
 /// (docs/dev/console-api.md#versions: e.g. 2.2.1-0).
 pub const DEFAULT_CA_VERSION: &str = "1.5.5-0";
 
-fn identities(section: Option<&Value>) -> Vec<BootstrapIdentity> {
-    let text = |i: &Value, key: &str| get_ci(i, key).and_then(Value::as_str).map(str::to_string);
-    section
-        .and_then(|s| get_ci(s, "registry"))
-        .and_then(|r| get_ci(r, "identities"))
-        .and_then(Value::as_array)
-        .map(|ids| {
-            ids.iter()
-                .map(|i| BootstrapIdentity {
-                    name: text(i, "name").unwrap_or_default(),
-                    pass: text(i, "pass").unwrap_or_default(),
-                    kind: text(i, "type").unwrap_or_else(|| "client".to_string()),
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 fn b64(pem: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(pem)
 }
 
-fn uses_postgres(co: &Value, section: &str) -> bool {
-    get_ci(co, section)
-        .and_then(|s| get_ci(s, "db"))
-        .and_then(|d| get_ci(d, "type"))
-        .and_then(Value::as_str)
-        .is_some_and(|t| t.eq_ignore_ascii_case("postgres"))
+/// The two sections of an override as the deployer gets them: `tlsca` is a copy of `ca` when the
+/// body has none (athena `comp_formatting_lib.js` `fmt_body_athena_to_dep`; OpenAPI
+/// `CreateCaBody.config_override`).
+fn sections(co: &Value) -> (Option<&Value>, Option<&Value>) {
+    let ca = get_ci(co, "ca").filter(|v| !v.is_null());
+    let tlsca = get_ci(co, "tlsca").filter(|v| !v.is_null()).or(ca);
+    (ca, tlsca)
+}
+
+/// The fabric-deployer's replica rule (FOC `packages/fabric-deployer/deployer/components/ca/ca.go`
+/// `CheckReplicas`, its messages verbatim): more than one replica needs both overrides, each
+/// with `db.type` exactly `postgres` and a non-empty `db.datasource`. Keys are matched as Go's
+/// JSON decoder matches struct fields, case-insensitively.
+fn check_replicas(replicas: &Value, co: Option<&Value>) -> Option<String> {
+    if replicas.as_f64().unwrap_or(1.0) <= 1.0 {
+        return None;
+    }
+    let (ca, tlsca) = co.map(sections).unwrap_or((None, None));
+    let (ca, tlsca) = match (ca, tlsca) {
+        (None, None) => {
+            return Some("CA & TLSCA config override should be passed to allow replicas > 1".into())
+        }
+        (None, _) => return Some("CA config override missing to allow replicas > 1".into()),
+        (_, None) => return Some("TLSCA config override missing to allow replicas > 1".into()),
+        (Some(ca), Some(tlsca)) => (ca, tlsca),
+    };
+    let db = |s: &Value| get_ci(s, "db").filter(|d| !d.is_null()).cloned();
+    let (Some(ca_db), Some(tlsca_db)) = (db(ca), db(tlsca)) else {
+        return Some(
+            "DB Type in CA & TLSCA config override should be `postgres` to allow replicas > 1"
+                .into(),
+        );
+    };
+    for (name, db) in [("CA", ca_db), ("TLSCA", tlsca_db)] {
+        let text = |key: &str| get_ci(&db, key).and_then(Value::as_str).unwrap_or_default();
+        if text("type") != "postgres" {
+            return Some(format!(
+                "DB Type in {name} config override should be `postgres` to allow replicas > 1"
+            ));
+        }
+        if text("datasource").is_empty() {
+            return Some(format!(
+                "Datasource in {name} config override should not be empty to allow replicas > 1"
+            ));
+        }
+    }
+    None
 }
 
 /// Starts the CA pair of `id` and returns the CA's document fields (docs/dev/console-api.md#create-ca-body
@@ -60,12 +83,10 @@ async fn deploy(
         .get("config_override")
         .cloned()
         .unwrap_or_else(|| json!({}));
-    let ca_section = get_ci(&co, "ca");
-    let ca_ids = identities(ca_section);
-    // tlsca defaults to a copy of ca (OpenAPI CreateCaBody.config_override description).
-    let tlsca_section = get_ci(&co, "tlsca").or(ca_section);
-    let tlsca_ids = identities(tlsca_section);
-    let info = host.create(id, ca_ids, tlsca_ids, delay).await?;
+    let (ca_section, tlsca_section) = sections(&co);
+    let ca = CaSettings::from_override(ca_section);
+    let tlsca = CaSettings::from_override(tlsca_section);
+    let info = host.create(id, ca, tlsca, delay).await?;
     let mut config_override = co.clone();
     if let (Some(obj), Some(ca)) = (config_override.as_object_mut(), ca_section) {
         if get_ci(&co, "tlsca").is_none() {
@@ -126,16 +147,35 @@ impl ComponentHost for CaHost {
         Box::pin(deploy(self, id, body, delay))
     }
 
-    /// Replicas > 1 need a shared postgres database for ca and tlsca (docs/dev/console-api.md#replicas-need-postgresql).
+    /// Replicas > 1 need a shared postgres database for ca and tlsca, in the create body's
+    /// override (docs/dev/console-api.md#replicas-need-postgresql).
+    fn refuse_create(&self, body: &Value) -> Option<String> {
+        let replicas = body.get("replicas").unwrap_or(&Value::Null);
+        check_replicas(replicas, body.get("config_override"))
+    }
+
+    /// A replica increase is checked against the override the CA has: the one last sent, which
+    /// the deployer keeps in the custom resource as the stored document keeps it. With no
+    /// section in the path the deployer runs `updateAll`, which prefixes the rule's message.
     fn refuse_update(&self, doc: &Value, field: &str, value: &Value) -> Option<String> {
-        if field != "replicas" || value.as_f64().unwrap_or(1.0) <= 1.0 {
+        if field != "replicas" {
             return None;
         }
-        let co = doc.get("config_override").unwrap_or(&Value::Null);
-        if uses_postgres(co, "ca") && uses_postgres(co, "tlsca") {
-            return None;
-        }
-        Some("Parameter 'replicas' cannot be greater than 1 unless 'config_override.ca.db' and 'config_override.tlsca.db' use a 'postgres' database.".to_string())
+        check_replicas(value, doc.get("config_override"))
+            .map(|m| format!("failed to udpate replicas: {m}"))
+    }
+
+    fn reconfigure<'a>(
+        &'a self,
+        id: &'a str,
+        config_override: &'a Value,
+    ) -> HostFuture<'a, Result<(), EmulatorError>> {
+        Box::pin(async move {
+            let (ca, tlsca) = sections(config_override);
+            let ca = CaSettings::from_override(ca);
+            let tlsca = CaSettings::from_override(tlsca);
+            CaHost::reconfigure(self, id, &ca, &tlsca).await
+        })
     }
 
     fn remove<'a>(&'a self, id: &'a str) -> HostFuture<'a, Result<(), EmulatorError>> {
@@ -161,29 +201,62 @@ mod tests {
     use crate::store::Store;
 
     #[test]
-    fn identities_read_case_insensitive_keys_and_default_to_client() {
-        let section = json!({"Registry": {"identities": [{"NAME": "admin", "pass": "pw"}]}});
-        let ids = identities(Some(&section));
-        assert_eq!(ids.len(), 1);
-        assert_eq!(
-            (
-                ids[0].name.as_str(),
-                ids[0].pass.as_str(),
-                ids[0].kind.as_str()
-            ),
-            ("admin", "pw", "client")
-        );
-        assert!(identities(None).is_empty());
+    fn tlsca_defaults_to_a_copy_of_ca() {
+        let ca = json!({"db": {"type": "postgres"}});
+        let co = json!({"ca": ca});
+        assert_eq!(sections(&co), (Some(&ca), Some(&ca)));
+        let co = json!({"ca": ca, "TLSCA": {"debug": true}});
+        assert_eq!(sections(&co).1, Some(&json!({"debug": true})));
+        assert_eq!(sections(&json!({})), (None, None));
     }
 
     #[test]
-    fn replicas_above_one_need_postgres_for_ca_and_tlsca() {
+    fn replicas_above_one_need_postgres_for_ca_and_tlsca_as_the_deployer_says() {
         let host = CaHost::new("r1", Store::open(None).unwrap());
+        let refused = |co: Value| {
+            host.refuse_create(&json!({"replicas": 2, "config_override": co}))
+                .unwrap_or_default()
+        };
+        let pg = json!({"type": "postgres", "datasource": "host=db"});
+        assert_eq!(
+            host.refuse_create(&json!({"replicas": 2})).as_deref(),
+            Some("CA & TLSCA config override should be passed to allow replicas > 1")
+        );
+        assert_eq!(
+            refused(json!({"tlsca": {"db": pg}})),
+            "CA config override missing to allow replicas > 1"
+        );
+        assert_eq!(
+            refused(json!({"ca": {}})),
+            "DB Type in CA & TLSCA config override should be `postgres` to allow replicas > 1"
+        );
+        assert_eq!(
+            refused(json!({"ca": {"db": {"type": "Postgres", "datasource": "x"}}})),
+            "DB Type in CA config override should be `postgres` to allow replicas > 1"
+        );
+        assert_eq!(
+            refused(
+                json!({"ca": {"db": pg}, "tlsca": {"db": {"type": "postgres", "datasource": ""}}})
+            ),
+            "Datasource in TLSCA config override should not be empty to allow replicas > 1"
+        );
+        // ca alone is copied to tlsca; keys in any case.
+        assert!(host
+            .refuse_create(&json!({"replicas": 3, "config_override": {"ca": {"DB": {"Type": "postgres", "DataSource": "x"}}}}))
+            .is_none());
+        assert!(host.refuse_create(&json!({"replicas": 1})).is_none());
+        assert!(host.refuse_create(&json!({})).is_none());
+
         let plain = json!({"config_override": {"ca": {}}});
-        assert!(host.refuse_update(&plain, "replicas", &json!(2)).is_some());
+        assert_eq!(
+            host.refuse_update(&plain, "replicas", &json!(2)).as_deref(),
+            Some("failed to udpate replicas: DB Type in CA & TLSCA config override should be `postgres` to allow replicas > 1")
+        );
         assert!(host.refuse_update(&plain, "replicas", &json!(1)).is_none());
         assert!(host.refuse_update(&plain, "version", &json!("2")).is_none());
-        let pg = json!({"config_override": {"ca": {"db": {"type": "postgres"}}, "TLSCA": {"DB": {"Type": "Postgres"}}}});
-        assert!(host.refuse_update(&pg, "replicas", &json!(3)).is_none());
+        let with_pg = json!({"config_override": {"ca": {"db": pg}, "tlsca": {"db": pg}}});
+        assert!(host
+            .refuse_update(&with_pg, "replicas", &json!(3))
+            .is_none());
     }
 }

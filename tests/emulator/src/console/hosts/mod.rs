@@ -42,10 +42,27 @@ pub trait ComponentHost: Send + Sync {
         delay: Duration,
     ) -> HostFuture<'a, Result<Map<String, Value>, EmulatorError>>;
 
+    /// Why this type's deployer refuses the validated create `body` before it creates anything,
+    /// if it does; athena relays the deployer's error (docs/dev/console-api.md#replicas-need-postgresql).
+    fn refuse_create(&self, _body: &Value) -> Option<String> {
+        None
+    }
+
     /// Why the deployer refuses to set `field` to `value` on the deployed component `doc`, if it
-    /// does (the type's own update rules; the spec's come first).
+    /// does (the type's own update rules; the spec's come first). athena relays the deployer's
+    /// error.
     fn refuse_update(&self, _doc: &Value, _field: &str, _value: &Value) -> Option<String> {
         None
+    }
+
+    /// Applies an accepted `config_override` update (as athena forwards it) to the running
+    /// servers of `id`.
+    fn reconfigure<'a>(
+        &'a self,
+        _id: &'a str,
+        _config_override: &'a Value,
+    ) -> HostFuture<'a, Result<(), EmulatorError>> {
+        Box::pin(async { Ok(()) })
     }
 
     /// Stops the servers of `id` and forgets their stored state (delete, or a create that will

@@ -123,6 +123,8 @@ impl TfOutput {
 /// A terraform working directory with its own CLI config.
 pub struct Workspace {
     dir: tempfile::TempDir,
+    /// Where terraform runs: the temp dir itself, or an example's folder inside it.
+    cwd: PathBuf,
     env: Vec<(String, String)>,
 }
 
@@ -146,7 +148,25 @@ impl Workspace {
             ("TF_INPUT".to_string(), "0".to_string()),
             ("CHECKPOINT_DISABLE".to_string(), "1".to_string()),
         ];
-        Self { dir, env }
+        let cwd = dir.path().to_path_buf();
+        Self { dir, env, cwd }
+    }
+
+    /// A workspace holding a copy of `examples/<name>` beside `examples/modules` (so its
+    /// `../modules/...` sources resolve), installed with `terraform init` from a filesystem
+    /// mirror of the provider cargo built: examples pin the provider and use modules, which
+    /// dev_overrides alone cannot serve.
+    pub fn for_example(name: &str) -> Self {
+        let mut ws = Self::new("");
+        let examples = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples");
+        for dir in ["modules", name] {
+            copy_tree(&examples.join(dir), &ws.dir.path().join(dir));
+        }
+        std::fs::remove_file(ws.dir.path().join("main.tf")).expect("remove empty main.tf");
+        ws.cwd = ws.dir.path().join(name);
+        ws.use_filesystem_mirror();
+        ws.tf(&["init", "-input=false"]).assert_success("init");
+        ws
     }
 
     /// Installs the provider from a filesystem mirror (a link to cargo's binary) instead of
@@ -174,15 +194,15 @@ impl Workspace {
             "provider_installation {{\n  filesystem_mirror {{\n    path    = \"{}\"\n    include = [\"registry.terraform.io/ibm-blockchain/blockchain\"]\n  }}\n}}\n",
             self.dir.path().join("mirror").display()
         );
-        self.write("terraformrc", &rc);
+        std::fs::write(self.dir.path().join("terraformrc"), rc).expect("write cli config");
     }
 
     pub fn path(&self) -> &Path {
-        self.dir.path()
+        &self.cwd
     }
 
     pub fn write(&self, name: &str, content: &str) {
-        std::fs::write(self.dir.path().join(name), content).expect("write file");
+        std::fs::write(self.cwd.join(name), content).expect("write file");
     }
 
     pub fn set_env(&mut self, key: &str, value: &str) {
@@ -192,7 +212,7 @@ impl Workspace {
     /// `terraform <args> -no-color` in this folder, with this workspace's environment.
     fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new("terraform");
-        cmd.args(args).arg("-no-color").current_dir(self.dir.path());
+        cmd.args(args).arg("-no-color").current_dir(&self.cwd);
         // Terraform itself must not log to our stderr capture unless asked.
         cmd.env_remove("TF_LOG");
         for (k, v) in &self.env {
@@ -256,14 +276,54 @@ impl Workspace {
             .unwrap_or_default()
     }
 
-    /// The attribute values of one resource in the current state.
+    /// The attribute values of one resource instance in the current state, by its full
+    /// address (`module.region1.blockchain_ca.this[0]` too).
     pub fn resource_values(&self, address: &str) -> Option<Json> {
-        let state = self.state();
-        state["values"]["root_module"]["resources"]
-            .as_array()?
-            .iter()
-            .find(|r| r["address"] == address)
-            .map(|r| r["values"].clone())
+        fn find(module: &Json, address: &str) -> Option<Json> {
+            let here = module["resources"]
+                .as_array()
+                .and_then(|rs| rs.iter().find(|r| r["address"] == address))
+                .map(|r| r["values"].clone());
+            here.or_else(|| {
+                module["child_modules"]
+                    .as_array()?
+                    .iter()
+                    .find_map(|m| find(m, address))
+            })
+        }
+        find(&self.state()["values"]["root_module"], address)
+    }
+
+    /// The address of every resource instance in state, module ones included, sorted.
+    pub fn all_resource_addresses(&self) -> Vec<String> {
+        fn walk(module: &Json, out: &mut Vec<String>) {
+            for r in module["resources"].as_array().into_iter().flatten() {
+                if let Some(a) = r["address"].as_str() {
+                    out.push(a.to_string());
+                }
+            }
+            for m in module["child_modules"].as_array().into_iter().flatten() {
+                walk(m, out);
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.state()["values"]["root_module"], &mut out);
+        out.sort();
+        out
+    }
+}
+
+/// Copies a folder of text files (an example) recursively.
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create dir");
+    for entry in std::fs::read_dir(from).expect("read dir") {
+        let entry = entry.expect("dir entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("file type").is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy file");
+        }
     }
 }
 

@@ -1,0 +1,8 @@
+terraform {
+  required_providers {
+    blockchain = {
+      source  = "ibm-blockchain/blockchain"
+      version = "~> 0.1"
+    }
+  }
+}

@@ -12,6 +12,7 @@ pub mod fabric_ca;
 pub mod identity_file;
 pub mod identity_import;
 pub mod lifecycle;
+pub mod msp_definition;
 pub mod msp_import;
 pub mod pem;
 pub mod records;

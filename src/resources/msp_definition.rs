@@ -185,12 +185,13 @@ impl MspDefinition {
     }
 
     /// POST /components/msp: what apollo's MSP import sends (`MspRestApi.importMSP`), without
-    /// the fields it would leave undefined (empty lists, no NodeOUs, no host URL), with the tags.
-    pub fn import_body(&self, tags: &Tf<BTreeSet<String>>) -> Json {
+    /// the fields it would leave undefined (no NodeOUs, no host URL; empty lists too unless
+    /// `empty_lists`: the console's own MSP panel sends them), with the tags.
+    pub fn import_body(&self, tags: &Tf<BTreeSet<String>>, empty_lists: bool) -> Json {
         let mut body = self.record_fields(|_| true);
         body.retain(|k, v| match v {
             Json::Null => false,
-            Json::Array(a) => k == "root_certs" || !a.is_empty(),
+            Json::Array(a) => empty_lists || k == "root_certs" || !a.is_empty(),
             _ => true,
         });
         body.insert(
@@ -278,6 +279,10 @@ pub trait MspRecord: Model + Default {
     fn display_name(&self) -> &Tf<String>;
     /// The user's tags.
     fn tags(&self) -> &Tf<BTreeSet<String>>;
+    /// Whether an import sends empty certificate lists rather than leaving them out.
+    fn sends_empty_lists() -> bool {
+        false
+    }
     /// The definition this (planned or prior) model holds.
     fn definition(&self) -> MspDefinition;
     /// The state of the record `c`; `base` (plan or prior state) supplies what the console
@@ -307,7 +312,9 @@ pub async fn create<M: MspRecord>(
         planned.display_name(),
         AttributePath::attribute("display_name"),
     )?;
-    let body = planned.definition().import_body(planned.tags());
+    let body = planned
+        .definition()
+        .import_body(planned.tags(), M::sends_empty_lists());
     match Records::new(MSP, &console)
         .create(&operation(ctx), &display_name, &body)
         .await

@@ -171,7 +171,7 @@ fn planned() -> MspImportModel {
 fn the_import_body_is_the_recorded_one() {
     // Exchange `import.msp` (seq 50) sent these fields, certificates as base64 of the PEM files.
     assert_eq!(
-        planned().definition().import_body(&planned().tags),
+        planned().definition().import_body(&planned().tags, false),
         recorded_body("import.msp", "request")
     );
 }

@@ -10,7 +10,9 @@ use std::time::Duration;
 
 use serde_json::{json, Map, Value};
 
-use super::common::{body_of, component_type, merge, new_component_id, redact, validate_new};
+use super::common::{
+    body_of, component_type, merge, new_component_id, redact, validate_new, IdRule,
+};
 use super::components::remove_record;
 use super::docs::{self, View};
 use super::hosts::{ComponentHost, DEFAULT_CA_VERSION};
@@ -87,7 +89,12 @@ pub async fn create(c: &Console, req: &ApiRequest, t: &str) -> Reply {
                 "ENOTSUP",
             );
         };
-        let id = match new_component_id(&data.docs, body.get("id"), body.get("display_name")) {
+        let id = match new_component_id(
+            &data.docs,
+            body.get("id"),
+            body.get("display_name"),
+            IdRule::Deployed,
+        ) {
             Ok(id) => id,
             Err(conflict) => return conflict,
         };

@@ -23,7 +23,7 @@ use crate::framework::{
     ModelPlan, Private, ReadRequest, ResourceContext, Tf, TfValue, TypedResource, UpdateRequest,
     Value,
 };
-use crate::resources::export::export_msp_json;
+use crate::resources::export::{export_msp_json, sort_keys};
 use crate::resources::fabric_ca::{
     ca_url_rules, tls_cert_attribute, DEFAULT_CA_NAME, DEFAULT_TLSCA_NAME,
 };
@@ -178,12 +178,13 @@ impl Chains {
         }
     }
 
-    /// The NodeOU settings as JSON text: their certificate is the first intermediate if there
-    /// is one, else the root (`GenerateMSPModal.onSelectRootCA`).
+    /// The NodeOU settings as JSON text, keys sorted as athena stores every document
+    /// (`misc.sortKeys`): their certificate is the first intermediate if there is one, else the
+    /// root (`GenerateMSPModal.onSelectRootCA`).
     fn node_ous(&self) -> Option<String> {
         let cert = self.intermediates.first().or(self.roots.first())?;
         let b64 = console_b64(&msp_certificate(cert).unwrap_or_else(|_| cert.clone()));
-        Some(console_node_ous(&b64).to_string())
+        Some(sort_keys(console_node_ous(&b64)).to_string())
     }
 
     /// Puts the lists and NodeOU settings into `m` (NodeOUs unknown while `enable_node_ous` is).

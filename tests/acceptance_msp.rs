@@ -60,18 +60,6 @@ fn b64(pem: &Json) -> Json {
     Json::String(base64::engine::general_purpose::STANDARD.encode(text))
 }
 
-async fn msp_ids(emulator: &blockchain_emulator::Emulator) -> Vec<String> {
-    let mut ids: Vec<String> = emulator
-        .components("region1")
-        .await
-        .iter()
-        .filter(|c| c["type"] == "msp")
-        .filter_map(|c| c["id"].as_str().map(str::to_string))
-        .collect();
-    ids.sort();
-    ids
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn msp_apply_plan_import_drift_repair_ca_change_destroy() {
     let emulator = start_emulator(&["region1"]).await;
@@ -80,7 +68,10 @@ async fn msp_apply_plan_import_drift_repair_ca_change_destroy() {
 
     // Apply: the CAs, the admin, then the MSP built from org1's chains.
     block_in_place(|| ws.apply()).assert_success("apply");
-    assert_eq!(msp_ids(&emulator).await, vec!["org1msp"]);
+    assert_eq!(
+        support::msp_ids(&emulator, "region1").await,
+        vec!["org1msp"]
+    );
     let ca = block_in_place(|| ws.resource_values("blockchain_ca.org1")).expect("ca");
     let admin =
         block_in_place(|| ws.resource_values("blockchain_enrolled_identity.admin")).expect("admin");
@@ -240,7 +231,10 @@ async fn msp_apply_plan_import_drift_repair_ca_change_destroy() {
         moved["fabric_node_ous"]["peer_ou_identifier"]["certificate"],
         moved["root_certs"][0]
     );
-    assert_eq!(msp_ids(&emulator).await, vec!["org1msp"]);
+    assert_eq!(
+        support::msp_ids(&emulator, "region1").await,
+        vec!["org1msp"]
+    );
     let (plan, _) = block_in_place(|| ws.plan());
     assert_eq!(
         plan.code, 0,
@@ -250,7 +244,7 @@ async fn msp_apply_plan_import_drift_repair_ca_change_destroy() {
 
     // Destroy leaves nothing: no MSP, no CA.
     block_in_place(|| ws.destroy()).assert_success("destroy");
-    assert!(msp_ids(&emulator).await.is_empty());
+    assert!(support::msp_ids(&emulator, "region1").await.is_empty());
     assert!(support::ca_ids(&emulator, "region1").await.is_empty());
     emulator.shutdown().await;
 }

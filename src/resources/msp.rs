@@ -491,36 +491,11 @@ impl Chains {
 }
 
 impl MspRecord for MspModel {
-    fn id(&self) -> &Tf<String> {
-        &self.id
-    }
-
-    fn display_name(&self) -> &Tf<String> {
-        &self.display_name
-    }
-
-    fn tags(&self) -> &Tf<BTreeSet<String>> {
-        &self.tags
-    }
+    msp_definition::msp_record_fields!();
 
     /// The console's panel sends every list, empty ones too (`GenerateMSPModal.onSubmit`).
     fn sends_empty_lists() -> bool {
         true
-    }
-
-    fn definition(&self) -> MspDefinition {
-        let list = |l: &Tf<Vec<String>>| l.known().cloned().unwrap_or_default();
-        MspDefinition {
-            display_name: self.display_name.known().cloned(),
-            msp_id: self.msp_id.known().cloned(),
-            root_certs: list(&self.root_certs),
-            intermediate_certs: list(&self.intermediate_certs),
-            admins: list(&self.admins),
-            tls_root_certs: list(&self.tls_root_certs),
-            tls_intermediate_certs: list(&self.tls_intermediate_certs),
-            fabric_node_ous: self.fabric_node_ous.known().cloned(),
-            host_url: self.host_url.known().cloned(),
-        }
     }
 
     /// `base` supplies where the CA is and whether NodeOUs are wanted (after an import: what
@@ -553,14 +528,6 @@ impl MspRecord for MspModel {
             tls_intermediate_certs: Tf::Known(d.tls_intermediate_certs),
             fabric_node_ous: Tf::from_option(d.fabric_node_ous),
             export_json: Tf::Known(export_msp_json(&doc)),
-        }
-    }
-
-    fn unconfirmed(id: String, display_name: Tf<String>) -> Self {
-        MspModel {
-            id: Tf::Known(id),
-            display_name,
-            ..MspModel::default()
         }
     }
 }

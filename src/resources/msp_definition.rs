@@ -271,6 +271,49 @@ pub fn keep_equal_certificates<'a>(
     }
 }
 
+/// The parts of [`MspRecord`] every model with the definition's attributes (`id`,
+/// `display_name`, `msp_id`, the five certificate lists, `fabric_node_ous`, `host_url`, `tags`)
+/// implements alike; used inside the model's `impl MspRecord`.
+macro_rules! msp_record_fields {
+    () => {
+        fn id(&self) -> &Tf<String> {
+            &self.id
+        }
+
+        fn display_name(&self) -> &Tf<String> {
+            &self.display_name
+        }
+
+        fn tags(&self) -> &Tf<std::collections::BTreeSet<String>> {
+            &self.tags
+        }
+
+        fn definition(&self) -> $crate::resources::msp_definition::MspDefinition {
+            let list = |l: &Tf<Vec<String>>| l.known().cloned().unwrap_or_default();
+            $crate::resources::msp_definition::MspDefinition {
+                display_name: self.display_name.known().cloned(),
+                msp_id: self.msp_id.known().cloned(),
+                root_certs: list(&self.root_certs),
+                intermediate_certs: list(&self.intermediate_certs),
+                admins: list(&self.admins),
+                tls_root_certs: list(&self.tls_root_certs),
+                tls_intermediate_certs: list(&self.tls_intermediate_certs),
+                fabric_node_ous: self.fabric_node_ous.known().cloned(),
+                host_url: self.host_url.known().cloned(),
+            }
+        }
+
+        fn unconfirmed(id: String, display_name: Tf<String>) -> Self {
+            Self {
+                id: Tf::Known(id),
+                display_name,
+                ..Self::default()
+            }
+        }
+    };
+}
+pub(crate) use msp_record_fields;
+
 /// A resource model that holds one MSP record.
 pub trait MspRecord: Model + Default {
     /// The component id.

@@ -337,32 +337,7 @@ fn keep_equal_certificates(prior: &MspImportModel, p: &mut MspImportModel) {
 }
 
 impl MspRecord for MspImportModel {
-    fn id(&self) -> &Tf<String> {
-        &self.id
-    }
-
-    fn display_name(&self) -> &Tf<String> {
-        &self.display_name
-    }
-
-    fn tags(&self) -> &Tf<BTreeSet<String>> {
-        &self.tags
-    }
-
-    fn definition(&self) -> MspDefinition {
-        let list = |l: &Tf<Vec<String>>| l.known().cloned().unwrap_or_default();
-        MspDefinition {
-            display_name: self.display_name.known().cloned(),
-            msp_id: self.msp_id.known().cloned(),
-            root_certs: list(&self.root_certs),
-            intermediate_certs: list(&self.intermediate_certs),
-            admins: list(&self.admins),
-            tls_root_certs: list(&self.tls_root_certs),
-            tls_intermediate_certs: list(&self.tls_intermediate_certs),
-            fabric_node_ous: self.fabric_node_ous.known().cloned(),
-            host_url: self.host_url.known().cloned(),
-        }
-    }
+    msp_definition::msp_record_fields!();
 
     /// `base` supplies the input the console does not keep (`export_json`).
     fn live_state(base: &Self, c: &Component) -> Self {
@@ -381,14 +356,6 @@ impl MspRecord for MspImportModel {
             host_url: Tf::from_option(d.host_url),
             tags: lifecycle::user_tags(&base.tags, &c.tags, &SYSTEM_TAGS),
             console_export_json: Tf::Known(export_msp_json(&doc)),
-        }
-    }
-
-    fn unconfirmed(id: String, display_name: Tf<String>) -> Self {
-        MspImportModel {
-            id: Tf::Known(id),
-            display_name,
-            ..MspImportModel::default()
         }
     }
 }

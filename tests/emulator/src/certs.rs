@@ -14,9 +14,8 @@ use x509_parser::prelude::*;
 /// the way Node's `Buffer.from(s, 'base64')` does, which ignores whitespace, accepts the URL-safe
 /// alphabet and does not need the padding (docs/dev/msp.md#certificates-the-console-accepts).
 pub fn decode_cert(s: &str) -> Option<Vec<u8>> {
-    let pem_text = if s.contains("-----BEGIN CERTIFICATE-----") {
-        let start = s.find("-----BEGIN CERTIFICATE-----").unwrap_or(0);
-        s[start..].as_bytes().to_vec()
+    let pem_text = if let Some(start) = s.find("-----BEGIN CERTIFICATE-----") {
+        s.as_bytes()[start..].to_vec()
     } else {
         node_base64(s)?
     };

@@ -53,18 +53,6 @@ resource "blockchain_msp_import" "org1" {{
     )
 }
 
-async fn msp_ids(emulator: &blockchain_emulator::Emulator, console: &str) -> Vec<String> {
-    let mut ids: Vec<String> = emulator
-        .components(console)
-        .await
-        .iter()
-        .filter(|c| c["type"] == "msp")
-        .filter_map(|c| c["id"].as_str().map(str::to_string))
-        .collect();
-    ids.sort();
-    ids
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn msp_import_apply_plan_import_drift_destroy() {
     let emulator = start_emulator(&["region1", "region2"]).await;
@@ -74,8 +62,11 @@ async fn msp_import_apply_plan_import_drift_destroy() {
 
     // Apply imports the MSP into region 2 only.
     block_in_place(|| ws.apply()).assert_success("apply");
-    assert_eq!(msp_ids(&emulator, "region2").await, vec!["org1msp"]);
-    assert!(msp_ids(&emulator, "region1").await.is_empty());
+    assert_eq!(
+        support::msp_ids(&emulator, "region2").await,
+        vec!["org1msp"]
+    );
+    assert!(support::msp_ids(&emulator, "region1").await.is_empty());
     let ca = block_in_place(|| ws.resource_values("blockchain_ca.org1")).expect("ca");
     let msp = block_in_place(|| ws.resource_values("blockchain_msp_import.org1")).expect("msp");
     assert_eq!(msp["id"], "org1msp");
@@ -181,7 +172,7 @@ async fn msp_import_apply_plan_import_drift_destroy() {
 
     // Destroy leaves no MSP in region 2 (and no CA in region 1).
     block_in_place(|| ws.destroy()).assert_success("destroy");
-    assert!(msp_ids(&emulator, "region2").await.is_empty());
+    assert!(support::msp_ids(&emulator, "region2").await.is_empty());
     assert!(support::ca_ids(&emulator, "region1").await.is_empty());
     emulator.shutdown().await;
 }

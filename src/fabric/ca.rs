@@ -47,7 +47,7 @@ pub struct FabricCaConfig {
 /// One CA of a Fabric CA server: where it listens, its name there (`ca` or `tlsca` on a
 /// console-deployed server: docs/dev/fabric-ca.md#ca-selection), and the certificate its HTTPS
 /// is trusted by (PEM or base64 PEM; `None`: the bundle and system roots).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct CaEndpoint {
     pub api_url: String,
     pub ca_name: String,
@@ -129,6 +129,8 @@ pub struct FabricCaClient {
     config: Arc<FabricCaConfig>,
     /// One HTTP client per extra trusted certificate set (keyed by its PEM bytes).
     clients: Arc<Mutex<HashMap<Vec<u8>, reqwest::Client>>>,
+    /// `/cainfo` answers already had, per CA endpoint (see [`FabricCaClient::ca_info_once`]).
+    ca_infos: Arc<Mutex<HashMap<CaEndpoint, Arc<tokio::sync::OnceCell<CaInfo>>>>>,
 }
 
 impl FabricCaClient {
@@ -142,6 +144,7 @@ impl FabricCaClient {
             bundle: Arc::new(bundle),
             config: Arc::new(config),
             clients: Arc::default(),
+            ca_infos: Arc::default(),
         })
     }
 
@@ -194,6 +197,30 @@ impl FabricCaClient {
             idempotent: true,
         };
         self.call(&ca, call, cancel).await
+    }
+
+    /// The CA's `/cainfo`, asked at most once per endpoint for the life of this client (one
+    /// provider process: one Terraform command's walk), however many resources read it and
+    /// however concurrently: a chain is read at plan time, and the plan's cost must not grow
+    /// with the number of resources on one CA. A failure is not kept: the next caller asks
+    /// again. Callers that watch a CA change (readiness polls) use [`Self::ca_info`].
+    pub async fn ca_info_once(
+        &self,
+        ca: &CaEndpoint,
+        cancel: &CancellationToken,
+    ) -> Result<CaInfo, FabricCaError> {
+        let cell = {
+            let mut infos = self
+                .ca_infos
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            Arc::clone(infos.entry(ca.clone()).or_default())
+        };
+        cell.get_or_try_init(|| {
+            self.ca_info(&ca.api_url, &ca.ca_name, ca.tls_root_pem.as_deref(), cancel)
+        })
+        .await
+        .cloned()
     }
 
     /// Sends one request and decodes the `result` of a successful answer into `T`.
@@ -504,6 +531,35 @@ mod tests {
                     .unwrap();
             }
             assert_eq!(c.clients.lock().unwrap().len(), 1);
+        }
+
+        #[tokio::test]
+        async fn cainfo_once_asks_each_ca_endpoint_once() {
+            let pki = pki();
+            let (api_url, server) = tls_ca(&pki, 200, CAINFO).await;
+            let c = client();
+            let ca = CaEndpoint {
+                api_url: api_url.clone(),
+                ca_name: "ca".into(),
+                tls_root_pem: Some(pki.root_pem.clone().into_bytes()),
+            };
+            let cancel = never();
+            let (a, b) = tokio::join!(c.ca_info_once(&ca, &cancel), c.ca_info_once(&ca, &cancel));
+            assert_eq!(a.unwrap(), b.unwrap());
+            // The CA goes away: the answer already had still serves, a fresh ask fails, and
+            // another CA of the server is another endpoint (asked, so it fails too).
+            server.abort();
+            let _ = server.await;
+            assert_eq!(c.ca_info_once(&ca, &never()).await.unwrap().ca_name, "ca");
+            assert!(c
+                .ca_info(&api_url, "ca", Some(pki.root_pem.as_bytes()), &never())
+                .await
+                .is_err());
+            let tlsca = CaEndpoint {
+                ca_name: "tlsca".into(),
+                ..ca.clone()
+            };
+            assert!(c.ca_info_once(&tlsca, &never()).await.is_err());
         }
 
         #[tokio::test]

@@ -15,16 +15,21 @@ pub const ENROLL_ID_PATTERN: &str = r#"^[^:/<>#{}%`\[\]\\^~|\s"]+$"#;
 pub const ENROLL_ID_RULE: &str = "must not contain spaces or any of :/<>#{}%`[]\\^~|\"";
 /// The name of a console-deployed server's enrollment CA (docs/dev/fabric-ca.md#ca-selection).
 pub const DEFAULT_CA_NAME: &str = "ca";
+/// The name of a console-deployed server's TLS CA (docs/dev/fabric-ca.md#ca-selection).
+pub const DEFAULT_TLSCA_NAME: &str = "tlsca";
 
 /// `api_url`: the Fabric CA server's HTTPS URL; another URL is another CA.
 pub fn api_url_attribute(a: Attribute) -> Attribute {
-    a.required()
-        .requires_replace()
-        .semantic_equality(same_url)
-        .description(
-            "HTTPS URL of the Fabric CA server, e.g. `blockchain_ca.org1.api_url`. Changing it \
-             names another CA, so it forces a new resource.",
-        )
+    ca_url_rules(a.required().requires_replace().description(
+        "HTTPS URL of the Fabric CA server, e.g. `blockchain_ca.org1.api_url`. Changing it \
+         names another CA, so it forces a new resource.",
+    ))
+}
+
+/// What every attribute holding a Fabric CA server's URL checks: an http(s) URL, compared by
+/// meaning.
+pub fn ca_url_rules(a: Attribute) -> Attribute {
+    a.semantic_equality(same_url)
         .validate(validators::url_with_scheme(&["https", "http"]))
 }
 

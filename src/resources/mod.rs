@@ -12,6 +12,8 @@ pub mod fabric_ca;
 pub mod identity_file;
 pub mod identity_import;
 pub mod lifecycle;
+pub mod msp;
+pub mod msp_definition;
 pub mod msp_import;
 pub mod pem;
 pub mod records;
@@ -24,6 +26,7 @@ pub fn all() -> Vec<Arc<dyn Resource>> {
         typed(ca_identity::CaIdentityResource),
         typed(enrolled_identity::EnrolledIdentityResource),
         typed(msp_import::MspImportResource),
+        typed(msp::MspResource),
         typed(identity_import::IdentityImportResource),
     ]
 }

@@ -10,32 +10,21 @@
 use std::collections::BTreeSet;
 
 use async_trait::async_trait;
-use serde_json::{Map, Value as Json};
+use serde_json::Value as Json;
 
-use crate::clients::Clients;
-use crate::console::{Component, EditComponentRequest};
+use crate::console::Component;
 use crate::framework::{
     validators, ApplyError, AttributePath, CreatePlan, CreateRequest, DeleteRequest, Diagnostic,
     Diagnostics, ModelPlan, Private, ReadRequest, ResourceContext, Tf, TfValue, TypedResource,
     UpdateRequest,
 };
 use crate::resources::export::export_msp_json;
-use crate::resources::lifecycle::{self, changed, required, CreateFailure, Naming, Operation};
-use crate::resources::pem::{console_b64, msp_certificate};
-use crate::resources::records::{Records, RECORD_LIMIT, RECORD_TIMEOUT};
+use crate::resources::lifecycle;
+use crate::resources::msp_definition::{
+    self, check_certificates, MspDefinition, MspRecord, MSP_ID_PATTERN, SYSTEM_TAGS,
+};
 use crate::resources::semantic::{same_certificates, same_json};
 use crate::{attr, tf_model};
-
-/// The console's own tag on every MSP record (docs/dev/console-api.md#tags).
-const SYSTEM_TAGS: [&str; 1] = ["msp"];
-/// athena's `invalid_msp_id` rule (validation-regex.json), as a whitelist.
-const MSP_ID_PATTERN: &str = r"^[A-Za-z0-9.-]+$";
-
-const MSP: Naming = Naming {
-    component_type: "msp",
-    noun: "MSP",
-    id_prefix: "msp",
-};
 
 tf_model! {
     /// The state of one `blockchain_msp_import`.
@@ -93,99 +82,6 @@ tf_model! {
     }
 }
 
-/// The definition an MSP record holds (certificates as canonical PEM text).
-#[derive(Debug, Clone, Default, PartialEq)]
-struct MspDefinition {
-    display_name: Option<String>,
-    msp_id: Option<String>,
-    root_certs: Vec<String>,
-    intermediate_certs: Vec<String>,
-    admins: Vec<String>,
-    tls_root_certs: Vec<String>,
-    tls_intermediate_certs: Vec<String>,
-    fabric_node_ous: Option<String>,
-    host_url: Option<String>,
-}
-
-/// The certificate lists of a definition: the console's field name and the model's attribute.
-const CERT_LISTS: [&str; 5] = [
-    "root_certs",
-    "intermediate_certs",
-    "admins",
-    "tls_root_certs",
-    "tls_intermediate_certs",
-];
-
-impl MspDefinition {
-    fn certs_mut(&mut self, field: &str) -> Option<&mut Vec<String>> {
-        match field {
-            "root_certs" => Some(&mut self.root_certs),
-            "intermediate_certs" => Some(&mut self.intermediate_certs),
-            "admins" => Some(&mut self.admins),
-            "tls_root_certs" => Some(&mut self.tls_root_certs),
-            "tls_intermediate_certs" => Some(&mut self.tls_intermediate_certs),
-            _ => None,
-        }
-    }
-
-    /// From a console document or an export of one. `strict`: a certificate that is not a
-    /// usable X.509 v3 PEM is an error (an export); otherwise it is kept as given (what the
-    /// console holds must show as it is).
-    fn from_doc(doc: &Map<String, Json>, strict: bool) -> Result<Self, String> {
-        let text = |k: &str| doc.get(k).and_then(Json::as_str).map(str::to_owned);
-        let mut d = MspDefinition {
-            display_name: text("display_name").or_else(|| text("name")),
-            msp_id: text("msp_id"),
-            fabric_node_ous: doc
-                .get("fabric_node_ous")
-                .filter(|v| !v.is_null())
-                .map(Json::to_string),
-            host_url: text("host_url"),
-            ..Default::default()
-        };
-        for field in CERT_LISTS {
-            let Some(value) = doc.get(field).filter(|v| !v.is_null()) else {
-                continue;
-            };
-            let Some(items) = value.as_array() else {
-                return Err(format!("`{field}` is not a list of certificates"));
-            };
-            let mut certs = Vec::new();
-            for (i, item) in items.iter().enumerate() {
-                let given = item.as_str().unwrap_or_default();
-                match msp_certificate(given) {
-                    Ok(pem) => certs.push(pem),
-                    Err(e) if strict => return Err(format!("`{field}[{i}]` {e}")),
-                    Err(_) => certs.push(crate::resources::pem::pem_text(given)),
-                }
-            }
-            if let Some(slot) = d.certs_mut(field) {
-                *slot = certs;
-            }
-        }
-        Ok(d)
-    }
-
-    /// An MSP export (JSON text), checked: an object of type `msp` (when it says) with usable
-    /// certificates.
-    fn from_export(text: &str) -> Result<Self, String> {
-        let json: Json =
-            serde_json::from_str(text).map_err(|e| format!("is not valid JSON: {e}"))?;
-        let Some(doc) = json.as_object() else {
-            return Err("is not a JSON object".to_owned());
-        };
-        match doc.get("type").and_then(Json::as_str) {
-            None | Some("msp") | Some("msp-external") => {}
-            Some(other) => {
-                return Err(format!(
-                    "is the export of a {other}, not of an MSP (its `type` is {other:?})"
-                ))
-            }
-        }
-        Self::from_doc(doc, true)
-    }
-}
-
 /// The planned value of one field: the configuration's, else the export's (unknown while the
 /// export is), else `default`.
 fn pick<T: Clone>(
@@ -205,10 +101,6 @@ fn pick<T: Clone>(
 }
 
 pub struct MspImportResource;
-
-fn operation(ctx: &ResourceContext) -> Operation {
-    Operation::new(RECORD_TIMEOUT, RECORD_LIMIT, ctx.cancelled())
-}
 
 #[async_trait]
 impl TypedResource for MspImportResource {
@@ -236,24 +128,8 @@ impl TypedResource for MspImportResource {
                 );
             }
         }
-        let lists = [
-            (attr!(MspImportModel, root_certs), &config.root_certs),
-            (
-                attr!(MspImportModel, intermediate_certs),
-                &config.intermediate_certs,
-            ),
-            (attr!(MspImportModel, admins), &config.admins),
-            (
-                attr!(MspImportModel, tls_root_certs),
-                &config.tls_root_certs,
-            ),
-            (
-                attr!(MspImportModel, tls_intermediate_certs),
-                &config.tls_intermediate_certs,
-            ),
-        ];
-        for (path, certs) in lists {
-            check_certificates(path, certs, diags);
+        for (field, certs) in config.cert_lists() {
+            check_certificates(AttributePath::attribute(field), certs, diags);
         }
         if config.root_certs.known().is_some_and(Vec::is_empty) {
             diags.push(
@@ -395,30 +271,7 @@ impl TypedResource for MspImportResource {
         ctx: &ResourceContext,
         req: CreateRequest<'_, MspImportModel>,
     ) -> Result<MspImportModel, ApplyError<MspImportModel>> {
-        let console = Clients::console(ctx)?;
-        let CreateRequest {
-            planned, private, ..
-        } = req;
-        let display_name = required(&planned.display_name, attr!(MspImportModel, display_name))?;
-        let body = import_body(&planned);
-        let records = Records::new(MSP, &console);
-        match records.create(&operation(ctx), &display_name, &body).await {
-            Ok(c) => Ok(applied_state(&planned, &c)),
-            Err(CreateFailure::Unconfirmed { id, error }) => {
-                lifecycle::mark_unconfirmed(private);
-                let partial = MspImportModel {
-                    id: Tf::Known(id),
-                    display_name: planned.display_name.clone(),
-                    ..MspImportModel::default()
-                };
-                Err(ApplyError::partial(Diagnostics::from(error), partial))
-            }
-            Err(CreateFailure::NotCreated(e)) => Err(Diagnostics::from(e).into()),
-            Err(CreateFailure::NotReady { component, error }) => Err(ApplyError::partial(
-                Diagnostics::from(error),
-                applied_state(&planned, &component),
-            )),
-        }
+        msp_definition::create(ctx, &req.planned, req.private).await
     }
 
     async fn read(
@@ -426,13 +279,7 @@ impl TypedResource for MspImportResource {
         ctx: &ResourceContext,
         req: ReadRequest<'_, MspImportModel>,
     ) -> Result<Option<MspImportModel>, Diagnostics> {
-        let console = Clients::console(ctx)?;
-        let Some(id) = req.state.id.known() else {
-            return Ok(None);
-        };
-        let found = Records::new(MSP, &console).read(id).await?;
-        lifecycle::confirm(req.private);
-        Ok(found.map(|c| live_state(&req.state, &c)))
+        msp_definition::read(ctx, &req.state, req.private).await
     }
 
     async fn update(
@@ -440,15 +287,7 @@ impl TypedResource for MspImportResource {
         ctx: &ResourceContext,
         req: UpdateRequest<'_, MspImportModel>,
     ) -> Result<MspImportModel, ApplyError<MspImportModel>> {
-        let console = Clients::console(ctx)?;
-        let UpdateRequest { prior, planned, .. } = req;
-        let id = required(&prior.id, attr!(MspImportModel, id))?;
-        let edit = record_edit(&prior, &planned);
-        let current = Records::new(MSP, &console)
-            .edit(&operation(ctx), &id, &edit)
-            .await
-            .map_err(Diagnostics::from)?;
-        Ok(applied_state(&planned, &current))
+        msp_definition::update(ctx, &req.prior, &req.planned).await
     }
 
     async fn delete(
@@ -456,20 +295,7 @@ impl TypedResource for MspImportResource {
         ctx: &ResourceContext,
         req: DeleteRequest<'_, MspImportModel>,
     ) -> Result<(), Diagnostics> {
-        let console = Clients::console(ctx)?;
-        let Some(id) = req.prior.id.known() else {
-            return Ok(());
-        };
-        let unconfirmed = lifecycle::is_unconfirmed(req.private);
-        Records::new(MSP, &console)
-            .remove(
-                &operation(ctx),
-                id,
-                req.prior.display_name.as_str(),
-                unconfirmed,
-            )
-            .await
-            .map_err(Diagnostics::from)
+        msp_definition::delete(ctx, &req.prior, req.private).await
     }
 
     async fn import(
@@ -478,10 +304,7 @@ impl TypedResource for MspImportResource {
         id: &str,
         _private: &mut Private,
     ) -> Result<MspImportModel, Diagnostics> {
-        let console = Clients::console(ctx)?;
-        let c = Records::new(MSP, &console)
-            .import(id, self.type_name())
-            .await?;
+        let c = msp_definition::import(ctx, id, self.type_name()).await?;
         Ok(MspImportModel {
             id: Tf::Known(c.id),
             ..MspImportModel::default()
@@ -489,162 +312,51 @@ impl TypedResource for MspImportResource {
     }
 }
 
-/// Errors at `path[i]` for each given certificate that is not a usable X.509 v3 PEM.
-fn check_certificates(path: AttributePath, certs: &Tf<Vec<String>>, diags: &mut Diagnostics) {
-    for (i, cert) in certs.known().into_iter().flatten().enumerate() {
-        if let Err(e) = msp_certificate(cert) {
-            let at = path.clone().index(i64::try_from(i).unwrap_or(i64::MAX));
-            diags.push(Diagnostic::error("Unusable certificate", format!("{at} {e}.")).at(at));
-        }
+impl MspImportModel {
+    /// The certificate lists, by the console's field names.
+    fn cert_lists(&self) -> [(&'static str, &Tf<Vec<String>>); 5] {
+        [
+            ("root_certs", &self.root_certs),
+            ("intermediate_certs", &self.intermediate_certs),
+            ("admins", &self.admins),
+            ("tls_root_certs", &self.tls_root_certs),
+            ("tls_intermediate_certs", &self.tls_intermediate_certs),
+        ]
     }
 }
 
 /// Planned certificate lists equal in meaning to the prior state's take the state's spelling.
 fn keep_equal_certificates(prior: &MspImportModel, p: &mut MspImportModel) {
-    let pairs = [
+    msp_definition::keep_equal_certificates([
         (&prior.root_certs, &mut p.root_certs),
         (&prior.intermediate_certs, &mut p.intermediate_certs),
         (&prior.admins, &mut p.admins),
         (&prior.tls_root_certs, &mut p.tls_root_certs),
         (&prior.tls_intermediate_certs, &mut p.tls_intermediate_certs),
-    ];
-    for (kept, planned) in pairs {
-        if planned.is_known()
-            && kept.is_known()
-            && same_certificates(&kept.to_tf(), &planned.to_tf())
-        {
-            *planned = kept.clone();
+    ]);
+}
+
+impl MspRecord for MspImportModel {
+    msp_definition::msp_record_fields!();
+
+    /// `base` supplies the input the console does not keep (`export_json`).
+    fn live_state(base: &Self, c: &Component) -> Self {
+        let (d, doc) = MspDefinition::from_record(c);
+        MspImportModel {
+            id: Tf::Known(c.id.clone()),
+            export_json: base.export_json.clone(),
+            display_name: Tf::Known(c.display_name.clone()),
+            msp_id: Tf::from_option(c.msp_id.clone()),
+            root_certs: Tf::Known(d.root_certs),
+            intermediate_certs: Tf::Known(d.intermediate_certs),
+            admins: Tf::Known(d.admins),
+            tls_root_certs: Tf::Known(d.tls_root_certs),
+            tls_intermediate_certs: Tf::Known(d.tls_intermediate_certs),
+            fabric_node_ous: Tf::from_option(d.fabric_node_ous),
+            host_url: Tf::from_option(d.host_url),
+            tags: lifecycle::user_tags(&base.tags, &c.tags, &SYSTEM_TAGS),
+            console_export_json: Tf::Known(export_msp_json(&doc)),
         }
-    }
-}
-
-/// The console's form of a certificate list.
-fn console_certs(certs: &Tf<Vec<String>>) -> Vec<Json> {
-    certs
-        .known()
-        .into_iter()
-        .flatten()
-        .map(|pem| {
-            Json::String(console_b64(
-                &msp_certificate(pem).unwrap_or_else(|_| pem.clone()),
-            ))
-        })
-        .collect()
-}
-
-/// The record fields of `m` that an import or an edit sends; `only` limits them to those
-/// named (an edit sends what changed).
-fn record_fields(m: &MspImportModel, include: impl Fn(&str) -> bool) -> Map<String, Json> {
-    let mut out = Map::new();
-    if include("msp_id") {
-        if let Some(id) = m.msp_id.known() {
-            out.insert("msp_id".into(), Json::String(id.clone()));
-        }
-    }
-    let lists = [
-        ("root_certs", &m.root_certs),
-        ("intermediate_certs", &m.intermediate_certs),
-        ("admins", &m.admins),
-        ("tls_root_certs", &m.tls_root_certs),
-        ("tls_intermediate_certs", &m.tls_intermediate_certs),
-    ];
-    for (field, certs) in lists {
-        if include(field) {
-            out.insert(field.into(), Json::Array(console_certs(certs)));
-        }
-    }
-    if include("fabric_node_ous") {
-        let ous = m
-            .fabric_node_ous
-            .known()
-            .and_then(|s| serde_json::from_str::<Json>(s).ok())
-            .unwrap_or(Json::Null);
-        out.insert("fabric_node_ous".into(), ous);
-    }
-    if include("host_url") {
-        let url = m
-            .host_url
-            .known()
-            .cloned()
-            .map(Json::String)
-            .unwrap_or(Json::Null);
-        out.insert("host_url".into(), url);
-    }
-    out
-}
-
-/// POST /components/msp: what apollo's MSP import sends (`MspRestApi.importMSP`), without the
-/// fields it would leave undefined (empty lists, no NodeOUs, no host URL) and with the tags.
-fn import_body(planned: &MspImportModel) -> Json {
-    let mut body = record_fields(planned, |_| true);
-    body.retain(|k, v| match v {
-        Json::Null => false,
-        Json::Array(a) => k == "root_certs" || !a.is_empty(),
-        _ => true,
-    });
-    body.insert(
-        "display_name".into(),
-        Json::String(planned.display_name.known().cloned().unwrap_or_default()),
-    );
-    if let Some(tags) = planned.tags.known() {
-        body.insert("tags".into(), serde_json::json!(tags));
-    }
-    Json::Object(body)
-}
-
-/// The edit a plan needs: each stored field whose planned value differs from the state.
-fn record_edit(prior: &MspImportModel, planned: &MspImportModel) -> EditComponentRequest {
-    let differs = |field: &str| -> bool {
-        match field {
-            "msp_id" => changed(&prior.msp_id, &planned.msp_id).is_some(),
-            "root_certs" => prior.root_certs != planned.root_certs,
-            "intermediate_certs" => prior.intermediate_certs != planned.intermediate_certs,
-            "admins" => prior.admins != planned.admins,
-            "tls_root_certs" => prior.tls_root_certs != planned.tls_root_certs,
-            "tls_intermediate_certs" => {
-                prior.tls_intermediate_certs != planned.tls_intermediate_certs
-            }
-            "fabric_node_ous" => prior.fabric_node_ous != planned.fabric_node_ous,
-            "host_url" => prior.host_url != planned.host_url,
-            _ => false,
-        }
-    };
-    EditComponentRequest {
-        display_name: changed(&prior.display_name, &planned.display_name).cloned(),
-        tags: (prior.tags != planned.tags)
-            .then(|| lifecycle::tags_to_send(&planned.tags, &[], &SYSTEM_TAGS)),
-        fields: record_fields(planned, differs),
-        ..EditComponentRequest::default()
-    }
-}
-
-/// State after create/update: the planned values where known, the console's for the rest.
-fn applied_state(planned: &MspImportModel, c: &Component) -> MspImportModel {
-    lifecycle::keep_planned(planned, live_state(planned, c))
-}
-
-/// State from the console's record. `base` (plan or prior state) supplies the input the
-/// console does not keep (`export_json`) and whether the user manages tags at all.
-fn live_state(base: &MspImportModel, c: &Component) -> MspImportModel {
-    let doc = serde_json::to_value(c).unwrap_or_default();
-    let d = doc
-        .as_object()
-        .map(|o| MspDefinition::from_doc(o, false).unwrap_or_default())
-        .unwrap_or_default();
-    MspImportModel {
-        id: Tf::Known(c.id.clone()),
-        export_json: base.export_json.clone(),
-        display_name: Tf::Known(c.display_name.clone()),
-        msp_id: Tf::from_option(c.msp_id.clone()),
-        root_certs: Tf::Known(d.root_certs),
-        intermediate_certs: Tf::Known(d.intermediate_certs),
-        admins: Tf::Known(d.admins),
-        tls_root_certs: Tf::Known(d.tls_root_certs),
-        tls_intermediate_certs: Tf::Known(d.tls_intermediate_certs),
-        fabric_node_ous: Tf::from_option(d.fabric_node_ous),
-        host_url: Tf::from_option(d.host_url),
-        tags: lifecycle::user_tags(&base.tags, &c.tags, &SYSTEM_TAGS),
-        console_export_json: Tf::Known(export_msp_json(&doc)),
     }
 }
 

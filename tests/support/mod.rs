@@ -41,11 +41,25 @@ pub fn provider_block(alias: Option<&str>, console_url: &str, extra: &str) -> St
 
 /// Ids of the CAs a console holds, sorted.
 pub async fn ca_ids(emulator: &Emulator, console: &str) -> Vec<String> {
+    component_ids(emulator, console, "fabric-ca").await
+}
+
+/// Ids of the MSP records a console holds, sorted.
+pub async fn msp_ids(emulator: &Emulator, console: &str) -> Vec<String> {
+    component_ids(emulator, console, "msp").await
+}
+
+/// Ids of the components of `component_type` a console holds, sorted.
+pub async fn component_ids(
+    emulator: &Emulator,
+    console: &str,
+    component_type: &str,
+) -> Vec<String> {
     let mut ids: Vec<String> = emulator
         .components(console)
         .await
         .iter()
-        .filter(|c| c["type"] == "fabric-ca")
+        .filter(|c| c["type"] == component_type)
         .filter_map(|c| c["id"].as_str().map(str::to_string))
         .collect();
     ids.sort();

@@ -171,9 +171,18 @@ fn planned() -> MspImportModel {
 fn the_import_body_is_the_recorded_one() {
     // Exchange `import.msp` (seq 50) sent these fields, certificates as base64 of the PEM files.
     assert_eq!(
-        import_body(&planned()),
+        planned().definition().import_body(&planned().tags, false),
         recorded_body("import.msp", "request")
     );
+}
+
+fn edit_of(prior: &MspImportModel, next: &MspImportModel) -> crate::console::EditComponentRequest {
+    msp_definition::record_edit(
+        &prior.definition(),
+        &next.definition(),
+        &prior.tags,
+        &next.tags,
+    )
 }
 
 #[test]
@@ -182,21 +191,21 @@ fn an_edit_sends_only_what_changed() {
     let mut next = planned();
     next.msp_id = "Org1MSP-renamed".into();
     next.admins = Tf::Known(Vec::new());
-    let edit = record_edit(&prior, &next);
+    let edit = edit_of(&prior, &next);
     assert_eq!(edit.display_name, None);
     assert_eq!(edit.tags, None);
     assert_eq!(
         json!(edit),
         json!({"msp_id": "Org1MSP-renamed", "admins": []})
     );
-    assert!(record_edit(&prior, &prior).is_empty());
+    assert!(edit_of(&prior, &prior).is_empty());
 }
 
 #[test]
 fn the_recorded_record_reads_back_as_pem_and_exports_like_the_console() {
     let c: Component =
         serde_json::from_value(recorded_body("components.get.msp", "response")).unwrap();
-    let state = live_state(&MspImportModel::default(), &c);
+    let state = MspImportModel::live_state(&MspImportModel::default(), &c);
     assert_eq!(state.id, Tf::Known("org1msp".to_owned()));
     assert_eq!(state.msp_id, Tf::Known("Org1MSP".to_owned()));
     assert_eq!(state.root_certs, Tf::Known(vec![canonical_pem(ORG1_CA)]));

@@ -9,13 +9,15 @@ use serde_json::{json, Map, Value};
 use x509_parser::prelude::*;
 
 /// The DER bytes of a valid X.509 v3 certificate given as base64 PEM or raw PEM; `None` otherwise.
+/// As athena reads it (`libs/ot_misc.js` `parseCertificate`): a string that contains
+/// `-----BEGIN CERTIFICATE-----` anywhere is PEM as it is, anything else is base64-decoded
+/// the way Node's `Buffer.from(s, 'base64')` does, which ignores whitespace, accepts the URL-safe
+/// alphabet and does not need the padding (docs/dev/msp.md#certificates-the-console-accepts).
 pub fn decode_cert(s: &str) -> Option<Vec<u8>> {
-    let pem_text = if s.trim_start().starts_with("-----BEGIN") {
-        s.as_bytes().to_vec()
+    let pem_text = if let Some(start) = s.find("-----BEGIN CERTIFICATE-----") {
+        s.as_bytes()[start..].to_vec()
     } else {
-        base64::engine::general_purpose::STANDARD
-            .decode(s.trim())
-            .ok()?
+        node_base64(s)?
     };
     let (_, pem) = x509_parser::pem::parse_x509_pem(&pem_text).ok()?;
     if pem.label != "CERTIFICATE" {
@@ -26,6 +28,28 @@ pub fn decode_cert(s: &str) -> Option<Vec<u8>> {
         return None;
     }
     Some(pem.contents)
+}
+
+/// Base64 as Node decodes it for athena: whitespace skipped, `-` and `_` read as `+` and `/`,
+/// the trailing `=` padding optional.
+fn node_base64(s: &str) -> Option<Vec<u8>> {
+    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+    const NODE: GeneralPurpose = GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        GeneralPurposeConfig::new()
+            .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+            .with_decode_allow_trailing_bits(true),
+    );
+    let compact: String = s
+        .chars()
+        .filter(|c| !c.is_ascii_whitespace())
+        .map(|c| match c {
+            '-' => '+',
+            '_' => '/',
+            c => c,
+        })
+        .collect();
+    NODE.decode(compact.as_bytes()).ok()
 }
 
 fn short_name(oid: &x509_parser::der_parser::Oid) -> String {
@@ -154,6 +178,17 @@ mod tests {
         assert!(decode_cert(&b64(V1)).is_none());
         assert!(decode_cert("bm90IGEgY2VydA==").is_none());
         assert!(decode_cert("not base64 at all").is_none());
+        // Node's decoder: line-wrapped, unpadded and URL-safe base64 are all read.
+        let wrapped: String = b64(CA)
+            .as_bytes()
+            .chunks(64)
+            .map(|c| format!("{}\n", String::from_utf8_lossy(c)))
+            .collect();
+        assert!(decode_cert(&wrapped).is_some());
+        let url_safe = b64(CA).replace('+', "-").replace('/', "_");
+        assert!(decode_cert(url_safe.trim_end_matches('=')).is_some());
+        // PEM after other text is still PEM to athena.
+        assert!(decode_cert(&format!("admin cert:\n{CA}")).is_some());
     }
 
     #[test]

@@ -47,12 +47,22 @@ pub(super) fn validate_new(
     }
 }
 
+/// How a new component's id is derived from its display name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum IdRule {
+    /// An imported record's ([`docs::record_id`]).
+    Record,
+    /// A deployed component's ([`docs::derive_id`]).
+    Deployed,
+}
+
 /// The id of a new component: the body's `id` unless it is taken (athena's 409), else one derived
-/// from `display_name`.
+/// from `display_name` by `rule`.
 pub(super) fn new_component_id(
     docs: &BTreeMap<String, Value>,
     id: Option<&Value>,
     display_name: Option<&Value>,
+    rule: IdRule,
 ) -> Result<String, Reply> {
     match id.and_then(Value::as_str) {
         Some(explicit) if docs.contains_key(explicit) => Err(Reply::json(
@@ -62,7 +72,11 @@ pub(super) fn new_component_id(
         Some(explicit) => Ok(explicit.to_string()),
         None => {
             let name = display_name.and_then(Value::as_str).unwrap_or_default();
-            Ok(docs::derive_id(name, |cand| docs.contains_key(cand)))
+            let taken = |cand: &str| docs.contains_key(cand);
+            Ok(match rule {
+                IdRule::Record => docs::record_id(name, taken),
+                IdRule::Deployed => docs::derive_id(name, taken),
+            })
         }
     }
 }
@@ -132,18 +146,24 @@ mod tests {
     fn new_ids_are_explicit_unless_taken_else_derived() {
         let docs: BTreeMap<String, Value> = [("org1ca".to_string(), json!({}))].into();
         assert_eq!(
-            new_component_id(&docs, Some(&json!("mine")), None).ok(),
+            new_component_id(&docs, Some(&json!("mine")), None, IdRule::Deployed).ok(),
             Some("mine".to_string())
         );
-        let conflict = new_component_id(&docs, Some(&json!("org1ca")), None).err();
+        let conflict = new_component_id(&docs, Some(&json!("org1ca")), None, IdRule::Record).err();
         assert_eq!(conflict.map(|r| r.status), Some(409));
         // A non-string id counts as absent.
         assert_eq!(
-            new_component_id(&docs, Some(&json!(7)), Some(&json!("Org1 CA"))).ok(),
+            new_component_id(
+                &docs,
+                Some(&json!(7)),
+                Some(&json!("Org1 CA")),
+                IdRule::Record
+            )
+            .ok(),
             Some("org1ca_0".to_string())
         );
         assert_eq!(
-            new_component_id(&docs, None, None).ok(),
+            new_component_id(&docs, None, None, IdRule::Deployed).ok(),
             Some(docs::derive_id("", |_| false))
         );
     }

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use serde_json::{json, Map, Value};
 
-use super::common::{body_of, component_type, merge, new_component_id, validate_new};
+use super::common::{body_of, component_type, merge, new_component_id, validate_new, IdRule};
 use super::docs::{self, View};
 use super::{ApiRequest, Cached, Console, Data};
 use crate::http::Reply;
@@ -245,6 +245,76 @@ pub async fn get(c: &Console, req: &ApiRequest, id: &str) -> Reply {
     }
 }
 
+/// JavaScript truthiness, for athena's `a || b` defaults.
+fn truthy(v: &Value) -> bool {
+    match v {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::String(s) => !s.is_empty(),
+        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
+        _ => true,
+    }
+}
+
+/// Legacy fields athena drops from every record it writes (`libs/component_lib.js`
+/// `format_input_to_doc`, run on import and again on every edit).
+const LEGACY_FIELDS: [&str; 11] = [
+    "node_type",
+    "name",
+    "short_name",
+    "node_id",
+    "url2use",
+    "upgradable_versions",
+    "isUpgradeAvailable",
+    "backend_addr",
+    "resource_warnings",
+    "cr_status",
+    "crstatus",
+];
+
+/// What `format_input_to_doc` does to a record beside its id, type and tags
+/// (docs/dev/msp.md#what-the-console-keeps): `<`, `>` and backticks leave `display_name`, the
+/// legacy fields go, and an MSP keeps no `msp` section, `url` or `ca_url` (it gets no
+/// formatting of them, they are simply deleted), its legacy `pem` becomes `tls_cert`, and its
+/// `admins` and `tls_root_certs` start empty (`import.msp.minimal`).
+fn format_record(doc: &mut Map<String, Value>, t: &str) {
+    if let Some(name) = doc.get("display_name").and_then(Value::as_str) {
+        let clean: String = name.chars().filter(|c| !"<>`".contains(*c)).collect();
+        doc.insert("display_name".into(), json!(clean));
+    }
+    for k in LEGACY_FIELDS {
+        doc.remove(k);
+    }
+    if t == "msp" {
+        let pem = doc.remove("pem");
+        if !doc.get("tls_cert").is_some_and(truthy) {
+            match pem.filter(truthy) {
+                Some(p) => doc.insert("tls_cert".into(), p),
+                None => doc.remove("tls_cert"),
+            };
+        }
+        for k in ["url", "ca_url", "msp"] {
+            doc.remove(k);
+        }
+        doc.entry("admins").or_insert(json!([]));
+        doc.entry("tls_root_certs").or_insert(json!([]));
+    }
+}
+
+/// An edit naming the component by a legacy field: `name`, else `display_name`, else
+/// `short_name` becomes the display name (athena `edit_component`).
+fn edit_names(mut body: Value) -> Value {
+    if let Some(o) = body.as_object_mut() {
+        let pick = ["name", "display_name", "short_name"]
+            .iter()
+            .find_map(|k| o.get(*k).filter(|v| truthy(v)).cloned());
+        if let Some(name) = pick {
+            o.insert("display_name".into(), name);
+        }
+    }
+    body
+}
+
 /// Import (`POST /components/{type}` or `POST /components` with `type` in the body).
 pub async fn import(c: &Console, req: &ApiRequest, route_type: Option<&str>) -> Reply {
     let missing_type = || Reply::validation(vec![c.spec.message("missing_type", &[])]);
@@ -281,7 +351,12 @@ pub async fn import(c: &Console, req: &ApiRequest, route_type: Option<&str>) -> 
         return invalid;
     }
     let explicit_id = body.remove("id");
-    let id = match new_component_id(&data.docs, explicit_id.as_ref(), body.get("display_name")) {
+    let id = match new_component_id(
+        &data.docs,
+        explicit_id.as_ref(),
+        body.get("display_name"),
+        IdRule::Record,
+    ) {
         Ok(id) => id,
         Err(conflict) => return conflict,
     };
@@ -292,21 +367,19 @@ pub async fn import(c: &Console, req: &ApiRequest, route_type: Option<&str>) -> 
     doc.insert("tags".into(), tags);
     doc.insert("imported".into(), json!(true));
     doc.entry("location").or_insert(json!("-"));
-    doc.insert("scheme_version".into(), json!("v1"));
-    doc.insert("timestamp".into(), json!(c.now()));
-    match t.as_str() {
-        // `import.msp.minimal`
-        "msp" => {
-            doc.entry("admins").or_insert(json!([]));
-            doc.entry("tls_root_certs").or_insert(json!([]));
-        }
-        // `import.orderer`: added even with systemless true
-        "fabric-orderer" => {
-            doc.insert("consenter_proposal_fin".into(), json!(true));
-            doc.entry("system_channel_id")
-                .or_insert(json!("testchainid"));
-        }
-        _ => {}
+    // A scheme version or timestamp the body brings is kept (`format_input_to_doc`).
+    if !doc.get("scheme_version").is_some_and(truthy) {
+        doc.insert("scheme_version".into(), json!("v1"));
+    }
+    if !doc.get("timestamp").is_some_and(truthy) {
+        doc.insert("timestamp".into(), json!(c.now()));
+    }
+    format_record(&mut doc, &t);
+    // `import.orderer`: added even with systemless true
+    if t == "fabric-orderer" {
+        doc.insert("consenter_proposal_fin".into(), json!(true));
+        doc.entry("system_channel_id")
+            .or_insert(json!("testchainid"));
     }
     let doc = Value::Object(doc);
     if let Err(e) = c.store.put_component(&c.name, &id, &doc) {
@@ -336,6 +409,7 @@ pub async fn edit(c: &Console, req: &ApiRequest, id: &str) -> Reply {
     }
     let mut doc = existing;
     let mut renamed_cluster: Option<(String, Value)> = None;
+    let body = edit_names(body);
     if let (Some(obj), Some(patch)) = (doc.as_object_mut(), body.as_object()) {
         for (k, v) in patch {
             match k.as_str() {
@@ -369,6 +443,7 @@ pub async fn edit(c: &Console, req: &ApiRequest, id: &str) -> Reply {
                 }
             }
         }
+        format_record(obj, &t);
         // An empty body still bumps edited_timestamp (`edit.ca.empty-body`).
         obj.insert("edited_timestamp".into(), json!(c.now()));
     }
@@ -455,4 +530,47 @@ pub async fn delete_by_tag(c: &Console, tag: &str) -> Reply {
         }
     }
     Reply::json(200, &json!({"removed": removed}))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn formatted(t: &str, doc: Value) -> Value {
+        let mut m = doc.as_object().cloned().unwrap_or_default();
+        format_record(&mut m, t);
+        Value::Object(m)
+    }
+
+    #[test]
+    fn an_msp_record_keeps_what_format_input_to_doc_keeps() {
+        let doc = formatted(
+            "msp",
+            json!({"display_name": "Org<1> `MSP`", "name": "Org1 MSP", "msp": {"ca": {}},
+                   "url": "https://x", "pem": "UEVN", "node_type": "msp", "msp_id": "Org1MSP",
+                   "fabric_node_ous": {"enable": true}, "host_url": "https://c"}),
+        );
+        assert_eq!(
+            doc,
+            json!({"display_name": "Org1 MSP", "msp_id": "Org1MSP",
+                   "fabric_node_ous": {"enable": true}, "host_url": "https://c",
+                   "tls_cert": "UEVN", "admins": [], "tls_root_certs": []})
+        );
+        // Other types keep their v3 `msp` section (the emulator stores it so) and URLs.
+        let ca = formatted(
+            "fabric-ca",
+            json!({"msp": {"ca": {}}, "name": "x", "url": "u"}),
+        );
+        assert_eq!(ca, json!({"msp": {"ca": {}}, "url": "u"}));
+    }
+
+    #[test]
+    fn an_edit_may_rename_by_a_legacy_field() {
+        assert_eq!(
+            edit_names(json!({"name": "New", "display_name": "Other"}))["display_name"],
+            "New"
+        );
+        assert_eq!(edit_names(json!({"short_name": "S"}))["display_name"], "S");
+        assert_eq!(edit_names(json!({"msp_id": "X"})), json!({"msp_id": "X"}));
+    }
 }

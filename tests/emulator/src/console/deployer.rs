@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use serde_json::{json, Map, Value};
 
-use super::common::{body_of, component_type, new_component_id, validate_new};
+use super::common::{body_of, component_type, new_component_id, validate_new, IdRule};
 use super::components::remove_record;
 use super::docs::{self, View};
 use super::hosts::{ComponentHost, DEFAULT_CA_VERSION};
@@ -103,7 +103,12 @@ pub async fn create(c: &Console, req: &ApiRequest, t: &str) -> Reply {
         if let Some(refused) = host.refuse_create(&body) {
             return deployer_refusal(&refused);
         }
-        let id = match new_component_id(&data.docs, body.get("id"), body.get("display_name")) {
+        let id = match new_component_id(
+            &data.docs,
+            body.get("id"),
+            body.get("display_name"),
+            IdRule::Deployed,
+        ) {
             Ok(id) => id,
             Err(conflict) => return conflict,
         };

@@ -21,9 +21,10 @@ const DEPLOYMENT_ATTRS: [&str; 8] = [
     "dep_component_id",
 ];
 
-/// Id from display_name: lower-cased, non-alphanumerics removed ("Peer0 Org1" → `peer0org1`), then
-/// `_0`, `_1`, ... on a clash (docs/dev/console-api.md#ids-derived-from-display-names;
-/// `import.ca.duplicate-display-name`, `.again`).
+/// Id of a component the emulated deployer creates without one: lower-cased, non-alphanumerics
+/// removed ("Peer0 Org1" → `peer0org1`; athena's deployer id drops `-` and `_`, `make_subdomain`
+/// in `libs/comp_formatting_lib.js`), then `_0`, `_1`, ... on a clash. Imported records use
+/// [`record_id`] (docs/dev/console-api.md#ids-derived-from-display-names).
 pub fn derive_id(display_name: &str, taken: impl Fn(&str) -> bool) -> String {
     let mut base: String = display_name
         .chars()
@@ -42,17 +43,79 @@ pub fn derive_id(display_name: &str, taken: impl Fn(&str) -> bool) -> String {
         .unwrap_or(base)
 }
 
+/// The id athena gives an imported record without an explicit one (`libs/component_lib.js`
+/// `build_id`, called by `format_input_to_doc`; docs/dev/msp.md#record-ids): the display
+/// name without characters outside `[a-zA-Z0-9-_]`, lower-cased, `c` in front unless it starts
+/// with a letter, at most 32 characters; a name left empty gets `id2` and eight random
+/// letters. A taken id gets `_0` appended, or its trailing number incremented when it ends
+/// in digits (`org1ca` → `org1ca_0` → `org1ca_1`, but `peer0org1` → `peer0org2`), up to 1000
+/// tries; an id that ends up longer than 32 characters (or found no free one) is left to the
+/// database, which picks a random one.
+pub fn record_id(display_name: &str, taken: impl Fn(&str) -> bool) -> String {
+    const MAX: usize = 32;
+    let letters = |n: usize| -> String {
+        use rand::Rng;
+        let mut rng = rand::rng();
+        (0..n)
+            .map(|_| char::from(b'a' + rng.random_range(0..26u8)))
+            .collect()
+    };
+    let mut id: String = display_name
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect::<String>()
+        .to_ascii_lowercase();
+    if id.is_empty() {
+        id = format!("id2{}", letters(8));
+    }
+    if !id.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        id.insert(0, 'c');
+    }
+    id.truncate(MAX);
+    let mut tries = 1;
+    while taken(&id) {
+        tries += 1;
+        if tries >= 1000 {
+            return couch_id();
+        }
+        let digits = id.len() - id.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+        if digits == 0 {
+            id.push_str("_0");
+        } else {
+            let (stem, number) = id.split_at(id.len() - digits);
+            let next = number.parse::<u128>().map(|n| n + 1).unwrap_or(0);
+            id = format!("{stem}{next}");
+        }
+    }
+    if id.len() > MAX {
+        return couch_id();
+    }
+    id
+}
+
+/// The id CouchDB gives a document written without one: 32 hex digits.
+fn couch_id() -> String {
+    use rand::Rng;
+    let n: u128 = rand::rng().random();
+    format!("{n:032x}")
+}
+
+/// Tags as athena formats them (`libs/component_lib.js` `fmt_tags`): lower-cased, characters
+/// outside `[a-z0-9-_+!@#$*?:,']` dropped, at most 32 characters, de-duplicated, sorted.
+fn fmt_tag(tag: &str) -> String {
+    tag.to_lowercase()
+        .chars()
+        .filter(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "-_+!@#$*?:,'".contains(*c))
+        .take(32)
+        .collect()
+}
+
 /// Tags lower-cased, de-duplicated, sorted, with the type tag always present
 /// (docs/dev/console-api.md#tags).
 pub fn import_tags(user: Option<&Value>, type_tag: &str) -> Value {
     let mut tags: Vec<String> = user
         .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_lowercase)
-                .collect()
-        })
+        .map(|a| a.iter().filter_map(Value::as_str).map(fmt_tag).collect())
         .unwrap_or_default();
     tags.push(type_tag.to_string());
     tags.sort();
@@ -283,6 +346,33 @@ mod tests {
     }
 
     #[test]
+    fn record_ids_follow_build_id() {
+        assert_eq!(record_id("Org1 MSP", |_| false), "org1msp");
+        assert_eq!(record_id("Org1 CA", |c| c == "org1ca"), "org1ca_0");
+        let taken = ["org1ca", "org1ca_0"];
+        assert_eq!(record_id("Org1 CA", |c| taken.contains(&c)), "org1ca_1");
+        // Dashes and underscores stay; a trailing number is incremented on a clash.
+        assert_eq!(
+            record_id("Org-1_MSP (edited)", |_| false),
+            "org-1_mspedited"
+        );
+        assert_eq!(record_id("Peer0 Org1", |c| c == "peer0org1"), "peer0org2");
+        // A leading digit gets `c`; long names are cut at 32 characters.
+        assert_eq!(record_id("1 Org", |_| false), "c1org");
+        assert_eq!(record_id(&"a".repeat(40), |_| false).len(), 32);
+        // Nothing usable: `id2` and eight letters.
+        let id = record_id("!!!", |_| false);
+        assert!(id.starts_with("id2") && id.len() == 11, "{id}");
+        // A 32-character id that clashes is left to the database (32 hex digits).
+        let long = "b".repeat(32);
+        let id = record_id(&long, |c| c == long);
+        assert!(
+            id.len() == 32 && id.chars().all(|c| c.is_ascii_hexdigit()),
+            "{id}"
+        );
+    }
+
+    #[test]
     fn tags_are_normalised() {
         assert_eq!(
             import_tags(Some(&json!(["tf", "Org1", "tf"])), "fabric-ca"),
@@ -291,6 +381,11 @@ mod tests {
         assert_eq!(
             import_tags(Some(&json!([])), "fabric-peer"),
             json!(["fabric-peer"])
+        );
+        // fmt_tags: characters outside its set dropped, 32 characters at most.
+        assert_eq!(
+            import_tags(Some(&json!(["Org 1/Team", "x".repeat(40)])), "msp"),
+            json!(["msp", "org1team", "x".repeat(32)])
         );
         assert_eq!(
             create_tags(Some(&json!(["TF", "fabric-ca"])), "fabric-ca"),

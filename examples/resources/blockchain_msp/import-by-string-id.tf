@@ -1,0 +1,4 @@
+import {
+  to = blockchain_msp.org1
+  id = "org1msp"
+}

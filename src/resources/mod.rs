@@ -5,6 +5,7 @@ use std::sync::Arc;
 use crate::framework::{typed, Resource};
 
 pub mod ca;
+pub mod ca_import;
 pub mod ca_identity;
 pub mod enrolled_identity;
 pub mod export;
@@ -21,6 +22,7 @@ pub mod semantic;
 pub fn all() -> Vec<Arc<dyn Resource>> {
     vec![
         typed(ca::CaResource),
+        typed(ca_import::CaImportResource),
         typed(ca_identity::CaIdentityResource),
         typed(enrolled_identity::EnrolledIdentityResource),
         typed(msp_import::MspImportResource),

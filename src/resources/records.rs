@@ -15,6 +15,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::console::{Component, EditComponentRequest};
+use crate::framework::Tf;
 use crate::resources::lifecycle::{
     unconfirmed_error, ComponentApi, CreateFailure, FreeIdFailure, LifecycleError, Naming,
     Operation, Post,
@@ -155,6 +156,25 @@ impl<'a, A: ComponentApi + ?Sized> Records<'a, A> {
         self.naming
             .import(self.api, Post::Record, id, resource_type)
             .await
+    }
+}
+
+/// A record field's planned value: the configuration's when it sets one (or is not known
+/// yet), else the field of the export the record comes from (unknown while the export is),
+/// else `default`.
+pub fn from_config_or_export<T: Clone, R>(
+    config: &Tf<T>,
+    export: Option<&Tf<R>>,
+    field: impl Fn(&R) -> Option<T>,
+    default: Tf<T>,
+) -> Tf<T> {
+    match config {
+        Tf::Known(_) | Tf::Unknown => config.clone(),
+        Tf::Null => match export {
+            Some(Tf::Unknown) => Tf::Unknown,
+            Some(Tf::Known(r)) => field(r).map(Tf::Known).unwrap_or(default),
+            _ => default,
+        },
     }
 }
 

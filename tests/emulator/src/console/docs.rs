@@ -21,25 +21,110 @@ const DEPLOYMENT_ATTRS: [&str; 8] = [
     "dep_component_id",
 ];
 
-/// Id from display_name: lower-cased, non-alphanumerics removed ("Peer0 Org1" → `peer0org1`), then
-/// `_0`, `_1`, ... on a clash (docs/dev/console-api.md#ids-derived-from-display-names;
-/// `import.ca.duplicate-display-name`, `.again`).
+/// The id athena gives a component imported without one: `build_id` of its display name
+/// (docs/dev/console-api.md#ids-derived-from-display-names; FOC
+/// `packages/athena/libs/component_lib.js` `format_input_to_doc`, `build_id`).
 pub fn derive_id(display_name: &str, taken: impl Fn(&str) -> bool) -> String {
-    let mut base: String = display_name
+    build_id(display_name, "c", MAX_ID_LENGTH, &taken)
+        .unwrap_or_else(|| random_string(COUCH_ID_LENGTH, HEX))
+}
+
+/// athena's `MAX_SHORT_NAME_LENGTH` and `MIN_SHORT_NAME_LENGTH` (FOC `libs/settings.js`).
+const MAX_ID_LENGTH: usize = 32;
+const MIN_SHORT_NAME_LENGTH: usize = 8;
+/// The length of the ids CouchDB makes up when athena sends none (32 hex digits).
+const COUCH_ID_LENGTH: usize = 32;
+const HEX: &str = "0123456789abcdef";
+/// `misc.simpleRandomString`'s alphabet (no lower-case `l`).
+const RANDOM_LETTERS: &str = "abcdefghijkmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+
+fn random_string(len: usize, alphabet: &str) -> String {
+    let chars: Vec<char> = alphabet.chars().collect();
+    (0..len)
+        .map(|_| chars[rand::random_range(0..chars.len())])
+        .collect()
+}
+
+/// `component_lib.build_id`: letters, digits, `-` and `_` kept, lower-cased; a made-up
+/// `id2<random>` when nothing is left (`id1<random>` for no name at all); `prefix` in front
+/// unless it starts with a letter; cut to `limit`; then, while taken, a trailing number is
+/// incremented (`peer1` → `peer2`) or `_0` appended (`org1ca` → `org1ca_0` → `org1ca_1`,
+/// `import.ca.duplicate-display-name`, `.again`). `None` when the unique id is longer than
+/// `limit`: athena then leaves the id to the database.
+fn build_id(id_str: &str, prefix: &str, limit: usize, taken: &dyn Fn(&str) -> bool) -> Option<String> {
+    let made_up = |n: u8| format!("id{n}{}", random_string(MIN_SHORT_NAME_LENGTH, RANDOM_LETTERS));
+    let given = if id_str.is_empty() {
+        made_up(1)
+    } else {
+        id_str.to_owned()
+    };
+    let mut id: String = given
         .chars()
-        .filter(|c| c.is_ascii_alphanumeric())
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
         .collect::<String>()
         .to_ascii_lowercase();
-    if base.is_empty() {
-        base = "component".into();
+    if id.is_empty() {
+        id = made_up(2).to_ascii_lowercase();
     }
-    if !taken(&base) {
-        return base;
+    if !id.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        id = format!("{prefix}{id}");
     }
-    (0u32..)
-        .map(|i| format!("{base}_{i}"))
-        .find(|c| !taken(c))
-        .unwrap_or(base)
+    id.truncate(limit);
+    // athena gives up after 1000 rounds; so does this.
+    for _ in 0..1000 {
+        if !taken(&id) {
+            return (id.len() <= limit).then_some(id);
+        }
+        let digits = id.len() - id.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+        if digits == 0 {
+            id.push_str("_0");
+        } else {
+            let (stem, number) = id.split_at(id.len() - digits);
+            // JavaScript's Number(): a long run of digits loses precision, never fails.
+            let next = number.parse::<f64>().unwrap_or(0.0) + 1.0;
+            id = format!("{stem}{next}");
+        }
+    }
+    None
+}
+
+/// What athena's `format_input_to_doc` (FOC `packages/athena/libs/component_lib.js`) does to
+/// every imported or edited document before storing it: `<`, `>` and backticks leave the
+/// display name and location, `safe_url` (FOC `libs/misc.js`) takes `<>'`()` and white space out
+/// of the URLs, and a node's `tls_cert` lives in `msp.component.tls_cert`, taken from the
+/// top-level `tls_cert` when the `msp` has none (docs/dev/console-api.md#imported-cas).
+pub fn format_input(doc: &mut Map<String, Value>) {
+    let strip = |v: &mut Value, drop: &dyn Fn(char) -> bool| {
+        if let Value::String(s) = v {
+            s.retain(|c| !drop(c));
+        }
+    };
+    for key in ["display_name", "location"] {
+        if let Some(v) = doc.get_mut(key) {
+            strip(v, &|c| matches!(c, '<' | '>' | '`'));
+        }
+    }
+    for key in ["api_url", "operations_url", "grpcwp_url", "osnadmin_url"] {
+        if let Some(v) = doc.get_mut(key) {
+            strip(v, &|c| matches!(c, '<' | '>' | '\'' | '`' | '(' | ')') || c.is_whitespace());
+        }
+    }
+    if doc.get("type").and_then(Value::as_str) == Some("msp") {
+        return;
+    }
+    if let Some(top) = doc.remove("tls_cert") {
+        let component = doc
+            .entry("msp")
+            .or_insert_with(|| json!({}))
+            .as_object_mut()
+            .map(|m| m.entry("component").or_insert_with(|| json!({})));
+        if let Some(Value::Object(c)) = component {
+            let missing = c.get("tls_cert").is_none_or(|t| t.is_null() || t == "");
+            if missing {
+                c.insert("tls_cert".into(), top);
+            }
+        }
+    }
 }
 
 /// Tags lower-cased, de-duplicated, sorted, with the type tag always present
@@ -252,12 +337,51 @@ mod tests {
 
     #[test]
     fn ids_from_display_names() {
+        // The recordings: `import.peer`, `import.ca.duplicate-display-name`, `.again`.
         assert_eq!(derive_id("Peer0 Org1", |_| false), "peer0org1");
         assert_eq!(derive_id("Org1 CA", |c| c == "org1ca"), "org1ca_0");
         assert_eq!(
             derive_id("Org1 CA", |c| c == "org1ca" || c == "org1ca_0"),
             "org1ca_1"
         );
+        // athena's build_id beyond the recordings: `-` and `_` stay, a trailing number counts
+        // up, a leading digit gets `c`, long names are cut to 32.
+        assert_eq!(derive_id("Org-1 CA_x", |_| false), "org-1ca_x");
+        assert_eq!(derive_id("Peer1", |c| c == "peer1"), "peer2");
+        assert_eq!(derive_id("Peer9", |c| c == "peer9"), "peer10");
+        assert_eq!(derive_id("1st CA", |_| false), "c1stca");
+        let long = "A".repeat(40);
+        assert_eq!(derive_id(&long, |_| false), "a".repeat(32));
+        // Cut names that clash grow past 32 characters: the database names them.
+        let id = derive_id(&long, |c| c.len() == 32);
+        assert_eq!(id.len(), 32);
+        assert!(id.chars().all(|c| c.is_ascii_hexdigit()), "{id}");
+        // Nothing usable left: a made-up id.
+        let made_up = derive_id("!!!", |_| false);
+        assert!(made_up.starts_with("id2") && made_up.len() == 11, "{made_up}");
+        assert!(derive_id("", |_| false).starts_with("id1"));
+    }
+
+    #[test]
+    fn stored_documents_lose_what_athena_drops() {
+        let mut doc = json!({
+            "type": "fabric-ca", "display_name": "Org<1> `CA`", "location": "<here>",
+            "api_url": " https://ca:7054 (x)", "tls_cert": "VExT",
+            "msp": {"ca": {"name": "ca"}}
+        });
+        format_input(doc.as_object_mut().unwrap());
+        assert_eq!(doc["display_name"], "Org1 CA");
+        assert_eq!(doc["location"], "here");
+        assert_eq!(doc["api_url"], "https://ca:7054x");
+        assert_eq!(doc["msp"]["component"]["tls_cert"], "VExT");
+        assert!(doc.get("tls_cert").is_none());
+        // The msp's own certificate wins; an MSP keeps its fields as they are.
+        let mut doc = json!({"type": "fabric-ca", "tls_cert": "A", "msp": {"component": {"tls_cert": "B"}}});
+        format_input(doc.as_object_mut().unwrap());
+        assert_eq!(doc["msp"]["component"]["tls_cert"], "B");
+        let mut msp = json!({"type": "msp", "tls_cert": "A"});
+        format_input(msp.as_object_mut().unwrap());
+        assert_eq!(msp["tls_cert"], "A");
     }
 
     #[test]

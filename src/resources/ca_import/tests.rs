@@ -1,0 +1,2 @@
+//! `blockchain_ca_import` unit tests.
+use super::*;

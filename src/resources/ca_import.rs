@@ -18,8 +18,7 @@ use serde_json::{Map, Value as Json};
 
 use crate::clients::Clients;
 use crate::console::{
-    Component, EditComponentRequest, ImportCaMsp, ImportCaRequest, ImportMspCa,
-    ImportMspComponent,
+    Component, EditComponentRequest, ImportCaMsp, ImportCaRequest, ImportMspCa, ImportMspComponent,
 };
 use crate::fabric::{CaEndpoint, EnrollRequest, FabricCaClient, FabricCaError, Refusal, Secret};
 use crate::framework::{
@@ -267,7 +266,10 @@ impl CaRecord {
                 };
                 r.ca_name = name("ca");
                 r.tlsca_name = name("tlsca");
-                r.ca_root_certs = roots("msp.ca.root_certs", part("ca").and_then(|m| m.get("root_certs")))?;
+                r.ca_root_certs = roots(
+                    "msp.ca.root_certs",
+                    part("ca").and_then(|m| m.get("root_certs")),
+                )?;
                 r.tlsca_root_certs = roots(
                     "msp.tlsca.root_certs",
                     part("tlsca").and_then(|m| m.get("root_certs")),
@@ -410,10 +412,18 @@ impl TypedResource for CaImportResource {
         let (c, p) = (plan.config, plan.planned);
         let export_pending = c.export_json.is_unknown();
         let fields = [
-            (attr!(CaImportModel, display_name), &c.display_name, &p.display_name),
+            (
+                attr!(CaImportModel, display_name),
+                &c.display_name,
+                &p.display_name,
+            ),
             (attr!(CaImportModel, api_url), &c.api_url, &p.api_url),
             (attr!(CaImportModel, ca_name), &c.ca_name, &p.ca_name),
-            (attr!(CaImportModel, tlsca_name), &c.tlsca_name, &p.tlsca_name),
+            (
+                attr!(CaImportModel, tlsca_name),
+                &c.tlsca_name,
+                &p.tlsca_name,
+            ),
             (attr!(CaImportModel, tls_cert), &c.tls_cert, &p.tls_cert),
         ];
         for (path, configured, planned) in fields {
@@ -479,8 +489,14 @@ impl TypedResource for CaImportResource {
         // What athena cannot edit on a CA (OAS3 `EditCaDataBody`, `edit.ca.msp-not-editable`)
         // is a new record.
         let fixed = [
-            (attr!(CaImportModel, tlsca_name), changes(&prior.tlsca_name, &p.tlsca_name)),
-            (attr!(CaImportModel, tls_cert), changes(&prior.tls_cert, &p.tls_cert)),
+            (
+                attr!(CaImportModel, tlsca_name),
+                changes(&prior.tlsca_name, &p.tlsca_name),
+            ),
+            (
+                attr!(CaImportModel, tls_cert),
+                changes(&prior.tls_cert, &p.tls_cert),
+            ),
             (
                 attr!(CaImportModel, ca_root_certs),
                 changes(&prior.ca_root_certs, &p.ca_root_certs),
@@ -647,7 +663,9 @@ fn keep_equal_certificates(prior: &CaImportModel, p: &mut CaImportModel) {
         (&prior.ca_root_certs, &mut p.ca_root_certs),
         (&prior.tlsca_root_certs, &mut p.tlsca_root_certs),
     ] {
-        if planned.is_known() && kept.is_known() && same_certificates(&kept.to_tf(), &planned.to_tf())
+        if planned.is_known()
+            && kept.is_known()
+            && same_certificates(&kept.to_tf(), &planned.to_tf())
         {
             *planned = kept.clone();
         }
@@ -672,7 +690,12 @@ fn console_cert(pem: &str) -> String {
 fn import_body(planned: &CaImportModel) -> Json {
     let text = |v: &Tf<String>| v.known().cloned().unwrap_or_default();
     let roots = |v: &Tf<Vec<String>>| {
-        let certs: Vec<String> = v.known().into_iter().flatten().map(|p| console_cert(p)).collect();
+        let certs: Vec<String> = v
+            .known()
+            .into_iter()
+            .flatten()
+            .map(|p| console_cert(p))
+            .collect();
         (!certs.is_empty()).then_some(certs)
     };
     let request = ImportCaRequest {
@@ -696,7 +719,11 @@ fn import_body(planned: &CaImportModel) -> Json {
                 root_certs: roots(&planned.tlsca_root_certs),
             },
             component: ImportMspComponent {
-                tls_cert: planned.tls_cert.as_str().map(console_cert).unwrap_or_default(),
+                tls_cert: planned
+                    .tls_cert
+                    .as_str()
+                    .map(console_cert)
+                    .unwrap_or_default(),
             },
         },
     };
@@ -801,7 +828,14 @@ fn admin_checks(
             .tls_cert
             .as_str()
             .into_iter()
-            .chain(planned.ca_root_certs.known().into_iter().flatten().map(String::as_str))
+            .chain(
+                planned
+                    .ca_root_certs
+                    .known()
+                    .into_iter()
+                    .flatten()
+                    .map(String::as_str),
+            )
             .chain(
                 planned
                     .tlsca_root_certs
@@ -912,15 +946,16 @@ impl AdminCheck {
                 };
                 Diagnostic::error(
                     format!("The {} refused the admin credentials", self.which),
-                    format!(
-                        "{e}. Check {id_attr} and {secret_attr}{borrowed}. {advice} {nothing}"
-                    ),
+                    format!("{e}. Check {id_attr} and {secret_attr}{borrowed}. {advice} {nothing}"),
                 )
                 .at(self.secret_path.clone())
             }
             Some(Refusal::UnknownCa) => Diagnostic::error(
                 format!("No such {}", self.which),
-                format!("{e}. {} names no CA of the server. {nothing}", self.name_path),
+                format!(
+                    "{e}. {} names no CA of the server. {nothing}",
+                    self.name_path
+                ),
             )
             .at(self.name_path.clone()),
             _ if e.is_uncertain() => Diagnostic::error(

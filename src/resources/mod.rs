@@ -5,8 +5,8 @@ use std::sync::Arc;
 use crate::framework::{typed, Resource};
 
 pub mod ca;
-pub mod ca_import;
 pub mod ca_identity;
+pub mod ca_import;
 pub mod enrolled_identity;
 pub mod export;
 pub mod fabric_ca;

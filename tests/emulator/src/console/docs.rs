@@ -51,8 +51,18 @@ fn random_string(len: usize, alphabet: &str) -> String {
 /// incremented (`peer1` → `peer2`) or `_0` appended (`org1ca` → `org1ca_0` → `org1ca_1`,
 /// `import.ca.duplicate-display-name`, `.again`). `None` when the unique id is longer than
 /// `limit`: athena then leaves the id to the database.
-fn build_id(id_str: &str, prefix: &str, limit: usize, taken: &dyn Fn(&str) -> bool) -> Option<String> {
-    let made_up = |n: u8| format!("id{n}{}", random_string(MIN_SHORT_NAME_LENGTH, RANDOM_LETTERS));
+fn build_id(
+    id_str: &str,
+    prefix: &str,
+    limit: usize,
+    taken: &dyn Fn(&str) -> bool,
+) -> Option<String> {
+    let made_up = |n: u8| {
+        format!(
+            "id{n}{}",
+            random_string(MIN_SHORT_NAME_LENGTH, RANDOM_LETTERS)
+        )
+    };
     let given = if id_str.is_empty() {
         made_up(1)
     } else {
@@ -106,7 +116,9 @@ pub fn format_input(doc: &mut Map<String, Value>) {
     }
     for key in ["api_url", "operations_url", "grpcwp_url", "osnadmin_url"] {
         if let Some(v) = doc.get_mut(key) {
-            strip(v, &|c| matches!(c, '<' | '>' | '\'' | '`' | '(' | ')') || c.is_whitespace());
+            strip(v, &|c| {
+                matches!(c, '<' | '>' | '\'' | '`' | '(' | ')') || c.is_whitespace()
+            });
         }
     }
     if doc.get("type").and_then(Value::as_str) == Some("msp") {
@@ -358,7 +370,10 @@ mod tests {
         assert!(id.chars().all(|c| c.is_ascii_hexdigit()), "{id}");
         // Nothing usable left: a made-up id.
         let made_up = derive_id("!!!", |_| false);
-        assert!(made_up.starts_with("id2") && made_up.len() == 11, "{made_up}");
+        assert!(
+            made_up.starts_with("id2") && made_up.len() == 11,
+            "{made_up}"
+        );
         assert!(derive_id("", |_| false).starts_with("id1"));
     }
 
@@ -376,7 +391,8 @@ mod tests {
         assert_eq!(doc["msp"]["component"]["tls_cert"], "VExT");
         assert!(doc.get("tls_cert").is_none());
         // The msp's own certificate wins; an MSP keeps its fields as they are.
-        let mut doc = json!({"type": "fabric-ca", "tls_cert": "A", "msp": {"component": {"tls_cert": "B"}}});
+        let mut doc =
+            json!({"type": "fabric-ca", "tls_cert": "A", "msp": {"component": {"tls_cert": "B"}}});
         format_input(doc.as_object_mut().unwrap());
         assert_eq!(doc["msp"]["component"]["tls_cert"], "B");
         let mut msp = json!({"type": "msp", "tls_cert": "A"});

@@ -28,9 +28,7 @@ use crate::framework::{
 };
 use crate::resources::export::{export_node_json, DEFAULT_PLATFORM};
 use crate::resources::fabric_ca::{ENROLL_ID_PATTERN, ENROLL_ID_RULE};
-use crate::resources::lifecycle::{
-    self, changed, required, CreateFailure, Naming, Operation, DEPLOYED_LOCATION,
-};
+use crate::resources::lifecycle::{self, changed, required, Naming, Operation, DEPLOYED_LOCATION};
 use crate::resources::pem::{console_b64, msp_certificate, pem_bundle, pem_text, same_certificate};
 use crate::resources::records::{from_config_or_export, Records, RECORD_LIMIT, RECORD_TIMEOUT};
 use crate::resources::semantic::same_certificates;
@@ -553,24 +551,21 @@ impl TypedResource for CaImportResource {
             check.run(&fabric, &op).await?;
         }
         let body = import_body(&planned);
-        let records = Records::new(CA, &console);
-        match records.create(&op, &display_name, &body).await {
-            Ok(c) => Ok(applied_state(&planned, &c)),
-            Err(CreateFailure::Unconfirmed { id, error }) => {
-                lifecycle::mark_unconfirmed(private);
-                let partial = CaImportModel {
-                    id: Tf::Known(id),
-                    display_name: planned.display_name.clone(),
-                    ..CaImportModel::default()
-                };
-                Err(ApplyError::partial(Diagnostics::from(error), partial))
-            }
-            Err(CreateFailure::NotCreated(e)) => Err(Diagnostics::from(e).into()),
-            Err(CreateFailure::NotReady { component, error }) => Err(ApplyError::partial(
-                Diagnostics::from(error),
-                applied_state(&planned, &component),
-            )),
-        }
+        let unconfirmed = |id| CaImportModel {
+            id: Tf::Known(id),
+            display_name: planned.display_name.clone(),
+            ..CaImportModel::default()
+        };
+        Records::new(CA, &console)
+            .create_state(
+                &op,
+                &display_name,
+                &body,
+                private,
+                |c| applied_state(&planned, c),
+                unconfirmed,
+            )
+            .await
     }
 
     async fn read(
@@ -579,12 +574,9 @@ impl TypedResource for CaImportResource {
         req: ReadRequest<'_, CaImportModel>,
     ) -> Result<Option<CaImportModel>, Diagnostics> {
         let console = Clients::console(ctx)?;
-        let Some(id) = req.state.id.known() else {
-            return Ok(None);
-        };
-        let found = Records::new(CA, &console).read(id).await?;
-        lifecycle::confirm(req.private);
-        Ok(found.map(|c| live_state(&req.state, &c)))
+        Records::new(CA, &console)
+            .read_state(&req.state.id, req.private, |c| live_state(&req.state, c))
+            .await
     }
 
     async fn update(
@@ -609,19 +601,10 @@ impl TypedResource for CaImportResource {
         req: DeleteRequest<'_, CaImportModel>,
     ) -> Result<(), Diagnostics> {
         let console = Clients::console(ctx)?;
-        let Some(id) = req.prior.id.known() else {
-            return Ok(());
-        };
-        let unconfirmed = lifecycle::is_unconfirmed(req.private);
+        let p = &req.prior;
         Records::new(CA, &console)
-            .remove(
-                &operation(ctx),
-                id,
-                req.prior.display_name.as_str(),
-                unconfirmed,
-            )
+            .remove_state(&operation(ctx), &p.id, &p.display_name, req.private)
             .await
-            .map_err(Diagnostics::from)
     }
 
     /// By component id. The admin credentials of an imported record are not known, and
@@ -634,11 +617,11 @@ impl TypedResource for CaImportResource {
         _private: &mut Private,
     ) -> Result<CaImportModel, Diagnostics> {
         let console = Clients::console(ctx)?;
-        let c = Records::new(CA, &console)
-            .import(id, self.type_name())
+        let id = Records::new(CA, &console)
+            .import_id(id, self.type_name())
             .await?;
         Ok(CaImportModel {
-            id: Tf::Known(c.id),
+            id: Tf::Known(id),
             ..CaImportModel::default()
         })
     }

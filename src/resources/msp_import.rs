@@ -20,9 +20,11 @@ use crate::framework::{
     UpdateRequest,
 };
 use crate::resources::export::export_msp_json;
-use crate::resources::lifecycle::{self, changed, required, CreateFailure, Naming, Operation};
+use crate::resources::lifecycle::{self, changed, required, Naming, Operation};
 use crate::resources::pem::{console_b64, msp_certificate};
-use crate::resources::records::{Records, RECORD_LIMIT, RECORD_TIMEOUT};
+use crate::resources::records::{
+    from_config_or_export as pick, Records, RECORD_LIMIT, RECORD_TIMEOUT,
+};
 use crate::resources::semantic::{same_certificates, same_json};
 use crate::{attr, tf_model};
 
@@ -183,24 +185,6 @@ impl MspDefinition {
             }
         }
         Self::from_doc(doc, true)
-    }
-}
-
-/// The planned value of one field: the configuration's, else the export's (unknown while the
-/// export is), else `default`.
-fn pick<T: Clone>(
-    config: &Tf<T>,
-    export: Option<&Tf<MspDefinition>>,
-    from: impl Fn(&MspDefinition) -> Option<T>,
-    default: Tf<T>,
-) -> Tf<T> {
-    match config {
-        Tf::Known(_) | Tf::Unknown => config.clone(),
-        Tf::Null => match export {
-            Some(Tf::Unknown) => Tf::Unknown,
-            Some(Tf::Known(d)) => from(d).map(Tf::Known).unwrap_or(default),
-            _ => default,
-        },
     }
 }
 
@@ -401,24 +385,21 @@ impl TypedResource for MspImportResource {
         } = req;
         let display_name = required(&planned.display_name, attr!(MspImportModel, display_name))?;
         let body = import_body(&planned);
-        let records = Records::new(MSP, &console);
-        match records.create(&operation(ctx), &display_name, &body).await {
-            Ok(c) => Ok(applied_state(&planned, &c)),
-            Err(CreateFailure::Unconfirmed { id, error }) => {
-                lifecycle::mark_unconfirmed(private);
-                let partial = MspImportModel {
-                    id: Tf::Known(id),
-                    display_name: planned.display_name.clone(),
-                    ..MspImportModel::default()
-                };
-                Err(ApplyError::partial(Diagnostics::from(error), partial))
-            }
-            Err(CreateFailure::NotCreated(e)) => Err(Diagnostics::from(e).into()),
-            Err(CreateFailure::NotReady { component, error }) => Err(ApplyError::partial(
-                Diagnostics::from(error),
-                applied_state(&planned, &component),
-            )),
-        }
+        let unconfirmed = |id| MspImportModel {
+            id: Tf::Known(id),
+            display_name: planned.display_name.clone(),
+            ..MspImportModel::default()
+        };
+        Records::new(MSP, &console)
+            .create_state(
+                &operation(ctx),
+                &display_name,
+                &body,
+                private,
+                |c| applied_state(&planned, c),
+                unconfirmed,
+            )
+            .await
     }
 
     async fn read(
@@ -427,12 +408,9 @@ impl TypedResource for MspImportResource {
         req: ReadRequest<'_, MspImportModel>,
     ) -> Result<Option<MspImportModel>, Diagnostics> {
         let console = Clients::console(ctx)?;
-        let Some(id) = req.state.id.known() else {
-            return Ok(None);
-        };
-        let found = Records::new(MSP, &console).read(id).await?;
-        lifecycle::confirm(req.private);
-        Ok(found.map(|c| live_state(&req.state, &c)))
+        Records::new(MSP, &console)
+            .read_state(&req.state.id, req.private, |c| live_state(&req.state, c))
+            .await
     }
 
     async fn update(
@@ -457,19 +435,10 @@ impl TypedResource for MspImportResource {
         req: DeleteRequest<'_, MspImportModel>,
     ) -> Result<(), Diagnostics> {
         let console = Clients::console(ctx)?;
-        let Some(id) = req.prior.id.known() else {
-            return Ok(());
-        };
-        let unconfirmed = lifecycle::is_unconfirmed(req.private);
+        let p = &req.prior;
         Records::new(MSP, &console)
-            .remove(
-                &operation(ctx),
-                id,
-                req.prior.display_name.as_str(),
-                unconfirmed,
-            )
+            .remove_state(&operation(ctx), &p.id, &p.display_name, req.private)
             .await
-            .map_err(Diagnostics::from)
     }
 
     async fn import(
@@ -479,11 +448,11 @@ impl TypedResource for MspImportResource {
         _private: &mut Private,
     ) -> Result<MspImportModel, Diagnostics> {
         let console = Clients::console(ctx)?;
-        let c = Records::new(MSP, &console)
-            .import(id, self.type_name())
+        let id = Records::new(MSP, &console)
+            .import_id(id, self.type_name())
             .await?;
         Ok(MspImportModel {
-            id: Tf::Known(c.id),
+            id: Tf::Known(id),
             ..MspImportModel::default()
         })
     }

@@ -715,8 +715,29 @@ impl<P: Provider> ProviderRpc for ProviderServer<P> {
                 )
                 .await;
             if replace_before == 0 && !requires_replace.is_empty() && !prior.is_null() {
-                // modify_plan asked for a replacement: the new object's computed values are unknown.
+                // modify_plan asked for a replacement: the new object's computed values are
+                // unknown, and modify_plan plans them once more for the new object (it may
+                // know some from the configuration, e.g. a record's fields from an export).
+                // What the second pass reports, the first already did.
                 mark_computed_unknown(&r.schema.block, &mut planned, &config);
+                let mut again = Diagnostics::new();
+                r.imp
+                    .modify_plan(
+                        &instance.ctx,
+                        PlanContext {
+                            prior: &prior,
+                            config: &config,
+                            planned: &mut planned,
+                            requires_replace: &mut requires_replace,
+                            diagnostics: &mut again,
+                        },
+                    )
+                    .await;
+                for d in again.into_vec() {
+                    if !diags.iter().any(|seen| *seen == d) {
+                        diags.push(d);
+                    }
+                }
             }
             null_write_only(&r.schema.block, &mut planned);
             // A create, or a replacement (destroy, then create): whatever the create needs must

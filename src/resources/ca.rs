@@ -152,7 +152,7 @@ tf_model! {
             .description(
                 "The CA as the console's export (download) button writes it: sorted keys, 4-space \
                  indent, base64 PEMs. Carries the CA to another region's console, where importing it \
-                 (the console's import button, or the planned `blockchain_ca_import`) needs no \
+                 (the console's import button, or `blockchain_ca_import`) needs no \
                  downloaded file.",
             ),
         pub timeouts: Tf<TimeoutsModel> => block |_| timeouts_block(
@@ -288,6 +288,16 @@ impl TypedResource for CaResource {
             same_version as fn(&str, &str) -> bool,
         );
         lifecycle::check_version(ctx, check, |v| &v.ca, plan.diagnostics).await;
+        // The export shows the name, URLs, location and certificates, none of which an update
+        // in place changes but the name: it stays known, so that imports of it in other
+        // consoles (`blockchain_ca_import.export_json`) do not plan a new record.
+        if let Some(prior) = plan.prior {
+            let p = &mut *plan.planned;
+            let same_name = p.display_name.is_known() && p.display_name == prior.display_name;
+            if plan.requires_replace.is_empty() && same_name && p.export_json.is_unknown() {
+                p.export_json = prior.export_json.clone();
+            }
+        }
     }
 
     async fn create(

@@ -2,7 +2,8 @@
 //!
 //! Facts from the console UI's exporter (fabric-operations-console `packages/apollo/src/utils/helper.js`,
 //! `getExportedNode` / `exportNode` / `sortKeys`): a fixed set of fields, `undefined` ones dropped by
-//! `JSON.stringify`, legacy fields repeated for older consoles, keys sorted recursively with
+//! `JSON.stringify` (the bookkeeping ones `migrated_from`, `imported`, `cluster_type` and
+//! `console_type` when falsy, `node_ou` when absent), legacy fields repeated for older consoles, keys sorted recursively with
 //! `localeCompare(numeric, caseFirst: upper)`, and 4-space indentation without a trailing newline.
 
 use std::cmp::Ordering;
@@ -68,7 +69,9 @@ pub fn export_node_json(doc: &Json, platform: &str) -> String {
     );
     put("id", get(&["id"]));
     put("scheme_version", get(&["scheme_version"]));
-    put("migrated_from", get(&["migrated_from"]).filter(truthy));
+    for key in ["migrated_from", "imported", "cluster_type", "console_type"] {
+        put(key, get(&[key]).filter(truthy));
+    }
     // Legacy fields, "needed for import on older systems".
     put("name", get(&["display_name"]));
     put(
@@ -85,6 +88,7 @@ pub fn export_node_json(doc: &Json, platform: &str) -> String {
         "tls_ca_root_cert",
         get(&["msp", "tlsca", "root_certs"]).and_then(|r| r.get(0).cloned()),
     );
+    put("node_ou", get(&["node_ou"]).filter(truthy));
     to_console_json(&sort_keys(Json::Object(out)))
 }
 

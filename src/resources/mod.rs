@@ -6,6 +6,7 @@ use crate::framework::{typed, Resource};
 
 pub mod ca;
 pub mod ca_identity;
+pub mod ca_import;
 pub mod enrolled_identity;
 pub mod export;
 pub mod fabric_ca;
@@ -23,6 +24,7 @@ pub mod semantic;
 pub fn all() -> Vec<Arc<dyn Resource>> {
     vec![
         typed(ca::CaResource),
+        typed(ca_import::CaImportResource),
         typed(ca_identity::CaIdentityResource),
         typed(enrolled_identity::EnrolledIdentityResource),
         typed(msp_import::MspImportResource),

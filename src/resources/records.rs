@@ -15,9 +15,10 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::console::{Component, EditComponentRequest};
+use crate::framework::{ApplyError, Diagnostics, Private, Tf};
 use crate::resources::lifecycle::{
-    unconfirmed_error, ComponentApi, CreateFailure, FreeIdFailure, LifecycleError, Naming,
-    Operation, Post,
+    confirm, is_unconfirmed, mark_unconfirmed, unconfirmed_error, ComponentApi, CreateFailure,
+    FreeIdFailure, LifecycleError, Naming, Operation, Post,
 };
 
 /// How long a record operation may take: a few console calls, no deployment.
@@ -155,6 +156,93 @@ impl<'a, A: ComponentApi + ?Sized> Records<'a, A> {
         self.naming
             .import(self.api, Post::Record, id, resource_type)
             .await
+    }
+
+    /// [`Records::create`] as a record resource's create answers it: the state `applied`
+    /// makes of the record, or the error with what the state must keep. A create that was
+    /// never confirmed is kept under its id as `unconfirmed` makes it, marked in private state
+    /// (tainted; the next read settles it).
+    pub async fn create_state<M>(
+        &self,
+        op: &Operation,
+        display_name: &str,
+        body: &Value,
+        private: &mut Private,
+        applied: impl Fn(&Component) -> M,
+        unconfirmed: impl FnOnce(String) -> M,
+    ) -> Result<M, ApplyError<M>> {
+        match self.create(op, display_name, body).await {
+            Ok(c) => Ok(applied(&c)),
+            Err(CreateFailure::Unconfirmed { id, error }) => {
+                mark_unconfirmed(private);
+                Err(ApplyError::partial(
+                    Diagnostics::from(error),
+                    unconfirmed(id),
+                ))
+            }
+            Err(CreateFailure::NotCreated(e)) => Err(Diagnostics::from(e).into()),
+            Err(CreateFailure::NotReady { component, error }) => Err(ApplyError::partial(
+                Diagnostics::from(error),
+                applied(&component),
+            )),
+        }
+    }
+
+    /// [`Records::read`] as a record resource's read answers it: the state `live` makes of the
+    /// record, `None` when the state has no id or the record is gone; the read settles an
+    /// unconfirmed create.
+    pub async fn read_state<M>(
+        &self,
+        id: &Tf<String>,
+        private: &mut Private,
+        live: impl FnOnce(&Component) -> M,
+    ) -> Result<Option<M>, Diagnostics> {
+        let Some(id) = id.known() else {
+            return Ok(None);
+        };
+        let found = self.read(id).await?;
+        confirm(private);
+        Ok(found.map(|c| live(&c)))
+    }
+
+    /// [`Records::remove`] of the record a state holds (nothing when it has no id).
+    pub async fn remove_state(
+        &self,
+        op: &Operation,
+        id: &Tf<String>,
+        display_name: &Tf<String>,
+        private: &Private,
+    ) -> Result<(), Diagnostics> {
+        let Some(id) = id.known() else {
+            return Ok(());
+        };
+        self.remove(op, id, display_name.as_str(), is_unconfirmed(private))
+            .await
+            .map_err(Diagnostics::from)
+    }
+
+    /// [`Records::import`]: the id of the record an import names.
+    pub async fn import_id(&self, id: &str, resource_type: &str) -> Result<String, Diagnostics> {
+        Ok(self.import(id, resource_type).await?.id)
+    }
+}
+
+/// A record field's planned value: the configuration's when it sets one (or is not known
+/// yet), else the field of the export the record comes from (unknown while the export is),
+/// else `default`.
+pub fn from_config_or_export<T: Clone, R>(
+    config: &Tf<T>,
+    export: Option<&Tf<R>>,
+    field: impl Fn(&R) -> Option<T>,
+    default: Tf<T>,
+) -> Tf<T> {
+    match config {
+        Tf::Known(_) | Tf::Unknown => config.clone(),
+        Tf::Null => match export {
+            Some(Tf::Unknown) => Tf::Unknown,
+            Some(Tf::Known(r)) => field(r).map(Tf::Known).unwrap_or(default),
+            _ => default,
+        },
     }
 }
 

@@ -140,14 +140,14 @@ fn the_configuration_overrides_the_export_and_the_export_overrides_the_defaults(
     let unknown = pick(
         &Tf::Null,
         Some(&Tf::Unknown),
-        |d| d.msp_id.clone(),
+        |d: &MspDefinition| d.msp_id.clone(),
         Tf::Null,
     );
     assert_eq!(unknown, Tf::Unknown);
     let default = pick(
         &Tf::Null,
         None,
-        |d| Some(d.intermediate_certs.clone()),
+        |d: &MspDefinition| Some(d.intermediate_certs.clone()),
         Tf::Known(Vec::new()),
     );
     assert_eq!(default, Tf::Known(Vec::new()));

@@ -15,6 +15,30 @@ const STALE_DELETE_MS: i64 = 30_000;
 const TYPE_CACHE_MS: i64 = 120_000; // list-by-type cache (docs/dev/console-api.md#list-caches)
 const TAG_CACHE_MS: i64 = 30_000; // list-by-tag cache (docs/dev/console-api.md#list-caches)
 
+/// Fields an edit does not change when it sends them null or empty (athena's
+/// `prevent_null_val_keys`).
+const PREVENT_NULL_VALUE_KEYS: [&str; 19] = [
+    "display_name",
+    "version",
+    "storage",
+    "resources",
+    "state_db",
+    "tags",
+    "region",
+    "zone",
+    "arch",
+    "replicas",
+    "resource_warnings",
+    "config_override",
+    "tls_cert",
+    "ca_root_certs",
+    "tls_ca_root_certs",
+    "ecert",
+    "admin_certs",
+    "tlsca_name",
+    "ca_name",
+];
+
 fn import_schema(t: &str) -> Option<&'static str> {
     match t {
         "fabric-ca" => Some("ImportCaBody"),
@@ -339,6 +363,10 @@ pub async fn import(c: &Console, req: &ApiRequest, route_type: Option<&str>) -> 
     let Some(schema) = import_schema(&t) else {
         return missing_type(); // `import.generic.unknown-type`
     };
+    // athena decides `imported` itself: a body's is dropped before validation (FOC
+    // `packages/athena/routes/component_apis.js` `add_component`), so an export that says
+    // `imported: true` imports (docs/dev/console-api.md#imported-cas).
+    body.remove("imported");
     let body_value = Value::Object(body.clone());
     let ignore = body.get("_ignore_validation_errors") == Some(&Value::Bool(true));
     if ignore {
@@ -412,6 +440,11 @@ pub async fn edit(c: &Console, req: &ApiRequest, id: &str) -> Reply {
     let body = edit_names(body);
     if let (Some(obj), Some(patch)) = (doc.as_object_mut(), body.as_object()) {
         for (k, v) in patch {
+            // athena leaves these alone when the edit sends null or "" (FOC
+            // `packages/athena/libs/component_lib.js` `edit_component`, `prevent_null_val_keys`).
+            if PREVENT_NULL_VALUE_KEYS.contains(&k.as_str()) && (v.is_null() || v == "") {
+                continue;
+            }
             match k.as_str() {
                 "id" | "type" | "timestamp" | "edited_timestamp" | "imported" => {}
                 // An edit replaces the list and the type tag comes back (`edit.peer.tags-replace`).

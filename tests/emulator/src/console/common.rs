@@ -67,6 +67,64 @@ pub(super) fn new_component_id(
     }
 }
 
+/// What athena's `format_input_to_doc` (`libs/component_lib.js`, run on every import and
+/// edit) does to a record's fields before it stores them: `<`, `>` and backquotes leave
+/// `display_name`, `location` and an orderer's `cluster_name` (which defaults to "My OS"),
+/// URLs lose `<>'\`()` and whitespace (`misc.js` `safe_url`), and an orderer's `cluster_id`
+/// goes through the id builder (`build_id`: only `[a-zA-Z0-9_-]`, lower case, a `c` in front
+/// of a first character that is no letter, at most 32 characters).
+pub(super) fn format_record(obj: &mut serde_json::Map<String, Value>, t: &str) {
+    let strip = |s: &str, bad: &dyn Fn(char) -> bool| s.chars().filter(|c| !bad(*c)).collect::<String>();
+    let name_char = |c: char| matches!(c, '<' | '>' | '`');
+    let url_char = |c: char| matches!(c, '<' | '>' | '\'' | '`' | '(' | ')') || c.is_whitespace();
+    for key in ["display_name", "location"] {
+        if let Some(Value::String(s)) = obj.get_mut(key) {
+            *s = strip(s, &name_char);
+        }
+    }
+    for key in ["api_url", "operations_url", "grpcwp_url", "osnadmin_url"] {
+        if let Some(Value::String(s)) = obj.get_mut(key) {
+            *s = strip(s, &url_char);
+        }
+    }
+    if t != "fabric-orderer" {
+        return;
+    }
+    let name = obj
+        .get("cluster_name")
+        .and_then(Value::as_str)
+        .map(|s| strip(s, &name_char))
+        .unwrap_or_default();
+    let name = if name.is_empty() { "My OS".to_owned() } else { name };
+    obj.insert("cluster_name".into(), json!(name));
+    if let Some(Value::String(id)) = obj.get_mut("cluster_id") {
+        if !id.is_empty() {
+            *id = cluster_id(id);
+        }
+    }
+}
+
+/// athena's `build_id` without the uniqueness step (a cluster id is shared by its nodes).
+fn cluster_id(given: &str) -> String {
+    let mut id: String = given
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect::<String>()
+        .to_ascii_lowercase();
+    if id.is_empty() {
+        // athena: "id2" and 8 random characters (`misc.js` `simpleRandomString`).
+        let random: String = (0..8)
+            .map(|_| char::from(b"abcdefghijklmnopqrstuvwxyz0123456789"[rand::random_range(0..36)]))
+            .collect();
+        id = format!("id2{random}");
+    }
+    if !id.starts_with(|c: char| c.is_ascii_lowercase()) {
+        id.insert(0, 'c');
+    }
+    id.truncate(32);
+    id
+}
+
 /// Deep-merges `patch` into `target`: edits keep the unsent parts of objects
 /// (`edit.peer.msp-full`, and a CA's `config_override`).
 pub(super) fn merge(target: &mut Value, patch: &Value) {
@@ -146,6 +204,22 @@ mod tests {
             new_component_id(&docs, None, None).ok(),
             Some(docs::derive_id("", |_| false))
         );
+    }
+
+    #[test]
+    fn records_are_formatted_as_athena_stores_them() {
+        let mut o = json!({"display_name": "<b>Orderer`1", "api_url": "grpcs://h:1 ", "cluster_name": "", "cluster_id": "Raft Cluster-1_x!"});
+        let obj = o.as_object_mut().unwrap();
+        format_record(obj, "fabric-orderer");
+        assert_eq!(o["display_name"], "bOrderer1");
+        assert_eq!(o["api_url"], "grpcs://h:1");
+        assert_eq!(o["cluster_name"], "My OS");
+        assert_eq!(o["cluster_id"], "raftcluster-1_x");
+        assert_eq!(cluster_id("1abc"), "c1abc");
+        assert_eq!(cluster_id(&"a".repeat(40)).len(), 32);
+        let mut peer = json!({"display_name": "P"});
+        format_record(peer.as_object_mut().unwrap(), "fabric-peer");
+        assert_eq!(peer, json!({"display_name": "P"}));
     }
 
     #[test]

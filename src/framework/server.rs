@@ -15,7 +15,7 @@ use crate::framework::codec::{
 use crate::framework::diagnostics::{Diagnostic, Diagnostics};
 use crate::framework::path::AttributePath;
 use crate::framework::plan::{
-    inconsistencies, keep_equal_in_meaning, mark_computed_unknown, null_write_only,
+    inconsistencies, keep_equal_in_meaning, mark_computed_unknown_unless_planned, null_write_only,
     plan_resource_change, unknown_paths,
 };
 use crate::framework::private::Private;
@@ -702,6 +702,7 @@ impl<P: Provider> ProviderRpc for ProviderServer<P> {
         let instance = self.instance_context(&req.prior_private);
         if !planned.is_null() {
             let replace_before = requires_replace.len();
+            let engine_planned = planned.clone();
             r.imp
                 .modify_plan(
                     &instance.ctx,
@@ -715,8 +716,14 @@ impl<P: Provider> ProviderRpc for ProviderServer<P> {
                 )
                 .await;
             if replace_before == 0 && !requires_replace.is_empty() && !prior.is_null() {
-                // modify_plan asked for a replacement: the new object's computed values are unknown.
-                mark_computed_unknown(&r.schema.block, &mut planned, &config);
+                // modify_plan asked for a replacement: the new object's computed values are
+                // unknown, except those modify_plan planned for it.
+                mark_computed_unknown_unless_planned(
+                    &r.schema.block,
+                    &mut planned,
+                    &engine_planned,
+                    &config,
+                );
             }
             null_write_only(&r.schema.block, &mut planned);
             // A create, or a replacement (destroy, then create): whatever the create needs must

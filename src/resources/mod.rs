@@ -13,6 +13,8 @@ pub mod identity_file;
 pub mod identity_import;
 pub mod lifecycle;
 pub mod msp_import;
+pub mod ordering_service_import;
+pub mod peer_import;
 pub mod pem;
 pub mod records;
 pub mod semantic;
@@ -24,6 +26,8 @@ pub fn all() -> Vec<Arc<dyn Resource>> {
         typed(ca_identity::CaIdentityResource),
         typed(enrolled_identity::EnrolledIdentityResource),
         typed(msp_import::MspImportResource),
+        typed(peer_import::PeerImportResource),
+        typed(ordering_service_import::OrderingServiceImportResource),
         typed(identity_import::IdentityImportResource),
     ]
 }

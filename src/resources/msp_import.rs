@@ -15,12 +15,13 @@ use serde_json::{Map, Value as Json};
 use crate::clients::Clients;
 use crate::console::{Component, EditComponentRequest};
 use crate::framework::{
-    validators, ApplyError, AttributePath, CreatePlan, CreateRequest, DeleteRequest, Diagnostic,
-    Diagnostics, ModelPlan, Private, ReadRequest, ResourceContext, Tf, TfValue, TypedResource,
-    UpdateRequest,
+    validators, ApplyError, CreatePlan, CreateRequest, DeleteRequest, Diagnostic, Diagnostics,
+    ModelPlan, Private, ReadRequest, ResourceContext, Tf, TfValue, TypedResource, UpdateRequest,
 };
 use crate::resources::export::export_msp_json;
-use crate::resources::lifecycle::{self, changed, required, CreateFailure, Naming, Operation};
+use crate::resources::lifecycle::{
+    self, changed, check_certificates, pick, required, CreateFailure, Naming, Operation,
+};
 use crate::resources::pem::{console_b64, msp_certificate};
 use crate::resources::records::{Records, RECORD_LIMIT, RECORD_TIMEOUT};
 use crate::resources::semantic::{same_certificates, same_json};
@@ -29,7 +30,7 @@ use crate::{attr, tf_model};
 /// The console's own tag on every MSP record (docs/dev/console-api.md#tags).
 const SYSTEM_TAGS: [&str; 1] = ["msp"];
 /// athena's `invalid_msp_id` rule (validation-regex.json), as a whitelist.
-const MSP_ID_PATTERN: &str = r"^[A-Za-z0-9.-]+$";
+pub const MSP_ID_PATTERN: &str = r"^[A-Za-z0-9.-]+$";
 
 const MSP: Naming = Naming {
     component_type: "msp",
@@ -183,24 +184,6 @@ impl MspDefinition {
             }
         }
         Self::from_doc(doc, true)
-    }
-}
-
-/// The planned value of one field: the configuration's, else the export's (unknown while the
-/// export is), else `default`.
-fn pick<T: Clone>(
-    config: &Tf<T>,
-    export: Option<&Tf<MspDefinition>>,
-    from: impl Fn(&MspDefinition) -> Option<T>,
-    default: Tf<T>,
-) -> Tf<T> {
-    match config {
-        Tf::Known(_) | Tf::Unknown => config.clone(),
-        Tf::Null => match export {
-            Some(Tf::Unknown) => Tf::Unknown,
-            Some(Tf::Known(d)) => from(d).map(Tf::Known).unwrap_or(default),
-            _ => default,
-        },
     }
 }
 
@@ -486,16 +469,6 @@ impl TypedResource for MspImportResource {
             id: Tf::Known(c.id),
             ..MspImportModel::default()
         })
-    }
-}
-
-/// Errors at `path[i]` for each given certificate that is not a usable X.509 v3 PEM.
-fn check_certificates(path: AttributePath, certs: &Tf<Vec<String>>, diags: &mut Diagnostics) {
-    for (i, cert) in certs.known().into_iter().flatten().enumerate() {
-        if let Err(e) = msp_certificate(cert) {
-            let at = path.clone().index(i64::try_from(i).unwrap_or(i64::MAX));
-            diags.push(Diagnostic::error("Unusable certificate", format!("{at} {e}.")).at(at));
-        }
     }
 }
 

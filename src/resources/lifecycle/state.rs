@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::console::{FabricVersion, FabricVersionsByType};
 use crate::framework::{AttributePath, Diagnostic, Diagnostics, Model, Private, Tf};
+use crate::resources::pem::msp_certificate;
 use crate::resources::semantic::quantity;
 
 /// A planned value that must be known when the change is applied (the plan guarantees it;
@@ -26,6 +27,10 @@ pub fn required<T: Clone>(v: &Tf<T>, path: AttributePath) -> Result<T, Diagnosti
 pub fn changed<'a, T: PartialEq>(prior: &Tf<T>, planned: &'a Tf<T>) -> Option<&'a T> {
     planned.known().filter(|p| prior.known() != Some(*p))
 }
+
+/// What a tag may hold so that the console keeps it as given: athena lower-cases tags and
+/// drops every other character (docs/dev/console-api.md#peer-and-orderer-records).
+pub const TAG_PATTERN: &str = r"^[a-z0-9_+!@#$*?:,'-]+$";
 
 /// The user's tags from the console's: its own (system) tags dropped unless the user lists
 /// them (dropping one the user lists would be a diff on every plan). No tags at all stays null
@@ -155,6 +160,41 @@ pub fn check_sizing(
                 );
             }
         }
+    }
+}
+
+/// The planned value of one field: the configuration's, else the export's (unknown while the
+/// export is), else `default`.
+pub fn pick<T: Clone, D>(
+    config: &Tf<T>,
+    export: Option<&Tf<D>>,
+    from: impl Fn(&D) -> Option<T>,
+    default: Tf<T>,
+) -> Tf<T> {
+    match config {
+        Tf::Known(_) | Tf::Unknown => config.clone(),
+        Tf::Null => match export {
+            Some(Tf::Unknown) => Tf::Unknown,
+            Some(Tf::Known(d)) => from(d).map(Tf::Known).unwrap_or(default),
+            _ => default,
+        },
+    }
+}
+
+/// Errors at `path[i]` for each given certificate that is not a usable X.509 v3 PEM.
+pub fn check_certificates(path: AttributePath, certs: &Tf<Vec<String>>, diags: &mut Diagnostics) {
+    for (i, cert) in certs.known().into_iter().flatten().enumerate() {
+        if let Err(e) = msp_certificate(cert) {
+            let at = path.clone().index(i64::try_from(i).unwrap_or(i64::MAX));
+            diags.push(Diagnostic::error("Unusable certificate", format!("{at} {e}.")).at(at));
+        }
+    }
+}
+
+/// An error at `path` when the given certificate is not a usable X.509 v3 PEM.
+pub fn check_certificate(path: AttributePath, cert: &Tf<String>, diags: &mut Diagnostics) {
+    if let Some(Err(e)) = cert.known().map(|c| msp_certificate(c)) {
+        diags.push(Diagnostic::error("Unusable certificate", format!("{path} {e}.")).at(path));
     }
 }
 

@@ -405,7 +405,7 @@ impl TypedResource for OrderingServiceImportResource {
             let name = d.display_name.clone().unwrap_or_default();
             let body = d.import_body(NodeKind::Orderer, tags.as_deref());
             match records.create(&op, &name, &body).await {
-                Ok(c) => created.push(c),
+                Ok(c) => created.push(records.full_view(c).await),
                 Err(CreateFailure::NotReady { component, error }) => {
                     created.push(*component);
                     return Err(partial(&planned, &created, &[], error));
@@ -557,7 +557,7 @@ impl TypedResource for OrderingServiceImportResource {
                     let name = d.display_name.clone().unwrap_or_default();
                     let body = d.import_body(NodeKind::Orderer, tags.as_deref());
                     match records.create(&op, &name, &body).await {
-                        Ok(c) => Ok(c),
+                        Ok(c) => Ok(records.full_view(c).await),
                         Err(CreateFailure::NotReady { component, error }) => {
                             done.push(*component);
                             Err(error)
@@ -920,21 +920,29 @@ async fn discover<A: ComponentApi + ?Sized>(
         ))
     })?;
     let ours = |c: &&Component| ORDERER.holds(Post::Record, c);
-    let of_cluster: Vec<Component> = all
+    let mut ids: Vec<&str> = all
         .iter()
         .filter(ours)
         .filter(|c| cluster_of(c).as_deref() == Some(id))
-        .cloned()
+        .map(|c| c.id.as_str())
         .collect();
-    if !of_cluster.is_empty() {
-        return Ok(of_cluster);
+    if ids.is_empty() {
+        ids = all
+            .iter()
+            .filter(ours)
+            .filter(|c| c.id == id)
+            .map(|c| c.id.as_str())
+            .collect();
     }
-    Ok(all
-        .iter()
-        .filter(ours)
-        .filter(|c| c.id == id)
-        .cloned()
-        .collect())
+    // The list shows no `ecert` or `admin_certs`; the refresh's view of each record does
+    // (docs/dev/console-api.md#views-per-call).
+    let mut found = Vec::new();
+    for node in ids {
+        if let Some(c) = records.read(node).await? {
+            found.push(c);
+        }
+    }
+    Ok(found)
 }
 
 /// The one value all nodes share, else the first that differs from what the state held (so

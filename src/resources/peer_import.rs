@@ -330,7 +330,7 @@ impl TypedResource for PeerImportResource {
         let body = import_body(&planned);
         let records = Records::new(PEER, &console);
         match records.create(&operation(ctx), &display_name, &body).await {
-            Ok(c) => Ok(applied_state(&planned, &c)),
+            Ok(c) => Ok(applied_state(&planned, &records.full_view(c).await)),
             Err(CreateFailure::Unconfirmed { id, error }) => {
                 lifecycle::mark_unconfirmed(private);
                 let partial = PeerImportModel {

@@ -68,6 +68,20 @@ impl<'a, A: ComponentApi + ?Sized> Records<'a, A> {
         }
     }
 
+    /// `created` as a refresh will see it: athena's import answer shows a peer or orderer
+    /// without its `ecert` and `admin_certs` (docs/dev/console-api.md#views-per-call), so the
+    /// record is read back with them. The answer itself when that read fails.
+    pub async fn full_view(&self, created: Component) -> Component {
+        match self.api.get_fresh(&created.id).await {
+            Ok(Some(c)) => c,
+            Ok(None) => created,
+            Err(e) => {
+                tracing::debug!(id = %created.id, "reading the new record back failed: {e}");
+                created
+            }
+        }
+    }
+
     /// The record for a refresh; `None` when it is gone or the id now holds something else
     /// (another type, or a deployed component).
     pub async fn read(&self, id: &str) -> Result<Option<Component>, LifecycleError> {

@@ -59,7 +59,10 @@ impl Api {
         let resp = rb.send().await.unwrap();
         let status = resp.status().as_u16();
         let text = resp.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
     }
 }
 
@@ -75,7 +78,11 @@ async fn the_console_uis_peer_import_body_is_accepted() {
     body["display_name"] = json!("Peer<0> Org1");
     body["tags"] = json!(["My Tag", "TF"]);
     let (status, peer) = api
-        .call(Method::POST, "/ak/api/v3/components/fabric-peer", Some(body))
+        .call(
+            Method::POST,
+            "/ak/api/v3/components/fabric-peer",
+            Some(body),
+        )
         .await;
     assert_eq!(status, 200, "{peer}");
     assert_eq!(peer["display_name"], "Peer0 Org1");
@@ -89,7 +96,12 @@ async fn the_console_uis_peer_import_body_is_accepted() {
         )
         .await;
     assert!(full["msp"]["component"]["ecert"].is_string(), "{full}");
-    assert_eq!(full["msp"]["component"]["admin_certs"].as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        full["msp"]["component"]["admin_certs"]
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
     // An unknown key is still refused.
     let mut bad = recorded_request("import.peer");
     bad["display_name"] = json!("Other");
@@ -115,7 +127,11 @@ async fn ordering_service_nodes_share_their_cluster() {
         .remove("admin_certs");
     for body in [first, second] {
         let (status, node) = api
-            .call(Method::POST, "/ak/api/v3/components/fabric-orderer", Some(body))
+            .call(
+                Method::POST,
+                "/ak/api/v3/components/fabric-orderer",
+                Some(body),
+            )
             .await;
         assert_eq!(status, 200, "{node}");
         // athena's id builder: letters, digits, `-` and `_`, lower case.
@@ -144,7 +160,11 @@ async fn ordering_service_nodes_share_their_cluster() {
     assert_eq!(status, 200, "{edited}");
     assert_eq!(edited["cluster_name"], "Renamed OS");
     let (_, other) = api
-        .call(Method::GET, "/ak/api/v3/components/orderer3?cache=skip", None)
+        .call(
+            Method::GET,
+            "/ak/api/v3/components/orderer3?cache=skip",
+            None,
+        )
         .await;
     assert_eq!(other["system_channel_id"], "sys");
     assert_eq!(other["cluster_name"], "Renamed OS");
@@ -162,7 +182,11 @@ async fn ordering_service_nodes_share_their_cluster() {
     let mut unnamed = recorded_request("import.orderer");
     unnamed["cluster_name"] = json!("");
     let (status, node) = api
-        .call(Method::POST, "/ak/api/v3/components/fabric-orderer", Some(unnamed))
+        .call(
+            Method::POST,
+            "/ak/api/v3/components/fabric-orderer",
+            Some(unnamed),
+        )
         .await;
     assert_eq!(status, 200, "{node}");
     assert_eq!(node["cluster_name"], "My OS");
@@ -178,7 +202,11 @@ async fn the_v2_view_is_flat() {
     let tls = body["msp"]["component"]["tls_cert"].clone();
     let tls_root = body["msp"]["tlsca"]["root_certs"][0].clone();
     let (status, _) = api
-        .call(Method::POST, "/ak/api/v3/components/fabric-orderer", Some(body))
+        .call(
+            Method::POST,
+            "/ak/api/v3/components/fabric-orderer",
+            Some(body),
+        )
         .await;
     assert_eq!(status, 200);
     let (status, v2) = api
@@ -202,9 +230,16 @@ async fn the_v2_view_is_flat() {
         )
         .await;
     let node = &full["components"][0];
-    assert_eq!(node["admin_certs"].as_array().map(Vec::len), Some(1), "{node}");
+    assert_eq!(
+        node["admin_certs"].as_array().map(Vec::len),
+        Some(1),
+        "{node}"
+    );
     assert!(node["tls_cert_parsed"].get("base_64_pem").is_none());
-    assert_eq!(node["tls_root_certs_parsed"].as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        node["tls_root_certs_parsed"].as_array().map(Vec::len),
+        Some(1)
+    );
     // The v3 view of the same node keeps its msp.
     let (_, v3) = api
         .call(Method::GET, "/ak/api/v3/components/orderer2", None)
@@ -212,7 +247,11 @@ async fn the_v2_view_is_flat() {
     assert_eq!(v3["msp"]["component"]["tls_cert"], tls);
     // v2 writes are not emulated.
     let (status, _) = api
-        .call(Method::POST, "/ak/api/v2/components/fabric-orderer", Some(json!({})))
+        .call(
+            Method::POST,
+            "/ak/api/v2/components/fabric-orderer",
+            Some(json!({})),
+        )
         .await;
     assert_eq!(status, 404);
     emu.shutdown().await;

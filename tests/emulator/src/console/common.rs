@@ -74,7 +74,8 @@ pub(super) fn new_component_id(
 /// goes through the id builder (`build_id`: only `[a-zA-Z0-9_-]`, lower case, a `c` in front
 /// of a first character that is no letter, at most 32 characters).
 pub(super) fn format_record(obj: &mut serde_json::Map<String, Value>, t: &str) {
-    let strip = |s: &str, bad: &dyn Fn(char) -> bool| s.chars().filter(|c| !bad(*c)).collect::<String>();
+    let strip =
+        |s: &str, bad: &dyn Fn(char) -> bool| s.chars().filter(|c| !bad(*c)).collect::<String>();
     let name_char = |c: char| matches!(c, '<' | '>' | '`');
     let url_char = |c: char| matches!(c, '<' | '>' | '\'' | '`' | '(' | ')') || c.is_whitespace();
     for key in ["display_name", "location"] {
@@ -95,7 +96,11 @@ pub(super) fn format_record(obj: &mut serde_json::Map<String, Value>, t: &str) {
         .and_then(Value::as_str)
         .map(|s| strip(s, &name_char))
         .unwrap_or_default();
-    let name = if name.is_empty() { "My OS".to_owned() } else { name };
+    let name = if name.is_empty() {
+        "My OS".to_owned()
+    } else {
+        name
+    };
     obj.insert("cluster_name".into(), json!(name));
     if let Some(Value::String(id)) = obj.get_mut("cluster_id") {
         if !id.is_empty() {

@@ -164,7 +164,12 @@ pub async fn list_all_v2(c: &Console, req: &ApiRequest) -> Reply {
         Err(r) => return r,
     };
     let data = c.data.lock().await;
-    components_reply_with(c, data.docs.values().cloned().collect(), view, docs::render_v2)
+    components_reply_with(
+        c,
+        data.docs.values().cloned().collect(),
+        view,
+        docs::render_v2,
+    )
 }
 
 /// `GET /ak/api/v2/components/{id}`: one component in athena's v2 shape.
@@ -462,7 +467,10 @@ pub async fn edit(c: &Console, req: &ApiRequest, id: &str) -> Reply {
     let mut changed = vec![(id.to_string(), doc.clone())];
     // A truthy cluster-wide key edits every node with the same cluster_id (athena
     // `multi_raft_node_edit`; `edit.orderer.cluster-name`, `edit.orderer.get-other-node`).
-    let cluster = doc.get("cluster_id").and_then(Value::as_str).filter(|c| !c.is_empty());
+    let cluster = doc
+        .get("cluster_id")
+        .and_then(Value::as_str)
+        .filter(|c| !c.is_empty());
     let cluster_wide: Vec<&str> = MULTI_NODE_KEYS
         .into_iter()
         .filter(|k| patch.get(*k).is_some_and(truthy))

@@ -134,7 +134,11 @@ pub struct View {
 pub fn render(doc: &Value, view: View, now_ms: i64) -> Value {
     let mut d = doc.clone();
     if let Some(obj) = d.as_object_mut() {
-        let t = obj.get("type").and_then(Value::as_str).unwrap_or_default().to_owned();
+        let t = obj
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
         for k in REDACTED_ON_AK {
             obj.remove(k);
         }

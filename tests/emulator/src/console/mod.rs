@@ -227,7 +227,9 @@ impl Console {
         let seg: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
         let result = match (req.method.as_str(), seg.as_slice()) {
             ("GET", ["components"]) => self.authed(req, components::list_all_v2(self, req)).await,
-            ("GET", ["components", id]) => self.authed(req, components::get_v2(self, req, id)).await,
+            ("GET", ["components", id]) => {
+                self.authed(req, components::get_v2(self, req, id)).await
+            }
             _ => Ok(Reply::route_not_found()),
         };
         result.unwrap_or_else(|r| r)

@@ -384,8 +384,10 @@ impl NodeDefinition {
     }
 
     /// The `msp` object of an import or edit body: certificates as the console wants them
-    /// (base64 of the PEM), parts without a value left out.
-    fn msp_body(&self) -> Json {
+    /// (base64 of the PEM), parts without a value left out; but an edit sends `admin_certs`
+    /// even when empty, as the console keeps the stored part of an `msp` an edit leaves out
+    /// (docs/dev/console-api.md#peer-and-orderer-records).
+    fn msp_body(&self, edit: bool) -> Json {
         let b64 = |pem: &String| Json::String(console_b64(pem));
         let list = |certs: &[String]| Json::Array(certs.iter().map(b64).collect());
         let mut component = Map::new();
@@ -395,7 +397,7 @@ impl NodeDefinition {
         if let Some(c) = &self.ecert {
             component.insert("ecert".into(), b64(c));
         }
-        if !self.admin_certs.is_empty() {
+        if edit || !self.admin_certs.is_empty() {
             component.insert("admin_certs".into(), list(&self.admin_certs));
         }
         let part = |name: &Option<String>, roots: &[String], always: bool| -> Option<Json> {
@@ -447,7 +449,7 @@ impl NodeDefinition {
         } else if let Some(enabled) = self.node_ou_enabled {
             body.insert("node_ou".into(), serde_json::json!({ "enabled": enabled }));
         }
-        body.insert("msp".into(), self.msp_body());
+        body.insert("msp".into(), self.msp_body(false));
         for (k, v) in &self.carried {
             body.insert(k.clone(), v.clone());
         }
@@ -492,7 +494,7 @@ impl NodeDefinition {
             }
         }
         if self.msp_differs(current) {
-            out.insert("msp".into(), self.msp_body());
+            out.insert("msp".into(), self.msp_body(true));
         }
         out
     }
@@ -910,6 +912,93 @@ mod tests {
     "type": "fabric-ca"
 }"#;
         assert_eq!(out, expected);
+    }
+
+    #[test]
+    fn node_exports_carry_the_ui_bookkeeping_and_an_ordering_service_is_a_list() {
+        let peer = json!({"type": "fabric-peer", "display_name": "P", "imported": true, "node_ou": {"enabled": true},
+            "migrated_from": "", "console_type": "hlfoc", "location": "-"});
+        let out: Json = serde_json::from_str(&export_node_json(&peer, DEFAULT_PLATFORM)).unwrap();
+        assert_eq!(out["imported"], true);
+        assert_eq!(out["node_ou"], json!({"enabled": true}));
+        assert_eq!(out["console_type"], "hlfoc");
+        assert!(out.get("migrated_from").is_none(), "falsy: left out");
+        // An orderer with its own TLS certificate drops the deployer's client/server pair.
+        let orderer = json!({"type": "fabric-orderer", "display_name": "O", "client_tls_cert": "C",
+            "server_tls_cert": "S", "msp": {"component": {"tls_cert": "T"}}});
+        let listed = export_nodes_json([&orderer, &peer], DEFAULT_PLATFORM);
+        assert!(listed.starts_with("[\n    {\n"), "{listed}");
+        let list: Json = serde_json::from_str(&listed).unwrap();
+        assert_eq!(list[0]["tls_cert"], "T");
+        assert!(list[0].get("client_tls_cert").is_none());
+        assert_eq!(list[1]["display_name"], "P");
+    }
+
+    #[test]
+    fn a_grpc_web_url_without_a_port_gets_the_schemes() {
+        assert_eq!(
+            with_default_port("https://peer.example.org"),
+            "https://peer.example.org:443"
+        );
+        assert_eq!(with_default_port("HTTP://peer/x?y"), "http://peer:80");
+        assert_eq!(
+            with_default_port("https://peer:7443/x"),
+            "https://peer:7443/x"
+        );
+        assert_eq!(with_default_port("https://[::1]"), "https://[::1]:443");
+        assert_eq!(with_default_port("not a url"), "not a url");
+    }
+
+    #[test]
+    fn a_node_definition_round_trips_through_its_import_body() {
+        let certs = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/emulator/fixtures/console/certs"
+        );
+        let read = |f: &str| std::fs::read_to_string(format!("{certs}/{f}")).unwrap();
+        let b64 = |f: &str| crate::resources::pem::console_b64(&read(f));
+        let node = json!({"display_name": "Orderer1", "msp_id": "OrdererMSP", "cluster_id": "abc",
+            "cluster_name": "OS", "grpcwp_url": "https://o:7443", "server_tls_cert": b64("orderer1-tls.pem"),
+            "pem": b64("ord-tlsca.pem")});
+        let d =
+            NodeDefinition::from_export_node(node.as_object().unwrap(), NodeKind::Orderer).unwrap();
+        assert!(d.missing().is_empty(), "{:?}", d.missing());
+        assert!(d.problems().is_empty(), "{:?}", d.problems());
+        assert_eq!(d.systemless, Some(false));
+        assert_eq!(d.system_channel_id.as_deref(), Some(""));
+        let mut doc = d.import_body(NodeKind::Orderer, None);
+        doc["type"] = json!("fabric-orderer");
+        let back = NodeDefinition::from_record(&doc);
+        assert_eq!(
+            back,
+            NodeDefinition {
+                carried: Map::new(),
+                ..d.clone()
+            }
+        );
+        assert!(back.edit_fields(&d, NodeKind::Orderer).is_empty());
+        assert!(back.unremovable(&d).is_empty());
+        let fewer = NodeDefinition {
+            operations_url: None,
+            ..d.clone()
+        };
+        let more = NodeDefinition {
+            operations_url: Some("https://o:9443".into()),
+            ..d
+        };
+        assert_eq!(fewer.unremovable(&more), ["operations_url"]);
+        assert_eq!(
+            json!(more.edit_fields(&fewer, NodeKind::Orderer)),
+            json!({"operations_url": "https://o:9443"})
+        );
+        let bad = NodeDefinition {
+            display_name: Some("<b>".into()),
+            api_url: Some("grpcs://x".into()),
+            location: Some("ibm_saas".into()),
+            ..NodeDefinition::default()
+        };
+        let fields: Vec<&str> = bad.problems().iter().map(|(f, _)| *f).collect();
+        assert_eq!(fields, ["display_name", "api_url", "location"]);
     }
 
     #[test]

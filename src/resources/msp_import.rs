@@ -367,9 +367,13 @@ impl TypedResource for MspImportResource {
                     export_json: p.export_json.clone(),
                     ..prior.clone()
                 };
-            if unchanged && p.console_export_json.is_unknown() {
-                p.console_export_json = prior.console_export_json.clone();
-            }
+            // The export shows every stored field: a change makes it unknown, even when the
+            // engine kept the state's (a drift repair plans fields back the config leaves null).
+            p.console_export_json = if unchanged {
+                prior.console_export_json.clone()
+            } else {
+                Tf::Unknown
+            };
         }
     }
 

@@ -388,53 +388,8 @@ impl TypedResource for OrderingServiceImportResource {
         req: CreateRequest<'_, OrderingServiceImportModel>,
     ) -> Result<OrderingServiceImportModel, ApplyError<OrderingServiceImportModel>> {
         let console = Clients::console(ctx)?;
-        let CreateRequest {
-            planned, private, ..
-        } = req;
-        let desired = apply_nodes(&planned)?;
-        let cluster_id = required(
-            &planned.cluster_id,
-            attr!(OrderingServiceImportModel, cluster_id),
-        )?;
         let records = Records::new(ORDERER, &console);
-        let op = operation(ctx);
-        cluster_is_free(&records, &cluster_id).await?;
-        let tags = planned_tags(&planned);
-        let mut created: Vec<Component> = Vec::new();
-        for (d, _) in match_nodes(&desired, &[]) {
-            let name = d.display_name.clone().unwrap_or_default();
-            let body = d.import_body(NodeKind::Orderer, tags.as_deref());
-            match records.create(&op, &name, &body).await {
-                Ok(c) => created.push(records.full_view(c).await),
-                Err(CreateFailure::NotReady { component, error }) => {
-                    created.push(*component);
-                    return Err(partial(&planned, &created, &[], error));
-                }
-                Err(CreateFailure::Unconfirmed { id, error }) => {
-                    private.set(UNCONFIRMED_NODES, vec![id.clone()]);
-                    let unsure = OrdererNodeModel {
-                        id: Tf::Known(id),
-                        display_name: Tf::Known(name),
-                        ..OrdererNodeModel::default()
-                    };
-                    return Err(partial(&planned, &created, &[unsure], error));
-                }
-                Err(CreateFailure::NotCreated(error)) => {
-                    // All or nothing: take back the nodes this create made.
-                    let left = roll_back(&records, &op, created).await;
-                    if left.is_empty() {
-                        let mut diags = Diagnostics::from(error);
-                        diags.push(Diagnostic::warning(
-                            "Nothing was imported",
-                            "The nodes imported before this one were removed again.",
-                        ));
-                        return Err(diags.into());
-                    }
-                    return Err(partial(&planned, &left, &[], error));
-                }
-            }
-        }
-        Ok(applied_state(&planned, &created))
+        create_service(&records, &operation(ctx), req.planned, req.private).await
     }
 
     async fn read(
@@ -444,34 +399,7 @@ impl TypedResource for OrderingServiceImportResource {
     ) -> Result<Option<OrderingServiceImportModel>, Diagnostics> {
         let console = Clients::console(ctx)?;
         let records = Records::new(ORDERER, &console);
-        let state = &req.state;
-        let found = match state.nodes.known() {
-            Some(nodes) => {
-                let unsure: Vec<String> = req.private.get(UNCONFIRMED_NODES).unwrap_or_default();
-                let mut found = Vec::new();
-                for node in nodes {
-                    let Some(id) = node.id.known() else { continue };
-                    let Some(c) = records.read(id).await? else {
-                        continue; // deleted behind Terraform's back: planned again
-                    };
-                    // An unconfirmed create is ours only when the id holds our node.
-                    if unsure.contains(id) && node.display_name.as_str() != Some(&c.display_name) {
-                        continue;
-                    }
-                    found.push(c);
-                }
-                found
-            }
-            None => match state.id.known() {
-                Some(id) => discover(&records, id).await?,
-                None => Vec::new(),
-            },
-        };
-        req.private.remove(UNCONFIRMED_NODES);
-        if found.is_empty() {
-            return Ok(None);
-        }
-        Ok(Some(live_state(state, &found)))
+        read_service(&records, &req.state, req.private).await
     }
 
     async fn update(
@@ -480,110 +408,15 @@ impl TypedResource for OrderingServiceImportResource {
         req: UpdateRequest<'_, OrderingServiceImportModel>,
     ) -> Result<OrderingServiceImportModel, ApplyError<OrderingServiceImportModel>> {
         let console = Clients::console(ctx)?;
-        let UpdateRequest {
-            prior,
-            planned,
-            private,
-            ..
-        } = req;
         let records = Records::new(ORDERER, &console);
-        let op = operation(ctx);
-        let desired = apply_nodes(&planned)?;
-        let cluster_id = required(
-            &planned.cluster_id,
-            attr!(OrderingServiceImportModel, cluster_id),
-        )?;
-        let prior_nodes: Vec<OrdererNodeModel> = prior.nodes.known().cloned().unwrap_or_default();
-        // A cluster id the export changed during apply: every node is new.
-        let moved = prior.cluster_id.known() != Some(&cluster_id);
-        if moved {
-            cluster_is_free(&records, &cluster_id).await?;
-        }
-        let kept_from: &[OrdererNodeModel] = if moved { &[] } else { &prior_nodes };
-        let planned_nodes = match_nodes(&desired, kept_from);
-        let keep: BTreeSet<&String> = planned_nodes
-            .iter()
-            .filter_map(|(_, id)| id.as_ref())
-            .collect();
-        let unsure: Vec<String> = private.get(UNCONFIRMED_NODES).unwrap_or_default();
-        // Nodes no longer wanted, or to be imported anew, go first (their names are free then).
-        let mut remaining: Vec<OrdererNodeModel> = Vec::new();
-        for node in &prior_nodes {
-            let Some(id) = node.id.known() else { continue };
-            if keep.contains(id) {
-                remaining.push(node.clone());
-                continue;
-            }
-            let removed = records
-                .remove(&op, id, node.display_name.as_str(), unsure.contains(id))
-                .await;
-            if let Err(e) = removed {
-                let others: Vec<OrdererNodeModel> = prior_nodes
-                    .iter()
-                    .filter(|n| n.id.known().is_some_and(|i| keep.contains(i) || i == id))
-                    .cloned()
-                    .collect();
-                return Err(partial(&prior, &[], &others, e));
-            }
-        }
-        private.remove(UNCONFIRMED_NODES);
-        let tags = planned_tags(&planned);
-        let rename = changed(&prior.cluster_name, &planned.cluster_name).cloned();
-        let mut done: Vec<Component> = Vec::new();
-        for (d, id) in &planned_nodes {
-            let result = match id {
-                Some(id) => {
-                    let Some(before) = prior_nodes.iter().find(|n| n.id.known() == Some(id)) else {
-                        continue;
-                    };
-                    let mut fields = d.edit_fields(&node_definition(before), NodeKind::Orderer);
-                    if let Some(name) = &rename {
-                        fields.insert("cluster_name".into(), Json::String(name.clone()));
-                    }
-                    let edit = EditComponentRequest {
-                        display_name: changed(
-                            &before.display_name,
-                            &Tf::from_option(d.display_name.clone()),
-                        )
-                        .cloned(),
-                        tags: (prior.tags != planned.tags)
-                            .then(|| lifecycle::tags_to_send(&planned.tags, &[], &SYSTEM_TAGS)),
-                        fields,
-                        ..EditComponentRequest::default()
-                    };
-                    records.edit(&op, id, &edit).await
-                }
-                None => {
-                    let name = d.display_name.clone().unwrap_or_default();
-                    let body = d.import_body(NodeKind::Orderer, tags.as_deref());
-                    match records.create(&op, &name, &body).await {
-                        Ok(c) => Ok(records.full_view(c).await),
-                        Err(CreateFailure::NotReady { component, error }) => {
-                            done.push(*component);
-                            Err(error)
-                        }
-                        Err(CreateFailure::NotCreated(error)) => Err(error),
-                        Err(CreateFailure::Unconfirmed { id, error }) => {
-                            private.set(UNCONFIRMED_NODES, vec![id.clone()]);
-                            remaining.push(OrdererNodeModel {
-                                id: Tf::Known(id),
-                                display_name: Tf::Known(name),
-                                ..OrdererNodeModel::default()
-                            });
-                            Err(error)
-                        }
-                    }
-                }
-            };
-            match result {
-                Ok(c) => {
-                    remaining.retain(|n| n.id.known() != Some(&c.id));
-                    done.push(c);
-                }
-                Err(e) => return Err(partial(&planned, &done, &remaining, e)),
-            }
-        }
-        Ok(applied_state(&planned, &done))
+        update_service(
+            &records,
+            &operation(ctx),
+            req.prior,
+            req.planned,
+            req.private,
+        )
+        .await
     }
 
     async fn delete(
@@ -593,25 +426,8 @@ impl TypedResource for OrderingServiceImportResource {
     ) -> Result<(), Diagnostics> {
         let console = Clients::console(ctx)?;
         let records = Records::new(ORDERER, &console);
-        let op = operation(ctx);
-        let unsure: Vec<String> = req.private.get(UNCONFIRMED_NODES).unwrap_or_default();
-        let mut diags = Diagnostics::default();
-        for node in req.prior.nodes.known().into_iter().flatten() {
-            let Some(id) = node.id.known() else { continue };
-            let removed = records
-                .remove(&op, id, node.display_name.as_str(), unsure.contains(id))
-                .await;
-            if let Err(e) = removed {
-                diags.extend(Diagnostics::from(e));
-            }
-        }
-        if diags.has_errors() {
-            Err(diags)
-        } else {
-            Ok(())
-        }
+        delete_service(&records, &operation(ctx), &req.prior, req.private).await
     }
-
     async fn import(
         &self,
         ctx: &ResourceContext,
@@ -648,6 +464,223 @@ impl TypedResource for OrderingServiceImportResource {
         }
         let node = records.import(id, self.type_name()).await?;
         Ok(with_id(cluster_of(&node).unwrap_or(node.id)))
+    }
+}
+
+/// Imports every node, all or nothing (docs/dev/identity.md#ordering-services).
+async fn create_service<A: ComponentApi + ?Sized>(
+    records: &Records<'_, A>,
+    op: &Operation,
+    planned: OrderingServiceImportModel,
+    private: &mut Private,
+) -> Result<OrderingServiceImportModel, ApplyError<OrderingServiceImportModel>> {
+    let desired = apply_nodes(&planned)?;
+    let cluster_id = required(
+        &planned.cluster_id,
+        attr!(OrderingServiceImportModel, cluster_id),
+    )?;
+    cluster_is_free(records, &cluster_id).await?;
+    let tags = planned_tags(&planned);
+    let mut created: Vec<Component> = Vec::new();
+    for (d, _) in match_nodes(&desired, &[]) {
+        let name = d.display_name.clone().unwrap_or_default();
+        let body = d.import_body(NodeKind::Orderer, tags.as_deref());
+        match records.create(op, &name, &body).await {
+            Ok(c) => created.push(records.full_view(c).await),
+            Err(CreateFailure::NotReady { component, error }) => {
+                created.push(*component);
+                return Err(partial(&planned, &created, &[], error));
+            }
+            Err(CreateFailure::Unconfirmed { id, error }) => {
+                private.set(UNCONFIRMED_NODES, vec![id.clone()]);
+                let unsure = OrdererNodeModel {
+                    id: Tf::Known(id),
+                    display_name: Tf::Known(name),
+                    ..OrdererNodeModel::default()
+                };
+                return Err(partial(&planned, &created, &[unsure], error));
+            }
+            Err(CreateFailure::NotCreated(error)) => {
+                // All or nothing: take back the nodes this create made.
+                let left = roll_back(records, op, created).await;
+                if left.is_empty() {
+                    let mut diags = Diagnostics::from(error);
+                    diags.push(Diagnostic::warning(
+                        "Nothing was imported",
+                        "The nodes imported before this one were removed again.",
+                    ));
+                    return Err(diags.into());
+                }
+                return Err(partial(&planned, &left, &[], error));
+            }
+        }
+    }
+    Ok(applied_state(&planned, &created))
+}
+
+/// Every node the state holds, as the console has it now; `None` when none is left.
+async fn read_service<A: ComponentApi + ?Sized>(
+    records: &Records<'_, A>,
+    state: &OrderingServiceImportModel,
+    private: &mut Private,
+) -> Result<Option<OrderingServiceImportModel>, Diagnostics> {
+    let found = match state.nodes.known() {
+        Some(nodes) => {
+            let unsure: Vec<String> = private.get(UNCONFIRMED_NODES).unwrap_or_default();
+            let mut found = Vec::new();
+            for node in nodes {
+                let Some(id) = node.id.known() else { continue };
+                let Some(c) = records.read(id).await? else {
+                    continue; // deleted behind Terraform's back: planned again
+                };
+                // An unconfirmed create is ours only when the id holds our node.
+                if unsure.contains(id) && node.display_name.as_str() != Some(&c.display_name) {
+                    continue;
+                }
+                found.push(c);
+            }
+            found
+        }
+        None => match state.id.known() {
+            Some(id) => discover(records, id).await?,
+            None => Vec::new(),
+        },
+    };
+    private.remove(UNCONFIRMED_NODES);
+    if found.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(live_state(state, &found)))
+}
+
+/// Removes, edits and imports nodes until the console holds the planned ones.
+async fn update_service<A: ComponentApi + ?Sized>(
+    records: &Records<'_, A>,
+    op: &Operation,
+    prior: OrderingServiceImportModel,
+    planned: OrderingServiceImportModel,
+    private: &mut Private,
+) -> Result<OrderingServiceImportModel, ApplyError<OrderingServiceImportModel>> {
+    let desired = apply_nodes(&planned)?;
+    let cluster_id = required(
+        &planned.cluster_id,
+        attr!(OrderingServiceImportModel, cluster_id),
+    )?;
+    let prior_nodes: Vec<OrdererNodeModel> = prior.nodes.known().cloned().unwrap_or_default();
+    // A cluster id the export changed during apply: every node is new.
+    let moved = prior.cluster_id.known() != Some(&cluster_id);
+    if moved {
+        cluster_is_free(records, &cluster_id).await?;
+    }
+    let kept_from: &[OrdererNodeModel] = if moved { &[] } else { &prior_nodes };
+    let planned_nodes = match_nodes(&desired, kept_from);
+    let keep: BTreeSet<&String> = planned_nodes
+        .iter()
+        .filter_map(|(_, id)| id.as_ref())
+        .collect();
+    let unsure: Vec<String> = private.get(UNCONFIRMED_NODES).unwrap_or_default();
+    // Nodes no longer wanted, or to be imported anew, go first (their names are free then).
+    let mut remaining: Vec<OrdererNodeModel> = Vec::new();
+    for node in &prior_nodes {
+        let Some(id) = node.id.known() else { continue };
+        if keep.contains(id) {
+            remaining.push(node.clone());
+            continue;
+        }
+        let removed = records
+            .remove(op, id, node.display_name.as_str(), unsure.contains(id))
+            .await;
+        if let Err(e) = removed {
+            let others: Vec<OrdererNodeModel> = prior_nodes
+                .iter()
+                .filter(|n| n.id.known().is_some_and(|i| keep.contains(i) || i == id))
+                .cloned()
+                .collect();
+            return Err(partial(&prior, &[], &others, e));
+        }
+    }
+    private.remove(UNCONFIRMED_NODES);
+    let tags = planned_tags(&planned);
+    let rename = changed(&prior.cluster_name, &planned.cluster_name).cloned();
+    let mut done: Vec<Component> = Vec::new();
+    for (d, id) in &planned_nodes {
+        let result = match id {
+            Some(id) => {
+                let Some(before) = prior_nodes.iter().find(|n| n.id.known() == Some(id)) else {
+                    continue;
+                };
+                let mut fields = d.edit_fields(&node_definition(before), NodeKind::Orderer);
+                if let Some(name) = &rename {
+                    fields.insert("cluster_name".into(), Json::String(name.clone()));
+                }
+                let edit = EditComponentRequest {
+                    display_name: changed(
+                        &before.display_name,
+                        &Tf::from_option(d.display_name.clone()),
+                    )
+                    .cloned(),
+                    tags: (prior.tags != planned.tags)
+                        .then(|| lifecycle::tags_to_send(&planned.tags, &[], &SYSTEM_TAGS)),
+                    fields,
+                    ..EditComponentRequest::default()
+                };
+                records.edit(op, id, &edit).await
+            }
+            None => {
+                let name = d.display_name.clone().unwrap_or_default();
+                let body = d.import_body(NodeKind::Orderer, tags.as_deref());
+                match records.create(op, &name, &body).await {
+                    Ok(c) => Ok(records.full_view(c).await),
+                    Err(CreateFailure::NotReady { component, error }) => {
+                        done.push(*component);
+                        Err(error)
+                    }
+                    Err(CreateFailure::NotCreated(error)) => Err(error),
+                    Err(CreateFailure::Unconfirmed { id, error }) => {
+                        private.set(UNCONFIRMED_NODES, vec![id.clone()]);
+                        remaining.push(OrdererNodeModel {
+                            id: Tf::Known(id),
+                            display_name: Tf::Known(name),
+                            ..OrdererNodeModel::default()
+                        });
+                        Err(error)
+                    }
+                }
+            }
+        };
+        match result {
+            Ok(c) => {
+                remaining.retain(|n| n.id.known() != Some(&c.id));
+                done.push(c);
+            }
+            Err(e) => return Err(partial(&planned, &done, &remaining, e)),
+        }
+    }
+    Ok(applied_state(&planned, &done))
+}
+
+/// Removes every node the state holds (an unconfirmed one only when its id holds it).
+async fn delete_service<A: ComponentApi + ?Sized>(
+    records: &Records<'_, A>,
+    op: &Operation,
+    prior: &OrderingServiceImportModel,
+    private: &Private,
+) -> Result<(), Diagnostics> {
+    let unsure: Vec<String> = private.get(UNCONFIRMED_NODES).unwrap_or_default();
+    let mut diags = Diagnostics::default();
+    for node in prior.nodes.known().into_iter().flatten() {
+        let Some(id) = node.id.known() else { continue };
+        let removed = records
+            .remove(op, id, node.display_name.as_str(), unsure.contains(id))
+            .await;
+        if let Err(e) = removed {
+            diags.extend(Diagnostics::from(e));
+        }
+    }
+    if diags.has_errors() {
+        Err(diags)
+    } else {
+        Ok(())
     }
 }
 
@@ -691,7 +724,7 @@ fn planned_cluster_id(
     }
 }
 
-/// The nodes to import: the export's, in the service's cluster, each with a location.
+/// The nodes to import: the export's, in the service's cluster.
 fn desired_nodes(
     defs: &[NodeDefinition],
     cluster_id: &Tf<String>,
@@ -701,7 +734,6 @@ fn desired_nodes(
         .map(|d| NodeDefinition {
             cluster_id: cluster_id.known().cloned(),
             cluster_name: cluster_name.known().cloned(),
-            location: Some(d.location.clone().unwrap_or_else(|| NO_LOCATION.to_owned())),
             ..d.clone()
         })
         .collect()

@@ -312,9 +312,13 @@ impl TypedResource for PeerImportResource {
                 export_json: p.export_json.clone(),
                 ..prior.clone()
             };
-        if unchanged && p.console_export_json.is_unknown() {
-            p.console_export_json = prior.console_export_json.clone();
-        }
+        // The export shows every stored field: a change makes it unknown, even when the
+        // engine kept the state's (a drift repair plans fields back the config leaves null).
+        p.console_export_json = if unchanged {
+            prior.console_export_json.clone()
+        } else {
+            Tf::Unknown
+        };
     }
 
     async fn create(
@@ -508,6 +512,8 @@ fn definition(m: &PeerImportModel) -> NodeDefinition {
 /// export's bookkeeping fields and the tags.
 fn import_body(planned: &PeerImportModel) -> Json {
     let mut d = definition(planned);
+    // The console shows a record imported without a location as `-`; the UI sends none.
+    d.location = d.location.filter(|l| l != NO_LOCATION);
     if let Some(export) = planned
         .export_json
         .known()

@@ -139,7 +139,7 @@ fn the_configuration_overrides_the_export_and_the_export_overrides_the_defaults(
     assert_eq!(from_export, Tf::Known("Org1MSP".to_owned()));
     let unknown = pick(
         &Tf::Null,
-        Some(&Tf::Unknown),
+        Some(&Tf::<MspDefinition>::Unknown),
         |d| d.msp_id.clone(),
         Tf::Null,
     );
@@ -147,7 +147,7 @@ fn the_configuration_overrides_the_export_and_the_export_overrides_the_defaults(
     let default = pick(
         &Tf::Null,
         None,
-        |d| Some(d.intermediate_certs.clone()),
+        |d: &MspDefinition| Some(d.intermediate_certs.clone()),
         Tf::Known(Vec::new()),
     );
     assert_eq!(default, Tf::Known(Vec::new()));

@@ -20,10 +20,10 @@ use crate::framework::{
 };
 use crate::resources::export::export_msp_json;
 use crate::resources::lifecycle::{
-    self, changed, check_certificates, pick, required, CreateFailure, Naming, Operation,
+    self, changed, check_certificates, pick, required, Naming, Operation,
 };
 use crate::resources::pem::{console_b64, msp_certificate};
-use crate::resources::records::{Records, RECORD_LIMIT, RECORD_TIMEOUT};
+use crate::resources::records::{RecordModel, Records, RECORD_LIMIT, RECORD_TIMEOUT};
 use crate::resources::semantic::{same_certificates, same_json};
 use crate::{attr, tf_model};
 
@@ -386,26 +386,13 @@ impl TypedResource for MspImportResource {
         let CreateRequest {
             planned, private, ..
         } = req;
-        let display_name = required(&planned.display_name, attr!(MspImportModel, display_name))?;
+        required(&planned.display_name, attr!(MspImportModel, display_name))?;
         let body = import_body(&planned);
-        let records = Records::new(MSP, &console);
-        match records.create(&operation(ctx), &display_name, &body).await {
-            Ok(c) => Ok(applied_state(&planned, &c)),
-            Err(CreateFailure::Unconfirmed { id, error }) => {
-                lifecycle::mark_unconfirmed(private);
-                let partial = MspImportModel {
-                    id: Tf::Known(id),
-                    display_name: planned.display_name.clone(),
-                    ..MspImportModel::default()
-                };
-                Err(ApplyError::partial(Diagnostics::from(error), partial))
-            }
-            Err(CreateFailure::NotCreated(e)) => Err(Diagnostics::from(e).into()),
-            Err(CreateFailure::NotReady { component, error }) => Err(ApplyError::partial(
-                Diagnostics::from(error),
-                applied_state(&planned, &component),
-            )),
-        }
+        Records::new(MSP, &console)
+            .create_state(&operation(ctx), &planned, &body, private, |c| {
+                applied_state(&planned, c)
+            })
+            .await
     }
 
     async fn read(
@@ -414,12 +401,9 @@ impl TypedResource for MspImportResource {
         req: ReadRequest<'_, MspImportModel>,
     ) -> Result<Option<MspImportModel>, Diagnostics> {
         let console = Clients::console(ctx)?;
-        let Some(id) = req.state.id.known() else {
-            return Ok(None);
-        };
-        let found = Records::new(MSP, &console).read(id).await?;
-        lifecycle::confirm(req.private);
-        Ok(found.map(|c| live_state(&req.state, &c)))
+        Records::new(MSP, &console)
+            .read_state(&req.state, req.private, |c| live_state(&req.state, c))
+            .await
     }
 
     async fn update(
@@ -444,19 +428,9 @@ impl TypedResource for MspImportResource {
         req: DeleteRequest<'_, MspImportModel>,
     ) -> Result<(), Diagnostics> {
         let console = Clients::console(ctx)?;
-        let Some(id) = req.prior.id.known() else {
-            return Ok(());
-        };
-        let unconfirmed = lifecycle::is_unconfirmed(req.private);
         Records::new(MSP, &console)
-            .remove(
-                &operation(ctx),
-                id,
-                req.prior.display_name.as_str(),
-                unconfirmed,
-            )
+            .remove_state(&operation(ctx), &req.prior, req.private)
             .await
-            .map_err(Diagnostics::from)
     }
 
     async fn import(
@@ -466,13 +440,9 @@ impl TypedResource for MspImportResource {
         _private: &mut Private,
     ) -> Result<MspImportModel, Diagnostics> {
         let console = Clients::console(ctx)?;
-        let c = Records::new(MSP, &console)
-            .import(id, self.type_name())
-            .await?;
-        Ok(MspImportModel {
-            id: Tf::Known(c.id),
-            ..MspImportModel::default()
-        })
+        Records::new(MSP, &console)
+            .import_state(id, self.type_name())
+            .await
     }
 }
 
@@ -622,6 +592,22 @@ fn live_state(base: &MspImportModel, c: &Component) -> MspImportModel {
         host_url: Tf::from_option(d.host_url),
         tags: lifecycle::user_tags(&base.tags, &c.tags, &SYSTEM_TAGS),
         console_export_json: Tf::Known(export_msp_json(&doc)),
+    }
+}
+
+impl RecordModel for MspImportModel {
+    fn record_id(&self) -> &Tf<String> {
+        &self.id
+    }
+    fn record_name(&self) -> &Tf<String> {
+        &self.display_name
+    }
+    fn known_as(id: String, display_name: Tf<String>) -> Self {
+        MspImportModel {
+            id: Tf::Known(id),
+            display_name,
+            ..MspImportModel::default()
+        }
     }
 }
 

@@ -25,12 +25,12 @@ use crate::resources::export::{
     GRPC_URL_RULE, HTTP_URL_PATTERN, HTTP_URL_RULE, LOCATION_RULE, NAME_CHARS, SAFE_URL_PATTERN,
 };
 use crate::resources::lifecycle::{
-    self, changed, check_certificate, check_certificates, pick, required, CreateFailure, Naming,
-    Operation, TAG_PATTERN,
+    self, changed, check_certificate, check_certificates, pick, required, Naming, Operation,
+    TAG_PATTERN,
 };
 use crate::resources::msp_import::MSP_ID_PATTERN;
 use crate::resources::pem::{canonical_pem, msp_certificate, same_certificate};
-use crate::resources::records::{Records, RECORD_LIMIT, RECORD_TIMEOUT};
+use crate::resources::records::{RecordModel, Records, RECORD_LIMIT, RECORD_TIMEOUT};
 use crate::resources::semantic::same_certificates;
 use crate::{attr, tf_model};
 
@@ -330,26 +330,13 @@ impl TypedResource for PeerImportResource {
         let CreateRequest {
             planned, private, ..
         } = req;
-        let display_name = required(&planned.display_name, attr!(PeerImportModel, display_name))?;
+        required(&planned.display_name, attr!(PeerImportModel, display_name))?;
         let body = import_body(&planned);
-        let records = Records::new(PEER, &console);
-        match records.create(&operation(ctx), &display_name, &body).await {
-            Ok(c) => Ok(applied_state(&planned, &records.full_view(c).await)),
-            Err(CreateFailure::Unconfirmed { id, error }) => {
-                lifecycle::mark_unconfirmed(private);
-                let partial = PeerImportModel {
-                    id: Tf::Known(id),
-                    display_name: planned.display_name.clone(),
-                    ..PeerImportModel::default()
-                };
-                Err(ApplyError::partial(Diagnostics::from(error), partial))
-            }
-            Err(CreateFailure::NotCreated(e)) => Err(Diagnostics::from(e).into()),
-            Err(CreateFailure::NotReady { component, error }) => Err(ApplyError::partial(
-                Diagnostics::from(error),
-                applied_state(&planned, &component),
-            )),
-        }
+        Records::new(PEER, &console)
+            .create_state(&operation(ctx), &planned, &body, private, |c| {
+                applied_state(&planned, c)
+            })
+            .await
     }
 
     async fn read(
@@ -358,12 +345,9 @@ impl TypedResource for PeerImportResource {
         req: ReadRequest<'_, PeerImportModel>,
     ) -> Result<Option<PeerImportModel>, Diagnostics> {
         let console = Clients::console(ctx)?;
-        let Some(id) = req.state.id.known() else {
-            return Ok(None);
-        };
-        let found = Records::new(PEER, &console).read(id).await?;
-        lifecycle::confirm(req.private);
-        Ok(found.map(|c| live_state(&req.state, &c)))
+        Records::new(PEER, &console)
+            .read_state(&req.state, req.private, |c| live_state(&req.state, c))
+            .await
     }
 
     async fn update(
@@ -394,19 +378,9 @@ impl TypedResource for PeerImportResource {
         req: DeleteRequest<'_, PeerImportModel>,
     ) -> Result<(), Diagnostics> {
         let console = Clients::console(ctx)?;
-        let Some(id) = req.prior.id.known() else {
-            return Ok(());
-        };
-        let unconfirmed = lifecycle::is_unconfirmed(req.private);
         Records::new(PEER, &console)
-            .remove(
-                &operation(ctx),
-                id,
-                req.prior.display_name.as_str(),
-                unconfirmed,
-            )
+            .remove_state(&operation(ctx), &req.prior, req.private)
             .await
-            .map_err(Diagnostics::from)
     }
 
     async fn import(
@@ -416,13 +390,9 @@ impl TypedResource for PeerImportResource {
         _private: &mut Private,
     ) -> Result<PeerImportModel, Diagnostics> {
         let console = Clients::console(ctx)?;
-        let c = Records::new(PEER, &console)
-            .import(id, self.type_name())
-            .await?;
-        Ok(PeerImportModel {
-            id: Tf::Known(c.id),
-            ..PeerImportModel::default()
-        })
+        Records::new(PEER, &console)
+            .import_state(id, self.type_name())
+            .await
     }
 }
 
@@ -554,6 +524,22 @@ fn live_state(base: &PeerImportModel, c: &Component) -> PeerImportModel {
         node_ou_enabled: Tf::from_option(d.node_ou_enabled),
         tags: lifecycle::user_tags(&base.tags, &c.tags, &SYSTEM_TAGS),
         console_export_json: Tf::Known(export_node_json(&doc, DEFAULT_PLATFORM)),
+    }
+}
+
+impl RecordModel for PeerImportModel {
+    fn record_id(&self) -> &Tf<String> {
+        &self.id
+    }
+    fn record_name(&self) -> &Tf<String> {
+        &self.display_name
+    }
+    fn known_as(id: String, display_name: Tf<String>) -> Self {
+        PeerImportModel {
+            id: Tf::Known(id),
+            display_name,
+            ..PeerImportModel::default()
+        }
     }
 }
 

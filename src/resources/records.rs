@@ -15,8 +15,9 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::console::{Component, EditComponentRequest};
+use crate::framework::{ApplyError, Diagnostics, Private, Tf};
 use crate::resources::lifecycle::{
-    unconfirmed_error, ComponentApi, CreateFailure, FreeIdFailure, LifecycleError, Naming,
+    self, unconfirmed_error, ComponentApi, CreateFailure, FreeIdFailure, LifecycleError, Naming,
     Operation, Post,
 };
 
@@ -24,6 +25,17 @@ use crate::resources::lifecycle::{
 pub const RECORD_TIMEOUT: Duration = Duration::from_secs(5 * 60);
 /// How the record operation limit is named in messages.
 pub const RECORD_LIMIT: &str = "the provider's 5-minute limit for console records";
+
+/// The model of a resource that holds one record (an imported MSP, peer): what the steps
+/// every such resource takes the same way ([`Records::create_state`] and the others) need.
+pub trait RecordModel: Default + Clone {
+    /// The record's component id.
+    fn record_id(&self) -> &Tf<String>;
+    /// The record's display name.
+    fn record_name(&self) -> &Tf<String>;
+    /// A model that knows only the record's id and name (import, an unconfirmed create).
+    fn known_as(id: String, display_name: Tf<String>) -> Self;
+}
 
 /// The record lifecycle of one type on one console.
 pub struct Records<'a, A: ComponentApi + ?Sized> {
@@ -162,6 +174,75 @@ impl<'a, A: ComponentApi + ?Sized> Records<'a, A> {
             .await
             .map_err(stopped)?
             .map_err(|e| self.naming.console_failure(&url, "delete", &what, &e))
+    }
+
+    /// The create of a one-record resource: the new record read back as a refresh sees it
+    /// and mapped by `state`; an unconfirmed one recorded by id, marked in private state (the
+    /// next read settles it, docs/dev/identity.md#what-a-create-does).
+    pub async fn create_state<M: RecordModel>(
+        &self,
+        op: &Operation,
+        planned: &M,
+        body: &Value,
+        private: &mut Private,
+        state: impl Fn(&Component) -> M,
+    ) -> Result<M, ApplyError<M>> {
+        let name = planned.record_name().known().cloned().unwrap_or_default();
+        match self.create(op, &name, body).await {
+            Ok(c) => Ok(state(&self.full_view(c).await)),
+            Err(CreateFailure::Unconfirmed { id, error }) => {
+                lifecycle::mark_unconfirmed(private);
+                let partial = M::known_as(id, planned.record_name().clone());
+                Err(ApplyError::partial(Diagnostics::from(error), partial))
+            }
+            Err(CreateFailure::NotCreated(e)) => Err(Diagnostics::from(e).into()),
+            Err(CreateFailure::NotReady { component, error }) => Err(ApplyError::partial(
+                Diagnostics::from(error),
+                state(&component),
+            )),
+        }
+    }
+
+    /// The refresh of a one-record resource: the record mapped by `state`, `None` when it is
+    /// gone; settles an unconfirmed create either way.
+    pub async fn read_state<M: RecordModel>(
+        &self,
+        held: &M,
+        private: &mut Private,
+        state: impl Fn(&Component) -> M,
+    ) -> Result<Option<M>, Diagnostics> {
+        let Some(id) = held.record_id().known() else {
+            return Ok(None);
+        };
+        let found = self.read(id).await?;
+        lifecycle::confirm(private);
+        Ok(found.map(|c| state(&c)))
+    }
+
+    /// The delete of a one-record resource (an unconfirmed record only when its id holds it).
+    pub async fn remove_state<M: RecordModel>(
+        &self,
+        op: &Operation,
+        held: &M,
+        private: &Private,
+    ) -> Result<(), Diagnostics> {
+        let Some(id) = held.record_id().known() else {
+            return Ok(());
+        };
+        let unconfirmed = lifecycle::is_unconfirmed(private);
+        self.remove(op, id, held.record_name().as_str(), unconfirmed)
+            .await
+            .map_err(Diagnostics::from)
+    }
+
+    /// The import of a one-record resource: the model of the record `id` names.
+    pub async fn import_state<M: RecordModel>(
+        &self,
+        id: &str,
+        resource_type: &str,
+    ) -> Result<M, Diagnostics> {
+        let c = self.import(id, resource_type).await?;
+        Ok(M::known_as(c.id, Tf::Null))
     }
 
     /// The record an import names, checked to be an imported component of this type.

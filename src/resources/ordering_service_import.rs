@@ -31,8 +31,8 @@ use crate::resources::export::{
     export_nodes, export_nodes_json, NodeDefinition, NodeKind, DEFAULT_PLATFORM, NAME_CHARS,
 };
 use crate::resources::lifecycle::{
-    self, changed, required, ComponentApi, CreateFailure, LifecycleError, Naming, Operation, Post,
-    TAG_PATTERN,
+    self, changed, console_tags, required, ComponentApi, CreateFailure, LifecycleError, Naming,
+    Operation, Post,
 };
 use crate::resources::peer_import::NO_LOCATION;
 use crate::resources::pem::{canonical_pem, msp_certificate};
@@ -104,14 +104,8 @@ tf_model! {
                 CLUSTER_ID_PATTERN,
                 "must start with a lowercase letter and hold only lowercase letters, digits, '-' and '_' (at most 32)",
             )),
-        pub tags: Tf<BTreeSet<String>> => |a| a.optional()
-            .description("Console tags of every node (lowercase; letters, digits and `-_+!@#$*?:,'`). The console's own `fabric-orderer` tag is not listed here.")
-            .validate(validators::each_string(validators::lowercase()))
-            .validate(validators::each_string(validators::length_between(1, 32)))
-            .validate(validators::each_string(validators::regex_matches(
-                TAG_PATTERN,
-                "may contain only lowercase letters, digits and -_+!@#$*?:,' (the console drops other characters)",
-            ))),
+        pub tags: Tf<BTreeSet<String>> => |a| console_tags(a.optional()
+            .description("Console tags of every node (lowercase; letters, digits and `-_+!@#$*?:,'`). The console's own `fabric-orderer` tag is not listed here.")),
         pub nodes: Tf<Vec<OrdererNodeModel>> => |a| a.computed()
             .description(
                 "The ordering service's nodes as this console holds them, one record each: \

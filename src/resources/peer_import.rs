@@ -25,8 +25,8 @@ use crate::resources::export::{
     GRPC_URL_RULE, HTTP_URL_PATTERN, HTTP_URL_RULE, LOCATION_RULE, NAME_CHARS, SAFE_URL_PATTERN,
 };
 use crate::resources::lifecycle::{
-    self, changed, check_certificate, check_certificates, pick, required, Naming, Operation,
-    TAG_PATTERN,
+    self, changed, check_certificate, check_certificates, console_tags, pick, required, Naming,
+    Operation,
 };
 use crate::resources::msp_import::MSP_ID_PATTERN;
 use crate::resources::pem::{canonical_pem, msp_certificate, same_certificate};
@@ -109,14 +109,8 @@ tf_model! {
             .description("PEM root certificates of the TLS CA that issued `tls_cert`. Defaults to the export's; at least one is needed. Edited in place."),
         pub node_ou_enabled: Tf<bool> => |a| a.optional().computed()
             .description("Whether the peer's MSP uses NodeOUs (the export's `node_ou.enabled`). Defaults to the export's, else not recorded. The console's edit does not take it: a change replaces the record."),
-        pub tags: Tf<BTreeSet<String>> => |a| a.optional()
-            .description("Console tags (lowercase; letters, digits and `-_+!@#$*?:,'`). The console's own `fabric-peer` tag is not listed here.")
-            .validate(validators::each_string(validators::lowercase()))
-            .validate(validators::each_string(validators::length_between(1, 32)))
-            .validate(validators::each_string(validators::regex_matches(
-                TAG_PATTERN,
-                "may contain only lowercase letters, digits and -_+!@#$*?:,' (the console drops other characters)",
-            ))),
+        pub tags: Tf<BTreeSet<String>> => |a| console_tags(a.optional()
+            .description("Console tags (lowercase; letters, digits and `-_+!@#$*?:,'`). The console's own `fabric-peer` tag is not listed here.")),
         pub console_export_json: Tf<String> => |a| a.computed()
             .description(
                 "The record as this console's peer export (download) button writes it: sorted \

@@ -32,6 +32,18 @@ pub fn changed<'a, T: PartialEq>(prior: &Tf<T>, planned: &'a Tf<T>) -> Option<&'
 /// drops every other character (docs/dev/console-api.md#peer-and-orderer-records).
 pub const TAG_PATTERN: &str = r"^[a-z0-9_+!@#$*?:,'-]+$";
 
+/// `tags` of a component the console keeps as given: lowercase, at most 32 characters, only
+/// [`TAG_PATTERN`]'s characters.
+pub fn console_tags(a: crate::framework::Attribute) -> crate::framework::Attribute {
+    use crate::framework::validators;
+    a.validate(validators::each_string(validators::lowercase()))
+        .validate(validators::each_string(validators::length_between(1, 32)))
+        .validate(validators::each_string(validators::regex_matches(
+            TAG_PATTERN,
+            "may contain only lowercase letters, digits and -_+!@#$*?:,' (the console drops other characters)",
+        )))
+}
+
 /// The user's tags from the console's: its own (system) tags dropped unless the user lists
 /// them (dropping one the user lists would be a diff on every plan). No tags at all stays null
 /// when the user never set any, so it is not drift.

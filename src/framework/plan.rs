@@ -95,6 +95,41 @@ pub fn mark_computed_unknown(block: &Block, planned: &mut Value, config: &Value)
     mark_computed(block, planned, config);
 }
 
+/// After `modify_plan` asked for a replacement: the computed attributes (and nested blocks)
+/// null in `config` that `modify_plan` left as the engine planned them (`before`) become
+/// unknown, as every computed value of a new object is. Those `modify_plan` planned itself
+/// stay: values it derived for the new object (e.g. from another attribute's content, which a
+/// create will use as planned).
+pub fn mark_computed_unknown_unless_planned(
+    block: &Block,
+    planned: &mut Value,
+    before: &Value,
+    config: &Value,
+) {
+    let Value::Object(m) = planned else { return };
+    for a in block
+        .attributes
+        .iter()
+        .filter(|a| a.computed && a.default.is_none())
+    {
+        if config.get(&a.name).is_null() && m.get(&a.name) == Some(before.get(&a.name)) {
+            m.insert(a.name.clone(), Value::unknown());
+        }
+    }
+    for nb in &block.blocks {
+        let untouched = m.get(&nb.type_name) == Some(before.get(&nb.type_name));
+        if let (true, Some(v)) = (untouched, m.get_mut(&nb.type_name)) {
+            nested_pairs(
+                nb.nesting,
+                v,
+                &Value::Null,
+                config.get(&nb.type_name),
+                |p, _, c| mark_computed(&nb.block, p, c),
+            );
+        }
+    }
+}
+
 /// Where an attribute's object stands: the resource is being created; the object holding the
 /// attribute exists in the prior state.
 #[derive(Debug, Clone, Copy)]

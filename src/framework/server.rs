@@ -15,7 +15,7 @@ use crate::framework::codec::{
 use crate::framework::diagnostics::{Diagnostic, Diagnostics};
 use crate::framework::path::AttributePath;
 use crate::framework::plan::{
-    inconsistencies, keep_equal_in_meaning, mark_computed_unknown, null_write_only,
+    inconsistencies, keep_equal_in_meaning, mark_computed_unknown_unless_planned, null_write_only,
     plan_resource_change, unknown_paths,
 };
 use crate::framework::private::Private;
@@ -702,6 +702,7 @@ impl<P: Provider> ProviderRpc for ProviderServer<P> {
         let instance = self.instance_context(&req.prior_private);
         if !planned.is_null() {
             let replace_before = requires_replace.len();
+            let engine_planned = planned.clone();
             r.imp
                 .modify_plan(
                     &instance.ctx,
@@ -716,10 +717,16 @@ impl<P: Provider> ProviderRpc for ProviderServer<P> {
                 .await;
             if replace_before == 0 && !requires_replace.is_empty() && !prior.is_null() {
                 // modify_plan asked for a replacement: the new object's computed values are
-                // unknown, and modify_plan plans them once more for the new object (it may
-                // know some from the configuration, e.g. a record's fields from an export).
+                // unknown, except those modify_plan planned for it (values it derived for the
+                // new object); modify_plan then plans the new object once more (it may know some
+                // of the others from the configuration, e.g. a record's fields from an export).
                 // What the second pass reports, the first already did.
-                mark_computed_unknown(&r.schema.block, &mut planned, &config);
+                mark_computed_unknown_unless_planned(
+                    &r.schema.block,
+                    &mut planned,
+                    &engine_planned,
+                    &config,
+                );
                 let mut again = Diagnostics::new();
                 r.imp
                     .modify_plan(
@@ -748,7 +755,15 @@ impl<P: Provider> ProviderRpc for ProviderServer<P> {
                     .validate_create(&config, &planned, replacing, &mut diags);
             }
         }
-        requires_replace.dedup();
+        // Each path once (the second modify_plan pass may ask for the same replacement).
+        let mut seen = Vec::new();
+        requires_replace.retain(|path| {
+            let first = !seen.contains(path);
+            if first {
+                seen.push(path.clone());
+            }
+            first
+        });
         resp.planned_private = instance.private_bytes();
         resp.planned_state = encode(&planned, &r.ty, &mut diags);
         resp.requires_replace = requires_replace

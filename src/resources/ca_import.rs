@@ -23,14 +23,16 @@ use crate::console::{
 use crate::fabric::{CaEndpoint, EnrollRequest, FabricCaClient, FabricCaError, Refusal, Secret};
 use crate::framework::{
     validators, ApplyError, AttributePath, CreatePlan, CreateRequest, DeleteRequest, Diagnostic,
-    Diagnostics, ModelPlan, Private, ReadRequest, ResourceContext, Tf, TfValue, TypedResource,
+    Diagnostics, ModelPlan, Private, ReadRequest, ResourceContext, Tf, TypedResource,
     UpdateRequest,
 };
 use crate::resources::export::{export_node_json, DEFAULT_PLATFORM};
 use crate::resources::fabric_ca::{ENROLL_ID_PATTERN, ENROLL_ID_RULE};
-use crate::resources::lifecycle::{self, changed, required, Naming, Operation, DEPLOYED_LOCATION};
+use crate::resources::lifecycle::{
+    self, changed, pick, required, Naming, Operation, DEPLOYED_LOCATION,
+};
 use crate::resources::pem::{console_b64, msp_certificate, pem_bundle, pem_text, same_certificate};
-use crate::resources::records::{from_config_or_export, Records, RECORD_LIMIT, RECORD_TIMEOUT};
+use crate::resources::records::{record_model, Records, RECORD_LIMIT, RECORD_TIMEOUT};
 use crate::resources::semantic::same_certificates;
 use crate::{attr, tf_model};
 
@@ -362,14 +364,9 @@ impl TypedResource for CaImportResource {
             ),
         ];
         for (path, certs) in roots {
-            for (i, cert) in certs.known().into_iter().flatten().enumerate() {
-                let at = path.clone().index(i64::try_from(i).unwrap_or(i64::MAX));
-                check_certificate(at, cert, diags);
-            }
+            lifecycle::check_certificates(path, certs, diags);
         }
-        if let Some(cert) = config.tls_cert.known() {
-            check_certificate(attr!(CaImportModel, tls_cert), cert, diags);
-        }
+        lifecycle::check_certificate(attr!(CaImportModel, tls_cert), &config.tls_cert, diags);
         // A TLS CA admin of its own comes with its secret, and the other way round.
         let pairs = [
             (
@@ -461,7 +458,7 @@ impl TypedResource for CaImportResource {
         let none = || Tf::Known(Vec::new());
         let p = &mut *plan.planned;
         let text = |config: &Tf<String>, from: fn(&CaRecord) -> &Option<String>, default| {
-            from_config_or_export(config, export, |r| from(r).clone(), default)
+            pick(config, export, |r| from(r).clone(), default)
         };
         p.display_name = text(&c.display_name, |r| &r.display_name, Tf::Null);
         p.api_url = text(&c.api_url, |r| &r.api_url, Tf::Null);
@@ -470,13 +467,13 @@ impl TypedResource for CaImportResource {
         p.ca_name = text(&c.ca_name, |r| &r.ca_name, Tf::Null);
         p.tlsca_name = text(&c.tlsca_name, |r| &r.tlsca_name, Tf::Null);
         p.tls_cert = text(&c.tls_cert, |r| &r.tls_cert, Tf::Null);
-        p.ca_root_certs = from_config_or_export(
+        p.ca_root_certs = pick(
             &c.ca_root_certs,
             export,
             |r| Some(r.ca_root_certs.clone()),
             none(),
         );
-        p.tlsca_root_certs = from_config_or_export(
+        p.tlsca_root_certs = pick(
             &c.tlsca_root_certs,
             export,
             |r| Some(r.tlsca_root_certs.clone()),
@@ -544,27 +541,17 @@ impl TypedResource for CaImportResource {
             config,
             private,
         } = req;
-        let display_name = required(&planned.display_name, attr!(CaImportModel, display_name))?;
+        required(&planned.display_name, attr!(CaImportModel, display_name))?;
         let op = operation(ctx);
         // Before anything is created: one enroll per CA, never repeated.
         for check in admin_checks(&planned, &config)? {
             check.run(&fabric, &op).await?;
         }
         let body = import_body(&planned);
-        let unconfirmed = |id| CaImportModel {
-            id: Tf::Known(id),
-            display_name: planned.display_name.clone(),
-            ..CaImportModel::default()
-        };
         Records::new(CA, &console)
-            .create_state(
-                &op,
-                &display_name,
-                &body,
-                private,
-                |c| applied_state(&planned, c),
-                unconfirmed,
-            )
+            .create_state(&op, &planned, &body, private, |c| {
+                applied_state(&planned, c)
+            })
             .await
     }
 
@@ -575,7 +562,7 @@ impl TypedResource for CaImportResource {
     ) -> Result<Option<CaImportModel>, Diagnostics> {
         let console = Clients::console(ctx)?;
         Records::new(CA, &console)
-            .read_state(&req.state.id, req.private, |c| live_state(&req.state, c))
+            .read_state(&req.state, req.private, |c| live_state(&req.state, c))
             .await
     }
 
@@ -601,9 +588,8 @@ impl TypedResource for CaImportResource {
         req: DeleteRequest<'_, CaImportModel>,
     ) -> Result<(), Diagnostics> {
         let console = Clients::console(ctx)?;
-        let p = &req.prior;
         Records::new(CA, &console)
-            .remove_state(&operation(ctx), &p.id, &p.display_name, req.private)
+            .remove_state(&operation(ctx), &req.prior, req.private)
             .await
     }
 
@@ -617,13 +603,9 @@ impl TypedResource for CaImportResource {
         _private: &mut Private,
     ) -> Result<CaImportModel, Diagnostics> {
         let console = Clients::console(ctx)?;
-        let id = Records::new(CA, &console)
-            .import_id(id, self.type_name())
-            .await?;
-        Ok(CaImportModel {
-            id: Tf::Known(id),
-            ..CaImportModel::default()
-        })
+        Records::new(CA, &console)
+            .import_state(id, self.type_name())
+            .await
     }
 }
 
@@ -633,31 +615,13 @@ fn changes<T: PartialEq>(prior: &Tf<T>, planned: &Tf<T>) -> bool {
     planned.is_unknown() || planned != prior
 }
 
-/// An error at `path` when `cert` is not a certificate the console accepts.
-fn check_certificate(path: AttributePath, cert: &str, diags: &mut Diagnostics) {
-    if let Err(e) = msp_certificate(cert) {
-        diags.push(Diagnostic::error("Unusable certificate", format!("{path} {e}.")).at(path));
-    }
-}
-
 /// Planned certificates equal in meaning to the prior state's take the state's spelling.
 fn keep_equal_certificates(prior: &CaImportModel, p: &mut CaImportModel) {
-    for (kept, planned) in [
+    lifecycle::keep_equal_certificates([
         (&prior.ca_root_certs, &mut p.ca_root_certs),
         (&prior.tlsca_root_certs, &mut p.tlsca_root_certs),
-    ] {
-        if planned.is_known()
-            && kept.is_known()
-            && same_certificates(&kept.to_tf(), &planned.to_tf())
-        {
-            *planned = kept.clone();
-        }
-    }
-    if let (Some(kept), Some(planned)) = (prior.tls_cert.as_str(), p.tls_cert.as_str()) {
-        if same_certificate(kept, planned) {
-            p.tls_cert = prior.tls_cert.clone();
-        }
-    }
+    ]);
+    lifecycle::keep_equal_certificate([(&prior.tls_cert, &mut p.tls_cert)]);
 }
 
 /// The console's form of a certificate: base64 of its canonical PEM.
@@ -976,6 +940,8 @@ impl AdminCheck {
         }
     }
 }
+
+record_model!(CaImportModel);
 
 #[cfg(test)]
 mod tests;

@@ -16,6 +16,8 @@ pub mod lifecycle;
 pub mod msp;
 pub mod msp_definition;
 pub mod msp_import;
+pub mod ordering_service_import;
+pub mod peer_import;
 pub mod pem;
 pub mod records;
 pub mod semantic;
@@ -29,6 +31,8 @@ pub fn all() -> Vec<Arc<dyn Resource>> {
         typed(enrolled_identity::EnrolledIdentityResource),
         typed(msp_import::MspImportResource),
         typed(msp::MspResource),
+        typed(peer_import::PeerImportResource),
+        typed(ordering_service_import::OrderingServiceImportResource),
         typed(identity_import::IdentityImportResource),
     ]
 }

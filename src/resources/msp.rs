@@ -27,12 +27,14 @@ use crate::resources::export::{export_msp_json, sort_keys};
 use crate::resources::fabric_ca::{
     ca_url_rules, tls_cert_attribute, DEFAULT_CA_NAME, DEFAULT_TLSCA_NAME,
 };
-use crate::resources::lifecycle::{self, ComponentApi};
+use crate::resources::lifecycle::{
+    self, check_certificates, keep_equal_certificates, ComponentApi,
+};
 use crate::resources::msp_definition::{
-    self, check_certificates, keep_equal_certificates, MspDefinition, MspRecord, MSP_ID_PATTERN,
-    SYSTEM_TAGS,
+    self, MspDefinition, MspRecord, MSP_ID_PATTERN, SYSTEM_TAGS,
 };
 use crate::resources::pem::{console_b64, msp_certificate};
+use crate::resources::records::record_model;
 use crate::resources::semantic::{same_certificates, same_json};
 use crate::{attr, tf_model};
 
@@ -466,12 +468,11 @@ impl TypedResource for MspResource {
         id: &str,
         _private: &mut Private,
     ) -> Result<MspModel, Diagnostics> {
-        let c = msp_definition::import(ctx, id, self.type_name()).await?;
+        let m: MspModel = msp_definition::import(ctx, id, self.type_name()).await?;
         Ok(MspModel {
-            id: Tf::Known(c.id),
             ca_name: Tf::Known(DEFAULT_CA_NAME.to_owned()),
             tlsca_name: Tf::Known(DEFAULT_TLSCA_NAME.to_owned()),
-            ..MspModel::default()
+            ..m
         })
     }
 }
@@ -489,6 +490,8 @@ impl Chains {
         };
     }
 }
+
+record_model!(MspModel);
 
 impl MspRecord for MspModel {
     msp_definition::msp_record_fields!();

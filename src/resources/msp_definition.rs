@@ -14,13 +14,11 @@ use serde_json::{Map, Value as Json};
 use crate::clients::Clients;
 use crate::console::{Component, EditComponentRequest};
 use crate::framework::{
-    ApplyError, AttributePath, Diagnostic, Diagnostics, Model, Private, ResourceContext, Tf,
-    TfValue,
+    ApplyError, AttributePath, Diagnostics, Model, Private, ResourceContext, Tf,
 };
-use crate::resources::lifecycle::{self, required, CreateFailure, Naming, Operation};
+use crate::resources::lifecycle::{self, required, Naming, Operation};
 use crate::resources::pem::{console_b64, msp_certificate, pem_text};
-use crate::resources::records::{Records, RECORD_LIMIT, RECORD_TIMEOUT};
-use crate::resources::semantic::same_certificates;
+use crate::resources::records::{RecordModel, Records, RECORD_LIMIT, RECORD_TIMEOUT};
 
 /// The console's own tag on every MSP record (docs/dev/console-api.md#tags).
 pub const SYSTEM_TAGS: [&str; 1] = ["msp"];
@@ -246,44 +244,11 @@ pub fn record_edit(
     }
 }
 
-/// Errors at `path[i]` for each given certificate that is not a usable X.509 v3 PEM.
-pub fn check_certificates(path: AttributePath, certs: &Tf<Vec<String>>, diags: &mut Diagnostics) {
-    for (i, cert) in certs.known().into_iter().flatten().enumerate() {
-        if let Err(e) = msp_certificate(cert) {
-            let at = path.clone().index(i64::try_from(i).unwrap_or(i64::MAX));
-            diags.push(Diagnostic::error("Unusable certificate", format!("{at} {e}.")).at(at));
-        }
-    }
-}
-
-/// Each planned certificate list (second) equal in meaning to its kept one (first) takes the
-/// kept spelling, so a respelling is no diff.
-pub fn keep_equal_certificates<'a>(
-    pairs: impl IntoIterator<Item = (&'a Tf<Vec<String>>, &'a mut Tf<Vec<String>>)>,
-) {
-    for (kept, planned) in pairs {
-        if planned.is_known()
-            && kept.is_known()
-            && same_certificates(&kept.to_tf(), &planned.to_tf())
-        {
-            *planned = kept.clone();
-        }
-    }
-}
-
-/// The parts of [`MspRecord`] every model with the definition's attributes (`id`,
-/// `display_name`, `msp_id`, the five certificate lists, `fabric_node_ous`, `host_url`, `tags`)
+/// The parts of [`MspRecord`] every model with the definition's attributes (`display_name`,
+/// `msp_id`, the five certificate lists, `fabric_node_ous`, `host_url`, `tags`)
 /// implements alike; used inside the model's `impl MspRecord`.
 macro_rules! msp_record_fields {
     () => {
-        fn id(&self) -> &Tf<String> {
-            &self.id
-        }
-
-        fn display_name(&self) -> &Tf<String> {
-            &self.display_name
-        }
-
         fn tags(&self) -> &Tf<std::collections::BTreeSet<String>> {
             &self.tags
         }
@@ -302,24 +267,12 @@ macro_rules! msp_record_fields {
                 host_url: self.host_url.known().cloned(),
             }
         }
-
-        fn unconfirmed(id: String, display_name: Tf<String>) -> Self {
-            Self {
-                id: Tf::Known(id),
-                display_name,
-                ..Self::default()
-            }
-        }
     };
 }
 pub(crate) use msp_record_fields;
 
-/// A resource model that holds one MSP record.
-pub trait MspRecord: Model + Default {
-    /// The component id.
-    fn id(&self) -> &Tf<String>;
-    /// The display name.
-    fn display_name(&self) -> &Tf<String>;
+/// A resource model that holds one MSP record (its id and name as [`RecordModel`] gives them).
+pub trait MspRecord: Model + RecordModel {
     /// The user's tags.
     fn tags(&self) -> &Tf<BTreeSet<String>>;
     /// Whether an import sends empty certificate lists rather than leaving them out.
@@ -331,8 +284,6 @@ pub trait MspRecord: Model + Default {
     /// The state of the record `c`; `base` (plan or prior state) supplies what the console
     /// does not keep and whether the user manages tags.
     fn live_state(base: &Self, c: &Component) -> Self;
-    /// What the state holds of a create that was never confirmed: its id and name.
-    fn unconfirmed(id: String, display_name: Tf<String>) -> Self;
 }
 
 fn operation(ctx: &ResourceContext) -> Operation {
@@ -351,29 +302,18 @@ pub async fn create<M: MspRecord>(
     private: &mut Private,
 ) -> Result<M, ApplyError<M>> {
     let console = Clients::console(ctx)?;
-    let display_name = required(
-        planned.display_name(),
+    required(
+        planned.record_name(),
         AttributePath::attribute("display_name"),
     )?;
     let body = planned
         .definition()
         .import_body(planned.tags(), M::sends_empty_lists());
-    match Records::new(MSP, &console)
-        .create(&operation(ctx), &display_name, &body)
+    Records::new(MSP, &console)
+        .create_state(&operation(ctx), planned, &body, private, |c| {
+            applied_state(planned, c)
+        })
         .await
-    {
-        Ok(c) => Ok(applied_state(planned, &c)),
-        Err(CreateFailure::Unconfirmed { id, error }) => {
-            lifecycle::mark_unconfirmed(private);
-            let partial = M::unconfirmed(id, planned.display_name().clone());
-            Err(ApplyError::partial(Diagnostics::from(error), partial))
-        }
-        Err(CreateFailure::NotCreated(e)) => Err(Diagnostics::from(e).into()),
-        Err(CreateFailure::NotReady { component, error }) => Err(ApplyError::partial(
-            Diagnostics::from(error),
-            applied_state(planned, &component),
-        )),
-    }
 }
 
 /// The record of `state` as the console holds it now; `None` when it is gone.
@@ -383,12 +323,9 @@ pub async fn read<M: MspRecord>(
     private: &mut Private,
 ) -> Result<Option<M>, Diagnostics> {
     let console = Clients::console(ctx)?;
-    let Some(id) = state.id().known() else {
-        return Ok(None);
-    };
-    let found = Records::new(MSP, &console).read(id).await?;
-    lifecycle::confirm(private);
-    Ok(found.map(|c| M::live_state(state, &c)))
+    Records::new(MSP, &console)
+        .read_state(state, private, |c| M::live_state(state, c))
+        .await
 }
 
 /// Edits the record from `prior` to `planned` in place.
@@ -398,7 +335,7 @@ pub async fn update<M: MspRecord>(
     planned: &M,
 ) -> Result<M, ApplyError<M>> {
     let console = Clients::console(ctx)?;
-    let id = required(prior.id(), AttributePath::attribute("id"))?;
+    let id = required(prior.record_id(), AttributePath::attribute("id"))?;
     let edit = record_edit(
         &prior.definition(),
         &planned.definition(),
@@ -419,29 +356,19 @@ pub async fn delete<M: MspRecord>(
     private: &Private,
 ) -> Result<(), Diagnostics> {
     let console = Clients::console(ctx)?;
-    let Some(id) = prior.id().known() else {
-        return Ok(());
-    };
-    let unconfirmed = lifecycle::is_unconfirmed(private);
     Records::new(MSP, &console)
-        .remove(
-            &operation(ctx),
-            id,
-            prior.display_name().as_str(),
-            unconfirmed,
-        )
+        .remove_state(&operation(ctx), prior, private)
         .await
-        .map_err(Diagnostics::from)
 }
 
-/// The record an import names, checked to be an MSP record.
-pub async fn import(
+/// The model of the record an import names, checked to be an MSP record.
+pub async fn import<M: MspRecord>(
     ctx: &ResourceContext,
     id: &str,
     resource_type: &str,
-) -> Result<Component, Diagnostics> {
+) -> Result<M, Diagnostics> {
     let console = Clients::console(ctx)?;
-    Ok(Records::new(MSP, &console)
-        .import(id, resource_type)
-        .await?)
+    Records::new(MSP, &console)
+        .import_state(id, resource_type)
+        .await
 }

@@ -19,10 +19,11 @@ use crate::framework::{
     UpdateRequest,
 };
 use crate::resources::export::export_msp_json;
-use crate::resources::lifecycle;
+use crate::resources::lifecycle::{self, check_certificates, pick};
 use crate::resources::msp_definition::{
-    self, check_certificates, MspDefinition, MspRecord, MSP_ID_PATTERN, SYSTEM_TAGS,
+    self, MspDefinition, MspRecord, MSP_ID_PATTERN, SYSTEM_TAGS,
 };
+use crate::resources::records::record_model;
 use crate::resources::semantic::{same_certificates, same_json};
 use crate::{attr, tf_model};
 
@@ -79,24 +80,6 @@ tf_model! {
                 "The record as this console's MSP export (download) button writes it: sorted keys, \
                  4-space indent, base64 PEMs. Carries the MSP on to a further console.",
             ),
-    }
-}
-
-/// The planned value of one field: the configuration's, else the export's (unknown while the
-/// export is), else `default`.
-fn pick<T: Clone>(
-    config: &Tf<T>,
-    export: Option<&Tf<MspDefinition>>,
-    from: impl Fn(&MspDefinition) -> Option<T>,
-    default: Tf<T>,
-) -> Tf<T> {
-    match config {
-        Tf::Known(_) | Tf::Unknown => config.clone(),
-        Tf::Null => match export {
-            Some(Tf::Unknown) => Tf::Unknown,
-            Some(Tf::Known(d)) => from(d).map(Tf::Known).unwrap_or(default),
-            _ => default,
-        },
     }
 }
 
@@ -260,9 +243,13 @@ impl TypedResource for MspImportResource {
                     export_json: p.export_json.clone(),
                     ..prior.clone()
                 };
-            if unchanged && p.console_export_json.is_unknown() {
-                p.console_export_json = prior.console_export_json.clone();
-            }
+            // The export shows every stored field: a change makes it unknown, even when the
+            // engine kept the state's (a drift repair plans fields back the config leaves null).
+            p.console_export_json = if unchanged {
+                prior.console_export_json.clone()
+            } else {
+                Tf::Unknown
+            };
         }
     }
 
@@ -304,11 +291,7 @@ impl TypedResource for MspImportResource {
         id: &str,
         _private: &mut Private,
     ) -> Result<MspImportModel, Diagnostics> {
-        let c = msp_definition::import(ctx, id, self.type_name()).await?;
-        Ok(MspImportModel {
-            id: Tf::Known(c.id),
-            ..MspImportModel::default()
-        })
+        msp_definition::import(ctx, id, self.type_name()).await
     }
 }
 
@@ -327,7 +310,7 @@ impl MspImportModel {
 
 /// Planned certificate lists equal in meaning to the prior state's take the state's spelling.
 fn keep_equal_certificates(prior: &MspImportModel, p: &mut MspImportModel) {
-    msp_definition::keep_equal_certificates([
+    lifecycle::keep_equal_certificates([
         (&prior.root_certs, &mut p.root_certs),
         (&prior.intermediate_certs, &mut p.intermediate_certs),
         (&prior.admins, &mut p.admins),
@@ -335,6 +318,8 @@ fn keep_equal_certificates(prior: &MspImportModel, p: &mut MspImportModel) {
         (&prior.tls_intermediate_certs, &mut p.tls_intermediate_certs),
     ]);
 }
+
+record_model!(MspImportModel);
 
 impl MspRecord for MspImportModel {
     msp_definition::msp_record_fields!();

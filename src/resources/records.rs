@@ -17,14 +17,47 @@ use serde_json::Value;
 use crate::console::{Component, EditComponentRequest};
 use crate::framework::{ApplyError, Diagnostics, Private, Tf};
 use crate::resources::lifecycle::{
-    confirm, is_unconfirmed, mark_unconfirmed, unconfirmed_error, ComponentApi, CreateFailure,
-    FreeIdFailure, LifecycleError, Naming, Operation, Post,
+    self, unconfirmed_error, ComponentApi, CreateFailure, FreeIdFailure, LifecycleError, Naming,
+    Operation, Post,
 };
 
 /// How long a record operation may take: a few console calls, no deployment.
 pub const RECORD_TIMEOUT: Duration = Duration::from_secs(5 * 60);
 /// How the record operation limit is named in messages.
 pub const RECORD_LIMIT: &str = "the provider's 5-minute limit for console records";
+
+/// The model of a resource that holds one record (an imported MSP, peer): what the steps
+/// every such resource takes the same way ([`Records::create_state`] and the others) need.
+pub trait RecordModel: Default + Clone {
+    /// The record's component id.
+    fn record_id(&self) -> &Tf<String>;
+    /// The record's display name.
+    fn record_name(&self) -> &Tf<String>;
+    /// A model that knows only the record's id and name (import, an unconfirmed create).
+    fn known_as(id: String, display_name: Tf<String>) -> Self;
+}
+
+/// [`RecordModel`] of a model whose record id and name are its `id` and `display_name`.
+macro_rules! record_model {
+    ($model:ty) => {
+        impl $crate::resources::records::RecordModel for $model {
+            fn record_id(&self) -> &$crate::framework::Tf<String> {
+                &self.id
+            }
+            fn record_name(&self) -> &$crate::framework::Tf<String> {
+                &self.display_name
+            }
+            fn known_as(id: String, display_name: $crate::framework::Tf<String>) -> Self {
+                Self {
+                    id: $crate::framework::Tf::Known(id),
+                    display_name,
+                    ..Self::default()
+                }
+            }
+        }
+    };
+}
+pub(crate) use record_model;
 
 /// The record lifecycle of one type on one console.
 pub struct Records<'a, A: ComponentApi + ?Sized> {
@@ -65,6 +98,20 @@ impl<'a, A: ComponentApi + ?Sized> Records<'a, A> {
                     error: unconfirmed_error(&self.naming, &named, &id, &error),
                     id,
                 })
+            }
+        }
+    }
+
+    /// `created` as a refresh will see it: athena's import answer shows a peer or orderer
+    /// without its `ecert` and `admin_certs` (docs/dev/console-api.md#views-per-call), so the
+    /// record is read back with them. The answer itself when that read fails.
+    pub async fn full_view(&self, created: Component) -> Component {
+        match self.api.get_fresh(&created.id).await {
+            Ok(Some(c)) => c,
+            Ok(None) => created,
+            Err(e) => {
+                tracing::debug!(id = %created.id, "reading the new record back failed: {e}");
+                created
             }
         }
     }
@@ -151,98 +198,80 @@ impl<'a, A: ComponentApi + ?Sized> Records<'a, A> {
             .map_err(|e| self.naming.console_failure(&url, "delete", &what, &e))
     }
 
+    /// The create of a one-record resource: the new record read back as a refresh sees it
+    /// and mapped by `state`; an unconfirmed one recorded by id, marked in private state (the
+    /// next read settles it, docs/dev/identity.md#what-a-create-does).
+    pub async fn create_state<M: RecordModel>(
+        &self,
+        op: &Operation,
+        planned: &M,
+        body: &Value,
+        private: &mut Private,
+        state: impl Fn(&Component) -> M,
+    ) -> Result<M, ApplyError<M>> {
+        let name = planned.record_name().known().cloned().unwrap_or_default();
+        match self.create(op, &name, body).await {
+            Ok(c) => Ok(state(&self.full_view(c).await)),
+            Err(CreateFailure::Unconfirmed { id, error }) => {
+                lifecycle::mark_unconfirmed(private);
+                let partial = M::known_as(id, planned.record_name().clone());
+                Err(ApplyError::partial(Diagnostics::from(error), partial))
+            }
+            Err(CreateFailure::NotCreated(e)) => Err(Diagnostics::from(e).into()),
+            Err(CreateFailure::NotReady { component, error }) => Err(ApplyError::partial(
+                Diagnostics::from(error),
+                state(&component),
+            )),
+        }
+    }
+
+    /// The refresh of a one-record resource: the record mapped by `state`, `None` when it is
+    /// gone; settles an unconfirmed create either way.
+    pub async fn read_state<M: RecordModel>(
+        &self,
+        held: &M,
+        private: &mut Private,
+        state: impl Fn(&Component) -> M,
+    ) -> Result<Option<M>, Diagnostics> {
+        let Some(id) = held.record_id().known() else {
+            return Ok(None);
+        };
+        let found = self.read(id).await?;
+        lifecycle::confirm(private);
+        Ok(found.map(|c| state(&c)))
+    }
+
+    /// The delete of a one-record resource (an unconfirmed record only when its id holds it).
+    pub async fn remove_state<M: RecordModel>(
+        &self,
+        op: &Operation,
+        held: &M,
+        private: &Private,
+    ) -> Result<(), Diagnostics> {
+        let Some(id) = held.record_id().known() else {
+            return Ok(());
+        };
+        let unconfirmed = lifecycle::is_unconfirmed(private);
+        self.remove(op, id, held.record_name().as_str(), unconfirmed)
+            .await
+            .map_err(Diagnostics::from)
+    }
+
+    /// The import of a one-record resource: the model of the record `id` names.
+    pub async fn import_state<M: RecordModel>(
+        &self,
+        id: &str,
+        resource_type: &str,
+    ) -> Result<M, Diagnostics> {
+        let c = self.import(id, resource_type).await?;
+        Ok(M::known_as(c.id, Tf::Null))
+    }
+
     /// The record an import names, checked to be an imported component of this type.
     pub async fn import(&self, id: &str, resource_type: &str) -> Result<Component, LifecycleError> {
         self.naming
             .import(self.api, Post::Record, id, resource_type)
             .await
-    }
-
-    /// [`Records::create`] as a record resource's create answers it: the state `applied`
-    /// makes of the record, or the error with what the state must keep. A create that was
-    /// never confirmed is kept under its id as `unconfirmed` makes it, marked in private state
-    /// (tainted; the next read settles it).
-    pub async fn create_state<M>(
-        &self,
-        op: &Operation,
-        display_name: &str,
-        body: &Value,
-        private: &mut Private,
-        applied: impl Fn(&Component) -> M,
-        unconfirmed: impl FnOnce(String) -> M,
-    ) -> Result<M, ApplyError<M>> {
-        match self.create(op, display_name, body).await {
-            Ok(c) => Ok(applied(&c)),
-            Err(CreateFailure::Unconfirmed { id, error }) => {
-                mark_unconfirmed(private);
-                Err(ApplyError::partial(
-                    Diagnostics::from(error),
-                    unconfirmed(id),
-                ))
-            }
-            Err(CreateFailure::NotCreated(e)) => Err(Diagnostics::from(e).into()),
-            Err(CreateFailure::NotReady { component, error }) => Err(ApplyError::partial(
-                Diagnostics::from(error),
-                applied(&component),
-            )),
-        }
-    }
-
-    /// [`Records::read`] as a record resource's read answers it: the state `live` makes of the
-    /// record, `None` when the state has no id or the record is gone; the read settles an
-    /// unconfirmed create.
-    pub async fn read_state<M>(
-        &self,
-        id: &Tf<String>,
-        private: &mut Private,
-        live: impl FnOnce(&Component) -> M,
-    ) -> Result<Option<M>, Diagnostics> {
-        let Some(id) = id.known() else {
-            return Ok(None);
-        };
-        let found = self.read(id).await?;
-        confirm(private);
-        Ok(found.map(|c| live(&c)))
-    }
-
-    /// [`Records::remove`] of the record a state holds (nothing when it has no id).
-    pub async fn remove_state(
-        &self,
-        op: &Operation,
-        id: &Tf<String>,
-        display_name: &Tf<String>,
-        private: &Private,
-    ) -> Result<(), Diagnostics> {
-        let Some(id) = id.known() else {
-            return Ok(());
-        };
-        self.remove(op, id, display_name.as_str(), is_unconfirmed(private))
-            .await
-            .map_err(Diagnostics::from)
-    }
-
-    /// [`Records::import`]: the id of the record an import names.
-    pub async fn import_id(&self, id: &str, resource_type: &str) -> Result<String, Diagnostics> {
-        Ok(self.import(id, resource_type).await?.id)
-    }
-}
-
-/// A record field's planned value: the configuration's when it sets one (or is not known
-/// yet), else the field of the export the record comes from (unknown while the export is),
-/// else `default`.
-pub fn from_config_or_export<T: Clone, R>(
-    config: &Tf<T>,
-    export: Option<&Tf<R>>,
-    field: impl Fn(&R) -> Option<T>,
-    default: Tf<T>,
-) -> Tf<T> {
-    match config {
-        Tf::Known(_) | Tf::Unknown => config.clone(),
-        Tf::Null => match export {
-            Some(Tf::Unknown) => Tf::Unknown,
-            Some(Tf::Known(r)) => field(r).map(Tf::Known).unwrap_or(default),
-            _ => default,
-        },
     }
 }
 

@@ -243,6 +243,20 @@ fn write_only_nulled_at_depth_and_mark_helper() {
 }
 
 #[test]
+fn a_replacement_modify_plan_asks_for_keeps_what_it_planned() {
+    let s = schema();
+    let cfg = config("a", None);
+    let before = prior_state();
+    let mut p = before.clone();
+    // modify_plan derived `region` for the new object; `id` and `status` it left alone.
+    p.set("region", Value::string("derived"));
+    mark_computed_unknown_unless_planned(&s.block, &mut p, &before, &cfg);
+    assert!(p.get("id").is_unknown());
+    assert!(p.get("status").is_unknown());
+    assert_eq!(p.get("region"), &Value::string("derived"));
+}
+
+#[test]
 fn inconsistency_detection() {
     let planned = obj(vec![
         ("id", Value::unknown()),

@@ -6,8 +6,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::console::{FabricVersion, FabricVersionsByType};
-use crate::framework::{AttributePath, Diagnostic, Diagnostics, Model, Private, Tf};
-use crate::resources::semantic::quantity;
+use crate::framework::{AttributePath, Diagnostic, Diagnostics, Model, Private, Tf, TfValue};
+use crate::resources::pem::{msp_certificate, same_certificate};
+use crate::resources::semantic::{quantity, same_certificates};
 
 /// A planned value that must be known when the change is applied (the plan guarantees it;
 /// a provider bug otherwise).
@@ -25,6 +26,22 @@ pub fn required<T: Clone>(v: &Tf<T>, path: AttributePath) -> Result<T, Diagnosti
 /// A planned value that is known, set and different from the prior state.
 pub fn changed<'a, T: PartialEq>(prior: &Tf<T>, planned: &'a Tf<T>) -> Option<&'a T> {
     planned.known().filter(|p| prior.known() != Some(*p))
+}
+
+/// What a tag may hold so that the console keeps it as given: athena lower-cases tags and
+/// drops every other character (docs/dev/console-api.md#peer-and-orderer-records).
+pub const TAG_PATTERN: &str = r"^[a-z0-9_+!@#$*?:,'-]+$";
+
+/// `tags` of a component the console keeps as given: lowercase, at most 32 characters, only
+/// [`TAG_PATTERN`]'s characters.
+pub fn console_tags(a: crate::framework::Attribute) -> crate::framework::Attribute {
+    use crate::framework::validators;
+    a.validate(validators::each_string(validators::lowercase()))
+        .validate(validators::each_string(validators::length_between(1, 32)))
+        .validate(validators::each_string(validators::regex_matches(
+            TAG_PATTERN,
+            "may contain only lowercase letters, digits and -_+!@#$*?:,' (the console drops other characters)",
+        )))
 }
 
 /// The user's tags from the console's: its own (system) tags dropped unless the user lists
@@ -153,6 +170,70 @@ pub fn check_sizing(
                 diags.push(
                     Diagnostic::error("Resource request above its limit", detail).at(path.clone()),
                 );
+            }
+        }
+    }
+}
+
+/// The planned value of one field: the configuration's, else the export's (unknown while the
+/// export is), else `default`.
+pub fn pick<T: Clone, D>(
+    config: &Tf<T>,
+    export: Option<&Tf<D>>,
+    from: impl Fn(&D) -> Option<T>,
+    default: Tf<T>,
+) -> Tf<T> {
+    match config {
+        Tf::Known(_) | Tf::Unknown => config.clone(),
+        Tf::Null => match export {
+            Some(Tf::Unknown) => Tf::Unknown,
+            Some(Tf::Known(d)) => from(d).map(Tf::Known).unwrap_or(default),
+            _ => default,
+        },
+    }
+}
+
+/// Errors at `path[i]` for each given certificate that is not a usable X.509 v3 PEM.
+pub fn check_certificates(path: AttributePath, certs: &Tf<Vec<String>>, diags: &mut Diagnostics) {
+    for (i, cert) in certs.known().into_iter().flatten().enumerate() {
+        if let Err(e) = msp_certificate(cert) {
+            let at = path.clone().index(i64::try_from(i).unwrap_or(i64::MAX));
+            diags.push(Diagnostic::error("Unusable certificate", format!("{at} {e}.")).at(at));
+        }
+    }
+}
+
+/// An error at `path` when the given certificate is not a usable X.509 v3 PEM.
+pub fn check_certificate(path: AttributePath, cert: &Tf<String>, diags: &mut Diagnostics) {
+    if let Some(Err(e)) = cert.known().map(|c| msp_certificate(c)) {
+        diags.push(Diagnostic::error("Unusable certificate", format!("{path} {e}.")).at(path));
+    }
+}
+
+/// Each planned certificate list (second) equal in meaning to its kept one (first) takes the
+/// kept spelling, so a respelling is no diff.
+pub fn keep_equal_certificates<'a>(
+    pairs: impl IntoIterator<Item = (&'a Tf<Vec<String>>, &'a mut Tf<Vec<String>>)>,
+) {
+    for (kept, planned) in pairs {
+        if planned.is_known()
+            && kept.is_known()
+            && same_certificates(&kept.to_tf(), &planned.to_tf())
+        {
+            *planned = kept.clone();
+        }
+    }
+}
+
+/// Each planned certificate (second) equal in meaning to its kept one (first) takes the kept
+/// spelling.
+pub fn keep_equal_certificate<'a>(
+    pairs: impl IntoIterator<Item = (&'a Tf<String>, &'a mut Tf<String>)>,
+) {
+    for (kept, planned) in pairs {
+        if let (Some(k), Some(n)) = (kept.known(), planned.known()) {
+            if same_certificate(k, n) {
+                *planned = kept.clone();
             }
         }
     }

@@ -237,7 +237,9 @@ impl Walker<'_> {
             }
         }
         if flag(schema, "x-validate_no_extra_keys") {
-            for k in obj.keys() {
+            // `type` is always accepted (athena `validation_lib.js`, the `ok_fields` of its
+            // extra-key check): the console UI sends it in every import body.
+            for k in obj.keys().filter(|k| k.as_str() != "type") {
                 if !matched.contains(&k) && !illegal_found.contains(&k) {
                     out.push(self.msg("no_extra_keys", &join(path, k), &[]));
                 }

@@ -81,6 +81,100 @@ pub(super) fn new_component_id(
     }
 }
 
+/// JavaScript truthiness, for athena's `a || b` defaults and `if (input[key])`.
+pub(super) fn truthy(v: &Value) -> bool {
+    match v {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::String(s) => !s.is_empty(),
+        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
+        _ => true,
+    }
+}
+
+/// Legacy fields athena drops from every record it writes (`libs/component_lib.js`
+/// `format_input_to_doc`, run on import and again on every edit).
+const LEGACY_FIELDS: [&str; 11] = [
+    "node_type",
+    "name",
+    "short_name",
+    "node_id",
+    "url2use",
+    "upgradable_versions",
+    "isUpgradeAvailable",
+    "backend_addr",
+    "resource_warnings",
+    "cr_status",
+    "crstatus",
+];
+
+/// What athena's `format_input_to_doc` (`libs/component_lib.js`, run on every import and
+/// edit) does to a record's fields before it stores them (docs/dev/msp.md#what-the-console-keeps):
+/// `<`, `>` and backquotes leave `display_name`, `location` and an orderer's `cluster_name`
+/// (which defaults to "My OS"), URLs lose `<>'\`()` and whitespace (`misc.js` `safe_url`), the
+/// legacy fields go, an orderer's `cluster_id` goes through the id builder (`build_id`: only
+/// `[a-zA-Z0-9_-]`, lower case, a `c` in front of a first character that is no letter, at most
+/// 32 characters), and an MSP keeps no `msp` section, `url` or `ca_url` (it gets no formatting
+/// of them, they are simply deleted), its legacy `pem` becomes `tls_cert`, and its `admins` and
+/// `tls_root_certs` start empty (`import.msp.minimal`).
+pub(super) fn format_record(obj: &mut serde_json::Map<String, Value>, t: &str) {
+    let strip =
+        |s: &str, bad: &dyn Fn(char) -> bool| s.chars().filter(|c| !bad(*c)).collect::<String>();
+    let name_char = |c: char| matches!(c, '<' | '>' | '`');
+    let url_char = |c: char| matches!(c, '<' | '>' | '\'' | '`' | '(' | ')') || c.is_whitespace();
+    for key in ["display_name", "location"] {
+        if let Some(Value::String(s)) = obj.get_mut(key) {
+            *s = strip(s, &name_char);
+        }
+    }
+    for key in ["api_url", "operations_url", "grpcwp_url", "osnadmin_url"] {
+        if let Some(Value::String(s)) = obj.get_mut(key) {
+            *s = strip(s, &url_char);
+        }
+    }
+    for k in LEGACY_FIELDS {
+        obj.remove(k);
+    }
+    if t == "msp" {
+        let pem = obj.remove("pem");
+        if !obj.get("tls_cert").is_some_and(truthy) {
+            match pem.filter(truthy) {
+                Some(p) => obj.insert("tls_cert".into(), p),
+                None => obj.remove("tls_cert"),
+            };
+        }
+        for k in ["url", "ca_url", "msp"] {
+            obj.remove(k);
+        }
+        obj.entry("admins").or_insert(json!([]));
+        obj.entry("tls_root_certs").or_insert(json!([]));
+    }
+    if t != "fabric-orderer" {
+        return;
+    }
+    let name = obj
+        .get("cluster_name")
+        .and_then(Value::as_str)
+        .map(|s| strip(s, &name_char))
+        .unwrap_or_default();
+    let name = if name.is_empty() {
+        "My OS".to_owned()
+    } else {
+        name
+    };
+    obj.insert("cluster_name".into(), json!(name));
+    if let Some(Value::String(id)) = obj.get_mut("cluster_id") {
+        if !id.is_empty() {
+            *id = cluster_id(id);
+        }
+    }
+}
+
+/// athena's `build_id` without the uniqueness step (a cluster id is shared by its nodes).
+fn cluster_id(given: &str) -> String {
+    docs::record_id(given, |_| false)
+}
+
 /// Deep-merges `patch` into `target`: edits keep the unsent parts of objects
 /// (`edit.peer.msp-full`, and a CA's `config_override`).
 pub(super) fn merge(target: &mut Value, patch: &Value) {
@@ -166,6 +260,22 @@ mod tests {
             new_component_id(&docs, None, None, IdRule::Deployed).ok(),
             Some(docs::derive_id("", |_| false))
         );
+    }
+
+    #[test]
+    fn records_are_formatted_as_athena_stores_them() {
+        let mut o = json!({"display_name": "<b>Orderer`1", "api_url": "grpcs://h:1 ", "cluster_name": "", "cluster_id": "Raft Cluster-1_x!"});
+        let obj = o.as_object_mut().unwrap();
+        format_record(obj, "fabric-orderer");
+        assert_eq!(o["display_name"], "bOrderer1");
+        assert_eq!(o["api_url"], "grpcs://h:1");
+        assert_eq!(o["cluster_name"], "My OS");
+        assert_eq!(o["cluster_id"], "raftcluster-1_x");
+        assert_eq!(cluster_id("1abc"), "c1abc");
+        assert_eq!(cluster_id(&"a".repeat(40)).len(), 32);
+        let mut peer = json!({"display_name": "P"});
+        format_record(peer.as_object_mut().unwrap(), "fabric-peer");
+        assert_eq!(peer, json!({"display_name": "P"}));
     }
 
     #[test]

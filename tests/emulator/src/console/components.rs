@@ -4,7 +4,9 @@ use std::collections::HashMap;
 
 use serde_json::{json, Map, Value};
 
-use super::common::{body_of, component_type, merge, new_component_id, validate_new, IdRule};
+use super::common::{
+    body_of, component_type, format_record, merge, new_component_id, truthy, validate_new, IdRule,
+};
 use super::docs::{self, View};
 use super::{ApiRequest, Cached, Console, Data};
 use crate::http::Reply;
@@ -15,9 +17,18 @@ const STALE_DELETE_MS: i64 = 30_000;
 const TYPE_CACHE_MS: i64 = 120_000; // list-by-type cache (docs/dev/console-api.md#list-caches)
 const TAG_CACHE_MS: i64 = 30_000; // list-by-tag cache (docs/dev/console-api.md#list-caches)
 
-/// Fields an edit does not change when it sends them null or empty (athena's
-/// `prevent_null_val_keys`).
-const PREVENT_NULL_VALUE_KEYS: [&str; 19] = [
+/// athena `edit_component`'s `prevent_edit_keys`: dropped from every edit.
+const PREVENT_EDIT: [&str; 7] = [
+    "type",
+    "cluster_id",
+    "_id",
+    "_rev",
+    "id",
+    "timestamp",
+    "edited_timestamp",
+];
+/// athena `edit_component`'s `prevent_null_val_keys`: not edited when sent null or empty.
+const PREVENT_NULL: [&str; 19] = [
     "display_name",
     "version",
     "storage",
@@ -38,6 +49,9 @@ const PREVENT_NULL_VALUE_KEYS: [&str; 19] = [
     "tlsca_name",
     "ca_name",
 ];
+/// athena `edit_component`'s `keys_for_multi_raft_node_edit` an edit schema accepts
+/// (`system_channel_data` is not in `EditOrdererDataBody`).
+const MULTI_NODE_KEYS: [&str; 2] = ["cluster_name", "system_channel_id"];
 
 fn import_schema(t: &str) -> Option<&'static str> {
     match t {
@@ -116,11 +130,48 @@ pub async fn list_all(c: &Console, req: &ApiRequest) -> Reply {
 }
 
 /// A 200 list of components, in athena's order.
-fn components_reply(c: &Console, mut list: Vec<Value>, view: View) -> Reply {
+fn components_reply(c: &Console, list: Vec<Value>, view: View) -> Reply {
+    components_reply_with(c, list, view, docs::render)
+}
+
+fn components_reply_with(
+    c: &Console,
+    mut list: Vec<Value>,
+    view: View,
+    render: fn(&Value, View, i64) -> Value,
+) -> Reply {
     docs::list_order(&mut list);
     let now = c.now();
-    let rendered: Vec<Value> = list.iter().map(|d| docs::render(d, view, now)).collect();
+    let rendered: Vec<Value> = list.iter().map(|d| render(d, view, now)).collect();
     Reply::json(200, &json!({"components": rendered}))
+}
+
+/// `GET /ak/api/v2/components`: the same list in athena's v2 shape (`docs::render_v2`).
+pub async fn list_all_v2(c: &Console, req: &ApiRequest) -> Reply {
+    let view = match check_query(c, req, true) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let data = c.data.lock().await;
+    components_reply_with(
+        c,
+        data.docs.values().cloned().collect(),
+        view,
+        docs::render_v2,
+    )
+}
+
+/// `GET /ak/api/v2/components/{id}`: one component in athena's v2 shape.
+pub async fn get_v2(c: &Console, req: &ApiRequest, id: &str) -> Reply {
+    let view = match check_query(c, req, true) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let data = c.data.lock().await;
+    match data.docs.get(id) {
+        Some(doc) => Reply::json(200, &docs::render_v2(doc, view, c.now())),
+        None => Reply::missing_component(),
+    }
 }
 
 /// The 222 "empty" answer (docs/dev/console-api.md#empty-lists-answer-222).
@@ -269,62 +320,6 @@ pub async fn get(c: &Console, req: &ApiRequest, id: &str) -> Reply {
     }
 }
 
-/// JavaScript truthiness, for athena's `a || b` defaults.
-fn truthy(v: &Value) -> bool {
-    match v {
-        Value::Null => false,
-        Value::Bool(b) => *b,
-        Value::String(s) => !s.is_empty(),
-        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
-        _ => true,
-    }
-}
-
-/// Legacy fields athena drops from every record it writes (`libs/component_lib.js`
-/// `format_input_to_doc`, run on import and again on every edit).
-const LEGACY_FIELDS: [&str; 11] = [
-    "node_type",
-    "name",
-    "short_name",
-    "node_id",
-    "url2use",
-    "upgradable_versions",
-    "isUpgradeAvailable",
-    "backend_addr",
-    "resource_warnings",
-    "cr_status",
-    "crstatus",
-];
-
-/// What `format_input_to_doc` does to a record beside its id, type and tags
-/// (docs/dev/msp.md#what-the-console-keeps): `<`, `>` and backticks leave `display_name`, the
-/// legacy fields go, and an MSP keeps no `msp` section, `url` or `ca_url` (it gets no
-/// formatting of them, they are simply deleted), its legacy `pem` becomes `tls_cert`, and its
-/// `admins` and `tls_root_certs` start empty (`import.msp.minimal`).
-fn format_record(doc: &mut Map<String, Value>, t: &str) {
-    if let Some(name) = doc.get("display_name").and_then(Value::as_str) {
-        let clean: String = name.chars().filter(|c| !"<>`".contains(*c)).collect();
-        doc.insert("display_name".into(), json!(clean));
-    }
-    for k in LEGACY_FIELDS {
-        doc.remove(k);
-    }
-    if t == "msp" {
-        let pem = doc.remove("pem");
-        if !doc.get("tls_cert").is_some_and(truthy) {
-            match pem.filter(truthy) {
-                Some(p) => doc.insert("tls_cert".into(), p),
-                None => doc.remove("tls_cert"),
-            };
-        }
-        for k in ["url", "ca_url", "msp"] {
-            doc.remove(k);
-        }
-        doc.entry("admins").or_insert(json!([]));
-        doc.entry("tls_root_certs").or_insert(json!([]));
-    }
-}
-
 /// An edit naming the component by a legacy field: `name`, else `display_name`, else
 /// `short_name` becomes the display name (athena `edit_component`).
 fn edit_names(mut body: Value) -> Value {
@@ -403,11 +398,10 @@ pub async fn import(c: &Console, req: &ApiRequest, route_type: Option<&str>) -> 
         doc.insert("timestamp".into(), json!(c.now()));
     }
     format_record(&mut doc, &t);
-    // `import.orderer`: added even with systemless true
+    // `import.orderer`: stored as true (athena `format_input_to_doc`); the response's
+    // `system_channel_id` default comes from `docs::render`.
     if t == "fabric-orderer" {
         doc.insert("consenter_proposal_fin".into(), json!(true));
-        doc.entry("system_channel_id")
-            .or_insert(json!("testchainid"));
     }
     let doc = Value::Object(doc);
     if let Err(e) = c.store.put_component(&c.name, &id, &doc) {
@@ -436,17 +430,18 @@ pub async fn edit(c: &Console, req: &ApiRequest, id: &str) -> Reply {
         }
     }
     let mut doc = existing;
-    let mut renamed_cluster: Option<(String, Value)> = None;
-    let body = edit_names(body);
-    if let (Some(obj), Some(patch)) = (doc.as_object_mut(), body.as_object()) {
-        for (k, v) in patch {
-            // athena leaves these alone when the edit sends null or "" (FOC
-            // `packages/athena/libs/component_lib.js` `edit_component`, `prevent_null_val_keys`).
-            if PREVENT_NULL_VALUE_KEYS.contains(&k.as_str()) && (v.is_null() || v == "") {
+    let patch = edit_names(body).as_object().cloned().unwrap_or_default();
+    if let Some(obj) = doc.as_object_mut() {
+        for (k, v) in &patch {
+            // athena `edit_component` (`libs/component_lib.js`): some keys are never edited
+            // (`prevent_edit_keys`), and some are left as they are when sent null or empty
+            // (`prevent_null_val_keys`).
+            if PREVENT_EDIT.contains(&k.as_str())
+                || (PREVENT_NULL.contains(&k.as_str()) && (v.is_null() || v == &json!("")))
+            {
                 continue;
             }
             match k.as_str() {
-                "id" | "type" | "timestamp" | "edited_timestamp" | "imported" => {}
                 // An edit replaces the list and the type tag comes back (`edit.peer.tags-replace`).
                 "tags" => {
                     obj.insert("tags".into(), docs::import_tags(Some(v), &t));
@@ -465,12 +460,6 @@ pub async fn edit(c: &Console, req: &ApiRequest, id: &str) -> Reply {
                     let target = obj.entry("msp").or_insert(json!({}));
                     merge(target, v);
                 }
-                "cluster_name" if t == "fabric-orderer" => {
-                    obj.insert(k.clone(), v.clone());
-                    if let Some(cid) = obj.get("cluster_id").and_then(Value::as_str) {
-                        renamed_cluster = Some((cid.to_string(), v.clone()));
-                    }
-                }
                 _ => {
                     obj.insert(k.clone(), v.clone());
                 }
@@ -481,14 +470,30 @@ pub async fn edit(c: &Console, req: &ApiRequest, id: &str) -> Reply {
         obj.insert("edited_timestamp".into(), json!(c.now()));
     }
     let mut changed = vec![(id.to_string(), doc.clone())];
-    // Editing cluster_name renames every node of that cluster (`edit.orderer.get-other-node`).
-    if let Some((cid, name)) = renamed_cluster {
+    // A truthy cluster-wide key edits every node with the same cluster_id (athena
+    // `multi_raft_node_edit`; `edit.orderer.cluster-name`, `edit.orderer.get-other-node`).
+    let cluster = doc
+        .get("cluster_id")
+        .and_then(Value::as_str)
+        .filter(|c| !c.is_empty());
+    let cluster_wide: Vec<&str> = MULTI_NODE_KEYS
+        .into_iter()
+        .filter(|k| patch.get(*k).is_some_and(truthy))
+        .collect();
+    if let (Some(cid), false) = (cluster, cluster_wide.is_empty()) {
         for (oid, other) in data.docs.iter() {
-            if oid != id && other.get("cluster_id").and_then(Value::as_str) == Some(cid.as_str()) {
-                let mut o = other.clone();
-                if let Some(m) = o.as_object_mut() {
-                    m.insert("cluster_name".into(), name.clone());
+            if oid == id || other.get("cluster_id").and_then(Value::as_str) != Some(cid) {
+                continue;
+            }
+            let mut o = other.clone();
+            if let Some(m) = o.as_object_mut() {
+                for key in &cluster_wide {
+                    if let Some(v) = doc.get(*key) {
+                        m.insert((*key).to_owned(), v.clone());
+                    }
                 }
+            }
+            if &o != other {
                 changed.push((oid.clone(), o));
             }
         }

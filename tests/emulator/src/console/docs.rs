@@ -9,8 +9,10 @@ use crate::certs;
 /// The component types athena knows (`components.list-by-type.unknown-type` → 404 otherwise).
 pub const TYPES: [&str; 4] = ["fabric-ca", "fabric-peer", "fabric-orderer", "msp"];
 
-/// Fields only `?deployment_attrs=included` shows (docs/dev/console-api.md#deployment-attributes).
-const DEPLOYMENT_ATTRS: [&str; 8] = [
+/// Fields only `?deployment_attrs=included` shows (docs/dev/console-api.md#deployment-attributes;
+/// athena `comp_formatting_lib.js` `fmt_component_resp` also drops `state_db`, `node_ou`,
+/// `resource_warnings`, `certs` and `last_k8s_sync_ts` without it).
+const DEPLOYMENT_ATTRS: [&str; 13] = [
     "resources",
     "storage",
     "zone",
@@ -19,7 +21,19 @@ const DEPLOYMENT_ATTRS: [&str; 8] = [
     "replicas",
     "config_override",
     "dep_component_id",
+    "state_db",
+    "node_ou",
+    "resource_warnings",
+    "certs",
+    "last_k8s_sync_ts",
 ];
+
+/// Never shown on `/ak/` routes (athena `comp_formatting_lib.js` `redact_ak`).
+const REDACTED_ON_AK: [&str; 2] = ["crypto", "system_channel_data"];
+
+/// What athena's system channel is called when an orderer does not say (its settings'
+/// `system_channel_id`; `import.orderer`).
+const SYSTEM_CHANNEL_ID: &str = "testchainid";
 
 /// Id of a component the emulated deployer creates without one: lower-cased, non-alphanumerics
 /// removed ("Peer0 Org1" → `peer0org1`; athena's deployer id drops `-` and `_`, `make_subdomain`
@@ -178,6 +192,34 @@ pub struct View {
 pub fn render(doc: &Value, view: View, now_ms: i64) -> Value {
     let mut d = doc.clone();
     if let Some(obj) = d.as_object_mut() {
+        let t = obj
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        for k in REDACTED_ON_AK {
+            obj.remove(k);
+        }
+        if t == "fabric-orderer" {
+            // athena `fmt_component_resp`: legacy documents count as consenters, and the
+            // system channel defaults to the console's.
+            if obj.get("consenter_proposal_fin") != Some(&Value::Bool(false)) {
+                obj.insert("consenter_proposal_fin".into(), Value::Bool(true));
+            }
+            if !obj.get("system_channel_id").is_some_and(Value::is_string) {
+                obj.insert("system_channel_id".into(), json!(SYSTEM_CHANNEL_ID));
+            }
+        }
+        if view.full_msp && (t == "fabric-peer" || t == "fabric-orderer") {
+            // `fmt_v3`: "init to show we attempted to return this field".
+            if let Some(comp) = obj
+                .get_mut("msp")
+                .and_then(|m| m.get_mut("component"))
+                .and_then(Value::as_object_mut)
+            {
+                comp.entry("admin_certs").or_insert(json!([]));
+            }
+        }
         if !view.full_msp {
             if let Some(comp) = obj
                 .get_mut("msp")
@@ -220,6 +262,91 @@ fn drop_datasources(doc: &mut Map<String, Value>) {
             db.remove("datasource");
         }
     }
+}
+
+/// The document as a `/ak/api/v2` GET shows it (athena `comp_formatting_lib.js`
+/// `fmt_component_resp`, `fmt_v2`): no `msp` object, its parts flat under their internal
+/// names: `tls_cert`, `ca_name`, `tlsca_name`, the first TLS CA root as `tls_ca_root_cert`
+/// (the CA roots are not shown), and with `deployment_attrs=included` the `ecert` as
+/// `{cert}` and `admin_certs` (`[]` when none). MSPs are flat already and shown as in v3.
+pub fn render_v2(doc: &Value, view: View, now_ms: i64) -> Value {
+    let t = doc.get("type").and_then(Value::as_str).unwrap_or_default();
+    if t == "msp" {
+        return render(doc, view, now_ms);
+    }
+    let mut flat = doc.clone();
+    let Some(obj) = flat.as_object_mut() else {
+        return render(doc, view, now_ms);
+    };
+    let msp = obj.remove("msp").unwrap_or(Value::Null);
+    let at = |p: &str| msp.pointer(p).filter(|v| !v.is_null()).cloned();
+    for (field, pointer) in [
+        ("tls_cert", "/component/tls_cert"),
+        ("ca_name", "/ca/name"),
+        ("tlsca_name", "/tlsca/name"),
+    ] {
+        if let Some(v) = at(pointer) {
+            obj.insert(field.into(), v);
+        }
+    }
+    let tls_roots = at("/tlsca/root_certs");
+    if let Some(first) = tls_roots.as_ref().and_then(|r| r.get(0)) {
+        obj.insert("tls_ca_root_cert".into(), first.clone());
+    }
+    let peer_or_orderer = t == "fabric-peer" || t == "fabric-orderer";
+    if view.full_msp {
+        if let Some(ecert) = at("/component/ecert") {
+            obj.insert("ecert".into(), json!({ "cert": ecert }));
+        }
+        match at("/component/admin_certs") {
+            Some(a) => {
+                obj.insert("admin_certs".into(), a);
+            }
+            None if peer_or_orderer => {
+                obj.insert("admin_certs".into(), json!([]));
+            }
+            None => {}
+        }
+    }
+    if view.parsed_certs {
+        let parse = |v: Option<Value>| -> Value {
+            Value::Array(
+                v.as_ref()
+                    .and_then(Value::as_array)
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|c| c.as_str().and_then(|s| certs::parse_cert(s, now_ms)))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            )
+        };
+        if let Some(mut parsed) = at("/component/tls_cert")
+            .and_then(|c| c.as_str().and_then(|s| certs::parse_cert(s, now_ms)))
+        {
+            if let Some(p) = parsed.as_object_mut() {
+                p.remove("base_64_pem"); // "redundant" next to tls_cert (`fmt_v2`)
+            }
+            obj.insert("tls_cert_parsed".into(), parsed);
+        }
+        if let Some(roots) = at("/ca/root_certs") {
+            obj.insert("root_certs_parsed".into(), parse(Some(roots)));
+        }
+        if tls_roots.is_some() {
+            obj.insert("tls_root_certs_parsed".into(), parse(tls_roots.clone()));
+        }
+        // Shown even without deployment_attrs: `fmt_v2` deletes `admin_certs_parsed`, not
+        // `admins_parsed`.
+        if let Some(admins) = at("/component/admin_certs") {
+            obj.insert("admins_parsed".into(), parse(Some(admins)));
+        }
+    }
+    let v3_view = View {
+        full_msp: false,
+        parsed_certs: false,
+        ..view
+    };
+    render(&flat, v3_view, now_ms)
 }
 
 /// `?parsed_certs=included`: `root_certs_parsed` under msp.ca/msp.tlsca and `tls_cert_parsed` under

@@ -182,6 +182,9 @@ impl Console {
 
     /// Routes one `/ak/api/v3` request (after rate limiting and lockout).
     pub async fn route(&self, req: &ApiRequest) -> Reply {
+        if let Some(rest) = req.path.strip_prefix("/ak/api/v2/") {
+            return self.route_v2(req, rest).await;
+        }
         let Some(rest) = req.path.strip_prefix("/ak/api/v3/") else {
             return Reply::route_not_found();
         };
@@ -211,6 +214,22 @@ impl Console {
                 Reply::json(200, &json!({"message": "ok", "keys": [key]}))
             }),
             ("GET", ["kubernetes", "fabric", "versions"]) => self.authorize(req).map(|_| deployer::versions()),
+            _ => Ok(Reply::route_not_found()),
+        };
+        result.unwrap_or_else(|r| r)
+    }
+
+    /// The `/ak/api/v2` reads: athena serves the component GETs under v2 and v3
+    /// (`routes/component_apis.js`, `/ak/api/v[123]/components/:id`) and formats them per
+    /// version (docs/dev/console-api.md#v2-and-v3-views). v2 writes are not emulated: their
+    /// validation spec is not among the fixtures.
+    async fn route_v2(&self, req: &ApiRequest, rest: &str) -> Reply {
+        let seg: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
+        let result = match (req.method.as_str(), seg.as_slice()) {
+            ("GET", ["components"]) => self.authed(req, components::list_all_v2(self, req)).await,
+            ("GET", ["components", id]) => {
+                self.authed(req, components::get_v2(self, req, id)).await
+            }
             _ => Ok(Reply::route_not_found()),
         };
         result.unwrap_or_else(|r| r)

@@ -13,6 +13,7 @@ pub mod identity_file;
 pub mod identity_import;
 pub mod lifecycle;
 pub mod msp_import;
+pub mod peer;
 pub mod pem;
 pub mod records;
 pub mod semantic;
@@ -25,5 +26,6 @@ pub fn all() -> Vec<Arc<dyn Resource>> {
         typed(enrolled_identity::EnrolledIdentityResource),
         typed(msp_import::MspImportResource),
         typed(identity_import::IdentityImportResource),
+        typed(peer::PeerResource),
     ]
 }

@@ -29,7 +29,7 @@ use crate::{attr, tf_model};
 /// The console's own tag on every MSP record (docs/dev/console-api.md#tags).
 const SYSTEM_TAGS: [&str; 1] = ["msp"];
 /// athena's `invalid_msp_id` rule (validation-regex.json), as a whitelist.
-const MSP_ID_PATTERN: &str = r"^[A-Za-z0-9.-]+$";
+pub const MSP_ID_PATTERN: &str = r"^[A-Za-z0-9.-]+$";
 
 const MSP: Naming = Naming {
     component_type: "msp",

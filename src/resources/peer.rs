@@ -431,12 +431,7 @@ impl<P: HealthProbe> ComponentKind for PeerKind<P> {
             .msp_tlsca()
             .map(|m| m.root_certs.as_slice())
             .unwrap_or_default();
-        let trusted = pem_bundle(
-            roots
-                .iter()
-                .map(String::as_str)
-                .chain(c.tls_cert().into_iter()),
-        );
+        let trusted = pem_bundle(roots.iter().map(String::as_str).chain(c.tls_cert()));
         match self.probe.healthz(url, trusted.as_deref()).await {
             Ok(Health::Ok) => Ok(Check::Done(())),
             Ok(Health::Unavailable(why)) => Ok(Check::Pending(format!("unhealthy: {why}"))),

@@ -1,0 +1,356 @@
+//! Acceptance tests for `blockchain_peer`: a `blockchain_ca` created in the emulator, the peer's
+//! identity registered at both of its CAs (`blockchain_ca_identity`, type `peer`), an
+//! organization admin enrolled (`blockchain_enrolled_identity`), and the peer enrolled with
+//! them, all in one emulated console, with the real terraform binary.
+
+mod support;
+
+use reqwest::Method;
+use serde_json::{json, Value as Json};
+use support::{
+    planned_changes, provider_block, start_emulator, ConsoleUser, Workspace, API_SECRET,
+    TERRAFORM_BLOCK,
+};
+use tokio::task::block_in_place;
+
+const CA_SECRET: &str = "adminpw-very-secret";
+const PEER_SECRET: &str = "peer0pw-very-secret";
+const ORG_ADMIN_SECRET: &str = "org1adminpw-very-secret";
+
+/// The whole organization: the CA, its admin enrolled at both CAs (the registrars), the
+/// peer's identity and the org admin registered, the org admin enrolled, and the peer.
+fn config(console_url: &str, peer_extra: &str) -> String {
+    let provider = provider_block(None, console_url, "  retry_max_wait = \"2s\"\n");
+    format!(
+        r#"{TERRAFORM_BLOCK}
+{provider}
+resource "blockchain_ca" "org1" {{
+  display_name        = "Org1 CA"
+  admin_enroll_id     = "admin"
+  admin_enroll_secret = "{CA_SECRET}"
+  timeouts {{
+    create = "2m"
+  }}
+}}
+
+resource "blockchain_enrolled_identity" "ca_admin" {{
+  api_url       = blockchain_ca.org1.api_url
+  tls_cert      = blockchain_ca.org1.tls_cert
+  enroll_id     = "admin"
+  enroll_secret = "{CA_SECRET}"
+}}
+
+resource "blockchain_enrolled_identity" "ca_admin_tls" {{
+  api_url       = blockchain_ca.org1.api_url
+  ca_name       = blockchain_ca.org1.tlsca_name
+  tls_cert      = blockchain_ca.org1.tls_cert
+  enroll_id     = "admin"
+  enroll_secret = "{CA_SECRET}"
+}}
+
+resource "blockchain_ca_identity" "peer0" {{
+  api_url  = blockchain_ca.org1.api_url
+  tls_cert = blockchain_ca.org1.tls_cert
+  registrar {{
+    certificate = blockchain_enrolled_identity.ca_admin.certificate
+    private_key = blockchain_enrolled_identity.ca_admin.private_key
+  }}
+  enroll_id     = "org1peer0"
+  enroll_secret = "{PEER_SECRET}"
+  type          = "peer"
+}}
+
+resource "blockchain_ca_identity" "peer0_tls" {{
+  api_url  = blockchain_ca.org1.api_url
+  ca_name  = blockchain_ca.org1.tlsca_name
+  tls_cert = blockchain_ca.org1.tls_cert
+  registrar {{
+    certificate = blockchain_enrolled_identity.ca_admin_tls.certificate
+    private_key = blockchain_enrolled_identity.ca_admin_tls.private_key
+  }}
+  enroll_id     = "org1peer0"
+  enroll_secret = "{PEER_SECRET}"
+  type          = "peer"
+}}
+
+resource "blockchain_ca_identity" "org1_admin" {{
+  api_url  = blockchain_ca.org1.api_url
+  tls_cert = blockchain_ca.org1.tls_cert
+  registrar {{
+    certificate = blockchain_enrolled_identity.ca_admin.certificate
+    private_key = blockchain_enrolled_identity.ca_admin.private_key
+  }}
+  enroll_id     = "org1admin"
+  enroll_secret = "{ORG_ADMIN_SECRET}"
+  type          = "admin"
+}}
+
+resource "blockchain_enrolled_identity" "org1_admin" {{
+  api_url       = blockchain_ca.org1.api_url
+  tls_cert      = blockchain_ca.org1.tls_cert
+  enroll_id     = blockchain_ca_identity.org1_admin.enroll_id
+  enroll_secret = "{ORG_ADMIN_SECRET}"
+  msp_id        = "Org1MSP"
+}}
+
+resource "blockchain_peer" "org1" {{
+  display_name = "Org1 Peer"
+  msp_id       = "Org1MSP"
+  enrollment {{
+    ca_api_url    = blockchain_ca.org1.api_url
+    ca_name       = blockchain_ca.org1.ca_name
+    tlsca_name    = blockchain_ca.org1.tlsca_name
+    ca_tls_cert   = blockchain_ca.org1.tls_cert
+    enroll_id     = blockchain_ca_identity.peer0.enroll_id
+    enroll_secret = "{PEER_SECRET}"
+    # Registered at the TLS CA as well before the peer enrolls there.
+    tls_enroll_id = blockchain_ca_identity.peer0_tls.enroll_id
+    csr_hosts     = ["peer0.org1.example.com"]
+  }}
+  admin_certs = [blockchain_enrolled_identity.org1_admin.certificate]
+  tags        = ["org1", "tf"]
+  zone        = "zone-a"
+{peer_extra}
+  timeouts {{
+    create = "3m"
+  }}
+}}
+"#
+    )
+}
+
+/// The ids of the peers of the console.
+async fn peer_ids(emulator: &blockchain_emulator::Emulator) -> Vec<String> {
+    emulator
+        .components("region1")
+        .await
+        .iter()
+        .filter(|c| c["type"] == "fabric-peer")
+        .filter_map(|c| c["id"].as_str().map(str::to_owned))
+        .collect()
+}
+
+fn pem(v: &Json, key: &str) -> String {
+    v[key].as_str().unwrap_or_default().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the emulator's peer host (branch emupeer)"]
+async fn peer_lifecycle_apply_plan_import_drift_destroy() {
+    let emulator = start_emulator(&["region1"]).await;
+    let url = emulator.console_url("region1").expect("console url");
+    let ws = Workspace::new(&config(&url, ""));
+
+    // Apply: the organization and one peer, which answers /healthz.
+    let out = block_in_place(|| ws.apply());
+    out.assert_success("apply");
+    assert!(out.stdout.contains("Resources: 7 added"), "{}", out.stdout);
+    assert_eq!(peer_ids(&emulator).await, vec!["org1peer".to_string()]);
+
+    let peer = block_in_place(|| ws.resource_values("blockchain_peer.org1")).expect("peer");
+    assert_eq!(peer["id"], "org1peer");
+    assert_eq!(peer["msp_id"], "Org1MSP");
+    assert!(pem(&peer, "api_url").starts_with("grpcs://"), "{peer}");
+    assert!(
+        pem(&peer, "operations_url").starts_with("https://"),
+        "{peer}"
+    );
+    // The peer's enrollment certificate comes from the CA, for its enroll id.
+    let ecert = tfprovider_blockchain::fabric::Certificate::from_pem(&pem(&peer, "ecert"))
+        .expect("ecert PEM");
+    assert_eq!(ecert.info().common_name, "org1peer0");
+    let tls = tfprovider_blockchain::fabric::Certificate::from_pem(&pem(&peer, "tls_cert"))
+        .expect("tls_cert PEM");
+    assert_eq!(tls.info().common_name, "org1peer0");
+    let admin = block_in_place(|| ws.resource_values("blockchain_enrolled_identity.org1_admin"))
+        .expect("org admin");
+    assert!(tfprovider_blockchain::resources::pem::same_certificate(
+        peer["admin_certs"][0].as_str().unwrap_or_default(),
+        &pem(&admin, "certificate")
+    ));
+    // The write-only crypto is nowhere in the state, the secrets nowhere at all.
+    assert_eq!(peer["enrollment"]["enroll_secret"], Json::Null);
+    assert_eq!(peer["enrollment"]["ca_api_url"], Json::Null);
+    // (blockchain_ca_identity keeps the secrets it registers in state, as its own; the peer's
+    // state holds none.)
+    let peer_text = peer.to_string();
+    for secret in [CA_SECRET, PEER_SECRET, ORG_ADMIN_SECRET, API_SECRET] {
+        assert!(!peer_text.contains(secret), "{secret} in the peer's state");
+        assert!(
+            !out.stdout.contains(secret) && !out.stderr.contains(secret),
+            "{secret} shown"
+        );
+    }
+    let export: Json = serde_json::from_str(&pem(&peer, "export_json")).expect("export JSON");
+    assert_eq!(export["type"], "fabric-peer");
+    assert_eq!(export["msp_id"], "Org1MSP");
+
+    // The plan right after apply is empty.
+    let (plan, _) = block_in_place(|| ws.plan());
+    assert_eq!(
+        plan.code, 0,
+        "plan after apply not empty:\n{}\n{}",
+        plan.stdout, plan.stderr
+    );
+
+    // Import into a fresh state yields the same attributes, and the configuration (with its
+    // enrollment block) plans no change.
+    let import_ws =
+        Workspace::new(&config(&url, "").replace("  timeouts {\n    create = \"3m\"\n  }\n", ""));
+    block_in_place(|| import_ws.tf(&["import", "blockchain_peer.org1", "org1peer"]))
+        .assert_success("import");
+    let imported = block_in_place(|| import_ws.resource_values("blockchain_peer.org1"))
+        .expect("imported peer");
+    for (key, value) in peer.as_object().expect("object") {
+        if key == "timeouts" {
+            continue;
+        }
+        assert_eq!(&imported[key], value, "imported attribute {key} differs");
+    }
+    let (plan, json) = block_in_place(|| import_ws.plan());
+    let peer_changes: Vec<_> = planned_changes(&json.expect("plan json"))
+        .into_iter()
+        .filter(|c| c.0 == "blockchain_peer.org1")
+        .collect();
+    assert!(
+        peer_changes.is_empty(),
+        "import then plan:\n{}",
+        plan.stdout
+    );
+
+    // Drift: another console user renames the peer and moves it to another zone.
+    let user = ConsoleUser::new(&url);
+    let (status, body) = user
+        .send(
+            Method::PUT,
+            "/components/fabric-peer/org1peer",
+            Some(json!({"display_name": "Renamed"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = user
+        .send(
+            Method::PUT,
+            "/kubernetes/components/fabric-peer/org1peer",
+            Some(json!({"zone": "zone-b"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (plan, json) = block_in_place(|| ws.plan());
+    assert_eq!(
+        plan.code, 2,
+        "drift not detected:\n{}\n{}",
+        plan.stdout, plan.stderr
+    );
+    let changes = planned_changes(&json.expect("plan json"));
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    assert_eq!(changes[0].1, vec!["update".to_string()], "{}", plan.stdout);
+    assert_eq!(
+        changes[0].2,
+        vec!["display_name".to_string(), "zone".to_string()]
+    );
+
+    // Apply repairs it; the plan is empty again.
+    block_in_place(|| ws.apply()).assert_success("apply after drift");
+    let (_, body) = user
+        .send(
+            Method::GET,
+            "/components/org1peer?deployment_attrs=included&cache=skip",
+            None,
+        )
+        .await;
+    assert_eq!(body["display_name"], "Org1 Peer");
+    assert_eq!(body["zone"], "zone-a");
+    let (plan, _) = block_in_place(|| ws.plan());
+    assert_eq!(
+        plan.code, 0,
+        "plan after repair not empty:\n{}",
+        plan.stdout
+    );
+
+    // Deleted behind Terraform's back: the plan re-creates it, and the apply does.
+    let (status, body) = user
+        .send(Method::DELETE, "/kubernetes/components/org1peer", None)
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (plan, json) = block_in_place(|| ws.plan());
+    assert_eq!(plan.code, 2, "{}", plan.stdout);
+    let changes = planned_changes(&json.expect("plan json"));
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    assert_eq!(changes[0].0, "blockchain_peer.org1");
+    assert_eq!(changes[0].1, vec!["create".to_string()], "{changes:?}");
+    block_in_place(|| ws.apply()).assert_success("apply re-creates the peer");
+    assert_eq!(peer_ids(&emulator).await, vec!["org1peer".to_string()]);
+    let (plan, _) = block_in_place(|| ws.plan());
+    assert_eq!(
+        plan.code, 0,
+        "plan after re-create not empty:\n{}",
+        plan.stdout
+    );
+
+    // Destroy leaves nothing behind.
+    block_in_place(|| ws.destroy()).assert_success("destroy");
+    assert!(peer_ids(&emulator).await.is_empty());
+    assert!(emulator.components("region1").await.is_empty());
+    emulator.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invalid_peer_input_fails_at_plan_with_the_attribute_and_sends_nothing() {
+    let emulator = start_emulator(&["region1"]).await;
+    let url = emulator.console_url("region1").expect("console url");
+    let base = config(&url, "");
+    let cases = [
+        (
+            base.replace("msp_id       = \"Org1MSP\"", "msp_id = \"Org1 MSP\""),
+            "msp_id",
+        ),
+        (
+            config(&url, "  peer_limits = { cpu = \"1\" }\n"),
+            "peer_requests",
+        ),
+        (
+            config(&url, "  statedb_storage_size = \"10Gi\"\n"),
+            "storage_size",
+        ),
+        (
+            config(
+                &url,
+                "  config_override = jsonencode({ peer = { listenAddress = \"0.0.0.0:7051\" } })\n",
+            ),
+            "config_override",
+        ),
+        (
+            base.replace("    enroll_secret = \"peer0pw-very-secret\"\n", ""),
+            "enroll_secret",
+        ),
+        (
+            base.replace(
+                "  admin_certs = [blockchain_enrolled_identity.org1_admin.certificate]\n",
+                "  state_db = \"mysql\"\n",
+            ),
+            "state_db",
+        ),
+    ];
+    for (main_tf, attribute) in cases {
+        let ws = Workspace::new(&main_tf);
+        let out = block_in_place(|| ws.tf(&["plan"]));
+        assert_eq!(
+            out.code, 1,
+            "plan should fail for {attribute}:\n{}",
+            out.stdout
+        );
+        assert!(
+            out.stderr.contains(attribute),
+            "diagnostic does not point at {attribute}:\n{}",
+            out.stderr
+        );
+        assert!(!out.stderr.contains(PEER_SECRET), "{}", out.stderr);
+    }
+    assert_eq!(
+        emulator.request_count("region1"),
+        0,
+        "invalid configurations must not reach the console"
+    );
+    emulator.shutdown().await;
+}

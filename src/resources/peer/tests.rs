@@ -9,7 +9,7 @@ use crate::console::testutil::exchange;
 use crate::console::{ConsoleError, CreateError, Expected, NameLock};
 use crate::fabric::fixtures;
 use crate::framework::{Model, Provider as _, Resource as _, Severity, TypedAdapter, Value};
-use crate::resources::lifecycle::{ComponentApi, Post};
+use crate::resources::lifecycle::{ComponentApi, CreateFailure, Operation, Post};
 
 const CERTS: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -832,7 +832,7 @@ fn applied_state_keeps_known_planned_values_and_fills_the_rest() {
     planned.ecert = Tf::Unknown;
     planned.proxy_requests = Tf::Unknown;
     planned.export_json = Tf::Unknown;
-    let st = applied_state(&planned, &component());
+    let st = PeerModel::applied_state(&planned, &component());
     // Known planned values win, even where the console words them differently.
     assert_eq!(st.version, s("2.5.12"));
     assert_eq!(st.display_name, s("New Peer"));
@@ -1103,7 +1103,7 @@ async fn a_create_waits_until_healthz_reports_ok_trusting_the_peers_tls_ca() {
     assert!(trusted[0].contains(cert("org1-tlsca").trim()));
     assert!(trusted[0].contains(cert("peer0-tls").trim()));
     // The state after the create: the plan's values, the console's for the rest.
-    let st = applied_state(&plan_create(&config), &c);
+    let st = PeerModel::applied_state(&plan_create(&config), &c);
     assert_eq!(st.admin_certs, set(&[&cert("org1-admin")]));
     assert_eq!(st.ecert, s(&cert("peer0-ecert")));
     assert!(st.to_value().is_wholly_known());
@@ -1118,7 +1118,7 @@ async fn an_update_sends_each_field_alone_and_waits_for_each() {
         .create(&op(), "New Peer", &body_of(&config))
         .await
         .unwrap();
-    let prior = applied_state(&plan_create(&config), &decode(&console.doc("newpeer")));
+    let prior = PeerModel::applied_state(&plan_create(&config), &decode(&console.doc("newpeer")));
     let admin2 = fixtures::read("identities/org1admin.cert.pem");
     let planned = PeerModel {
         display_name: s("Renamed Peer"),
@@ -1145,7 +1145,7 @@ async fn an_update_sends_each_field_alone_and_waits_for_each() {
             "put fabric-peer newpeer admin_certs"
         ]
     );
-    let st = applied_state(&planned, &c);
+    let st = PeerModel::applied_state(&planned, &c);
     assert_eq!(st.display_name, s("Renamed Peer"));
     assert_eq!(st.version, s("2.5.13"));
     assert_eq!(
@@ -1213,4 +1213,65 @@ fn console_json_with_id(id: &str, edit: impl FnOnce(&mut Json)) -> Json {
     j["id"] = json!(id);
     edit(&mut j);
     j
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_resource_steps_create_read_update_and_delete_through_the_lifecycle() {
+    let console = FakeConsole::default();
+    let k = kind(1);
+    let deployed = Deployed::new(&k, &console, &DEFAULTS, CancellationToken::new());
+    let config = recorded_config();
+    let planned = plan_create(&config);
+    let mut private = Private::default();
+    let created = deployed
+        .create(&planned, &body_of(&config), &mut private)
+        .await
+        .unwrap();
+    assert_eq!(created.id, s("newpeer"));
+    assert!(created.to_value().is_wholly_known());
+
+    // A read maps the console's view; the prior spelling is the framework's to keep.
+    let read = deployed
+        .read(&created, &mut private)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(read.version, s("2.5.12-0"));
+
+    // A tag change reads the console's own tags and sends them back with the user's.
+    let planned = PeerModel {
+        tags: set(&["tf", "extra"]),
+        zone: s("zone2"),
+        ..created.clone()
+    };
+    let edits = std::sync::Mutex::new(Vec::new());
+    let updates = deployment_updates(&created, &planned);
+    let updated = deployed
+        .update(
+            &created,
+            &planned,
+            |tags| {
+                edits.lock().unwrap().push(tags.to_vec());
+                record_edit(&created, &planned, tags)
+            },
+            &updates,
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        edits.lock().unwrap().clone(),
+        vec![vec![
+            "fabric-peer".to_string(),
+            "ibm_saas".into(),
+            "tf".into()
+        ]]
+    );
+    assert_eq!(updated.zone, s("zone2"));
+    assert!(console
+        .log()
+        .contains(&"put fabric-peer newpeer zone".to_string()));
+
+    // Delete, then the read finds nothing.
+    deployed.delete(&updated, &private).await.unwrap();
+    assert_eq!(deployed.read(&updated, &mut private).await.unwrap(), None);
 }

@@ -97,14 +97,6 @@ impl<S: Servers> Launcher<S> {
         matches!(self.running.lock().await.get(id), Some(Running::Serving(_)))
     }
 
-    /// Runs `f` on the servers of `id` while they serve.
-    pub async fn with_serving<R>(&self, id: &str, f: impl FnOnce(&S) -> R) -> Option<R> {
-        match self.running.lock().await.get(id) {
-            Some(Running::Serving(s)) => Some(f(s)),
-            _ => None,
-        }
-    }
-
     /// Stops every server.
     pub async fn stop_all(&self) {
         let all: Vec<Running<S>> = self.running.lock().await.drain().map(|(_, r)| r).collect();

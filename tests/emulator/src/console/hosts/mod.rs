@@ -362,6 +362,55 @@ mod tests {
         assert_eq!(*calls.lock().unwrap(), ["restore", "shutdown"]);
     }
 
+    #[test]
+    fn deployer_values_sync_into_the_v3_document() {
+        let mut doc = serde_json::json!({"version": "1", "msp": {"component": {"tls_cert": "t"}, "tlsca": {"root_certs": ["athena"]}}});
+        let deployer: Map<String, Value> = serde_json::from_value(serde_json::json!({
+            "version": "2", "tls_cert": "t", "tls_ca_root_certs": ["tls"], "ca_root_certs": ["ca"],
+            "admin_certs": [], "replicas": 3, "zone": "", "node_ou": {"enabled": false}
+        }))
+        .unwrap();
+        let changed = sync_with_deployer(&mut doc, &deployer);
+        assert_eq!(
+            changed,
+            [
+                "admin_certs",
+                "version",
+                "node_ou",
+                "tls_ca_root_certs",
+                "ca_root_certs"
+            ],
+            "replicas is not compared, an empty zone is no value"
+        );
+        assert_eq!(
+            doc["msp"]["tlsca"]["root_certs"],
+            serde_json::json!(["tls"])
+        );
+        assert_eq!(doc["msp"]["ca"]["root_certs"], serde_json::json!(["ca"]));
+        assert_eq!(
+            doc["msp"]["component"]["admin_certs"],
+            serde_json::json!([])
+        );
+        assert!(doc.get("replicas").is_none());
+        assert!(sync_with_deployer(&mut doc, &deployer).is_empty());
+    }
+
+    #[test]
+    fn the_generic_update_merges_config_override_and_replaces_the_rest() {
+        let doc = serde_json::json!({"config_override": {"ca": {"a": 1, "b": 2}}});
+        let patch: Map<String, Value> = serde_json::from_value(
+            serde_json::json!({"config_override": {"ca": {"b": 3}}, "zone": "z", "other": 1}),
+        )
+        .unwrap();
+        let fields = generic_update(&doc, &patch);
+        assert_eq!(
+            fields["config_override"],
+            serde_json::json!({"ca": {"a": 1, "b": 3}})
+        );
+        assert_eq!(fields["zone"], "z");
+        assert!(fields.get("other").is_none());
+    }
+
     #[tokio::test]
     async fn registering_a_type_again_replaces_its_host() {
         let mut hosts = ComponentHosts::standard("r1", Store::open(None).unwrap());

@@ -541,10 +541,7 @@ fn doc_fields(body: &Value, dep: &Map<String, Value>, athena_root: Value) -> Map
     if let Some(db) = body_state_db(body) {
         fields.insert("state_db".into(), json!(db));
     }
-    if let Some(co) = body
-        .get("config_override")
-        .and_then(redact_enroll_details)
-    {
+    if let Some(co) = body.get("config_override").and_then(redact_enroll_details) {
         fields.insert("config_override".into(), co);
     }
     fields

@@ -44,8 +44,10 @@ impl Api {
     fn new(emu: &Emulator) -> Api {
         Api {
             base: format!("{}/ak/api/v3", emu.console_url("r1").unwrap()),
+            // No pooling: a dropped connection (fault switches) must not poison the next request.
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(30))
+                .pool_max_idle_per_host(0)
                 .danger_accept_invalid_certs(true)
                 .build()
                 .unwrap(),
@@ -567,6 +569,20 @@ async fn enrollment_failures_are_the_deployers_500_and_leave_nothing() {
         body["msg"]["crstatus"]["message"],
         "Code: 22 - failed to initialize peer: invalid OU for peer identity: invalid OU for signcert: cert does not have right OU, expecting 'peer'"
     );
+    // A TLS certificate that does not vouch for the CA's server.
+    let mut untrusted = peer_body(&ca, "Bad Peer", "peer0", "peer0pw");
+    untrusted["crypto"]["enrollment"]["ca"]["tls_cert"] =
+        ca["msp"]["tlsca"]["root_certs"][0].clone();
+    let (status, body) = api
+        .post("kubernetes/components/fabric-peer", untrusted)
+        .await;
+    assert_eq!(status, 500, "{body}");
+    let message = body["msg"]["crstatus"]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("Code: 22 - failed to initialize peer: ca is not reachable: ")
+            && message.ends_with("x509: certificate signed by unknown authority"),
+        "{message}"
+    );
     // A CA that is down: the ping fails.
     let mut down = peer_body(&ca, "Bad Peer", "peer0", "peer0pw");
     let (status, del) = api
@@ -696,5 +712,45 @@ async fn msp_crypto_serves_the_given_certificate_and_a_restart_brings_the_peer_b
         .await
         .is_err());
     assert!(emu.peer_healthz("r1", "placeholderpeer").await.is_err());
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn fault_switches_hit_peer_writes_as_they_hit_ca_writes() {
+    let emu = Emulator::start(config(None, Duration::ZERO)).await.unwrap();
+    let api = Api::new(&emu);
+    let ca = serving_ca(&api, "Org1 CA").await;
+    // A lost create response: the peer exists all the same, and a retry with its id is a 409.
+    emu.faults("r1").unwrap().lose_next_create_response();
+    let mut body = peer_body(&ca, "Lost Peer", "peer0", "peer0pw");
+    body["id"] = json!("lostpeer");
+    let sent = api
+        .http
+        .post(format!("{}/kubernetes/components/fabric-peer", api.base))
+        .basic_auth("key", Some("secret"))
+        .json(&body)
+        .send()
+        .await;
+    assert!(sent.is_err(), "the connection is dropped: {sent:?}");
+    assert_eq!(wait_healthy(&emu, "lostpeer").await["status"], "OK");
+    let (status, _) = api.post("kubernetes/components/fabric-peer", body).await;
+    assert_eq!(status, 409);
+    // A lost update response: the update happened.
+    emu.faults("r1").unwrap().lose_next_write_response();
+    let sent = api
+        .http
+        .put(format!(
+            "{}/kubernetes/components/fabric-peer/lostpeer",
+            api.base
+        ))
+        .basic_auth("key", Some("secret"))
+        .json(&json!({"version": "2.5.13"}))
+        .send()
+        .await;
+    assert!(sent.is_err(), "{sent:?}");
+    let (_, full) = api
+        .get("components/lostpeer?deployment_attrs=included")
+        .await;
+    assert_eq!(full["version"], "2.5.13");
     emu.shutdown().await;
 }

@@ -3,18 +3,18 @@
 //! connections, as a real CA does while its pods start; docs/dev/console-api.md#readiness), persists
 //! the state on every registry change and restores it after a restart on the same port.
 
-use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{json, Value};
 use tokio::net::TcpSocket;
 use tokio::sync::Mutex;
-use tokio::task::JoinHandle;
 
 use crate::error::EmulatorError;
 use crate::fabric_ca::{self, BootstrapIdentity, CaServerHandle, FabricCaState};
+use crate::launcher::{reserve, Launcher, Servers};
 use crate::store::Store;
 
 /// The component type whose deployments these servers are.
@@ -31,30 +31,17 @@ pub struct CaInfo {
     pub tls_cert_pem: String,
 }
 
-enum Running {
-    /// Waiting for the deployer delay; aborting the task frees the port.
-    Starting(JoinHandle<()>),
-    Serving(CaServerHandle),
+impl Servers for CaServerHandle {
+    fn stop(self) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+        Box::pin(self.shutdown())
+    }
 }
 
 /// The CA servers of one console.
 pub struct CaHost {
     console: String,
     store: Store,
-    running: Arc<Mutex<HashMap<String, Running>>>,
-}
-
-fn reserve(port: u16) -> Result<TcpSocket, EmulatorError> {
-    let addr = SocketAddr::from(([127, 0, 0, 1], port));
-    let socket = TcpSocket::new_v4()?;
-    // SO_REUSEADDR so a restart can re-bind while old connections sit in TIME_WAIT. Bound but not
-    // listening: connections are refused until `listen`.
-    socket.set_reuseaddr(true)?;
-    socket.bind(addr).map_err(|source| EmulatorError::Bind {
-        addr: addr.to_string(),
-        source,
-    })?;
-    Ok(socket)
+    running: Launcher<CaServerHandle>,
 }
 
 impl CaHost {
@@ -62,7 +49,7 @@ impl CaHost {
         CaHost {
             console: console.to_string(),
             store,
-            running: Arc::new(Mutex::new(HashMap::new())),
+            running: Launcher::default(),
         }
     }
 
@@ -100,19 +87,15 @@ impl CaHost {
     }
 
     async fn start(&self, id: &str, socket: TcpSocket, state: FabricCaState, delay: Duration) {
-        let running = self.running.clone();
         let store = self.store.clone();
         let console = self.console.clone();
         let id_owned = id.to_string();
-        // Held across the spawn so the task's `Serving` entry always replaces this `Starting` one.
-        let mut guard = self.running.lock().await;
-        let task = tokio::spawn(async move {
-            tokio::time::sleep(delay).await;
+        let start = async move {
             let listener = match socket.listen(1024) {
                 Ok(l) => l,
                 Err(e) => {
                     tracing::error!(console = %console, ca = %id_owned, error = %e, "CA listen failed");
-                    return;
+                    return None;
                 }
             };
             let port = listener.local_addr().map(|a| a.port()).unwrap_or_default();
@@ -135,21 +118,15 @@ impl CaHost {
             match fabric_ca::serve(listener, Arc::new(Mutex::new(state)), on_change).await {
                 Ok(handle) => {
                     tracing::info!(console = %console, ca = %id_owned, port, "CA serving");
-                    let mut map = running.lock().await;
-                    if let Some(slot) = map.get_mut(&id_owned) {
-                        *slot = Running::Serving(handle);
-                    } else {
-                        // Removed while starting: do not leave an orphan server behind.
-                        drop(map);
-                        handle.shutdown().await;
-                    }
+                    Some(handle)
                 }
                 Err(e) => {
-                    tracing::error!(console = %console, ca = %id_owned, error = %e, "CA serve failed")
+                    tracing::error!(console = %console, ca = %id_owned, error = %e, "CA serve failed");
+                    None
                 }
             }
-        });
-        guard.insert(id.to_string(), Running::Starting(task));
+        };
+        self.running.launch(id, delay, start).await;
     }
 
     /// Restarts every persisted CA on its old port, serving at once.
@@ -173,32 +150,17 @@ impl CaHost {
 
     /// Stops the CA of `id` (if any) and forgets its state.
     pub async fn remove(&self, id: &str) -> Result<(), EmulatorError> {
-        let entry = self.running.lock().await.remove(id);
-        stop(entry).await;
+        self.running.stop(id).await;
         self.store.delete_hosted(CA_TYPE, &self.console, id)
     }
 
     /// Whether the CA of `id` has started serving.
     pub async fn is_serving(&self, id: &str) -> bool {
-        matches!(self.running.lock().await.get(id), Some(Running::Serving(_)))
+        self.running.is_serving(id).await
     }
 
     /// Stops every CA server (state stays persisted).
     pub async fn shutdown(&self) {
-        let all: Vec<Running> = self.running.lock().await.drain().map(|(_, r)| r).collect();
-        for r in all {
-            stop(Some(r)).await;
-        }
-    }
-}
-
-async fn stop(entry: Option<Running>) {
-    match entry {
-        Some(Running::Starting(task)) => {
-            task.abort();
-            let _ = task.await;
-        }
-        Some(Running::Serving(handle)) => handle.shutdown().await,
-        None => {}
+        self.running.stop_all().await;
     }
 }

@@ -9,16 +9,21 @@ use crate::certs;
 /// The component types athena knows (`components.list-by-type.unknown-type` → 404 otherwise).
 pub const TYPES: [&str; 4] = ["fabric-ca", "fabric-peer", "fabric-orderer", "msp"];
 
-/// Fields only `?deployment_attrs=included` shows (docs/dev/console-api.md#deployment-attributes).
-const DEPLOYMENT_ATTRS: [&str; 8] = [
+/// Fields only `?deployment_attrs=included` shows (docs/dev/console-api.md#deployment-attributes;
+/// `comp_formatting_lib.js` `fmt_component_resp` deletes these otherwise).
+const DEPLOYMENT_ATTRS: [&str; 12] = [
     "resources",
+    "resource_warnings",
     "storage",
-    "zone",
-    "region",
     "version",
-    "replicas",
-    "config_override",
+    "zone",
+    "state_db",
+    "region",
     "dep_component_id",
+    "certs",
+    "last_k8s_sync_ts",
+    "node_ou",
+    "crypto",
 ];
 
 /// Id from display_name: lower-cased, non-alphanumerics removed ("Peer0 Org1" → `peer0org1`), then
@@ -60,17 +65,15 @@ pub fn import_tags(user: Option<&Value>, type_tag: &str) -> Value {
     json!(tags)
 }
 
-/// Deployer-created tags: `[<type>, "ibm_saas", ...user tags]`, de-duplicated
-/// (docs/dev/console-api.md#tags: the server prepends them).
+/// Deployer-created tags: `<type>`, `ibm_saas` and the user's tags, lower-cased, de-duplicated
+/// and sorted (docs/dev/console-api.md#tags: `build_component_req_body` ends with `fmt_tags`).
 pub fn create_tags(user: Option<&Value>, type_tag: &str) -> Value {
     let mut tags = vec![type_tag.to_string(), "ibm_saas".to_string()];
     if let Some(a) = user.and_then(Value::as_array) {
-        for t in a.iter().filter_map(Value::as_str).map(str::to_lowercase) {
-            if !tags.contains(&t) {
-                tags.push(t);
-            }
-        }
+        tags.extend(a.iter().filter_map(Value::as_str).map(str::to_lowercase));
     }
+    tags.sort();
+    tags.dedup();
     json!(tags)
 }
 
@@ -128,6 +131,22 @@ pub fn render(doc: &Value, view: View, now_ms: i64) -> Value {
         if !view.deployment {
             for k in DEPLOYMENT_ATTRS {
                 obj.remove(k);
+            }
+        }
+        // `fmt_v3` with deployment data: a peer or orderer shows `admin_certs`, `[]` if none.
+        let node = matches!(
+            obj.get("type").and_then(Value::as_str),
+            Some("fabric-peer" | "fabric-orderer")
+        );
+        if view.full_msp && node {
+            if let Some(comp) = obj
+                .get_mut("msp")
+                .and_then(|m| m.get_mut("component"))
+                .and_then(Value::as_object_mut)
+            {
+                if !comp.get("admin_certs").is_some_and(Value::is_array) {
+                    comp.insert("admin_certs".into(), json!([]));
+                }
             }
         }
         if view.parsed_certs {
@@ -273,6 +292,10 @@ mod tests {
         assert_eq!(
             create_tags(Some(&json!(["TF", "fabric-ca"])), "fabric-ca"),
             json!(["fabric-ca", "ibm_saas", "tf"])
+        );
+        assert_eq!(
+            create_tags(Some(&json!(["abc"])), "fabric-peer"),
+            json!(["abc", "fabric-peer", "ibm_saas"])
         );
     }
 

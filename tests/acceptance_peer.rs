@@ -442,3 +442,117 @@ async fn invalid_peer_input_fails_at_plan_with_the_attribute_and_sends_nothing()
     );
     emulator.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sizing_admins_overrides_and_tags_update_in_place_and_storage_forces_a_new_peer() {
+    let emulator = start_emulator(&["region1"]).await;
+    let url = emulator.console_url("region1").expect("console url");
+    let mut ws = Workspace::new(&config(
+        &url,
+        "  peer_requests = { cpu = \"200m\", memory = \"400Mi\" }\n",
+    ));
+    ws.set_env("TF_LOG_PROVIDER", "TRACE");
+    let out = block_in_place(|| ws.apply());
+    out.assert_success("apply");
+    for secret in [PEER_SECRET, CA_SECRET] {
+        assert!(
+            !out.stderr.contains(secret),
+            "{secret} in the provider's logs"
+        );
+    }
+
+    // Four changes in place: sizing, the admins (the CA admin added), the overrides, the tags.
+    let changed = config(
+        &url,
+        "  peer_requests = { cpu = \"0.3\", memory = \"500Mi\" }\n  \
+         config_override = jsonencode({ peer = { gossip = { orgLeader = true } } })\n",
+    )
+    .replace(
+        "  admin_certs = [blockchain_enrolled_identity.org1_admin.certificate]\n",
+        "  admin_certs = [blockchain_enrolled_identity.org1_admin.certificate, \
+         blockchain_enrolled_identity.ca_admin.certificate]\n",
+    )
+    .replace(
+        "tags        = [\"org1\", \"tf\"]",
+        "tags        = [\"org1\", \"tf\", \"edge\"]",
+    );
+    ws.write("main.tf", &changed);
+    let (plan, json) = block_in_place(|| ws.plan());
+    assert_eq!(plan.code, 2, "{}", plan.stdout);
+    let changes = planned_changes(&json.expect("plan json"));
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    assert_eq!(changes[0].1, vec!["update".to_string()]);
+    let out = block_in_place(|| ws.apply());
+    out.assert_success("apply the changes");
+    assert!(out.stdout.contains("1 changed"), "{}", out.stdout);
+    let (_, body) = ConsoleUser::new(&url)
+        .send(
+            Method::GET,
+            "/components/org1peer?deployment_attrs=included&cache=skip",
+            None,
+        )
+        .await;
+    assert_eq!(
+        body["resources"]["peer"]["requests"]["memory"], "500Mi",
+        "{body}"
+    );
+    assert_eq!(
+        body["msp"]["component"]["admin_certs"]
+            .as_array()
+            .map(Vec::len),
+        Some(2),
+        "{body}"
+    );
+    assert_eq!(body["config_override"]["peer"]["gossip"]["orgLeader"], true);
+    assert_eq!(
+        body["tags"],
+        json!(["edge", "fabric-peer", "ibm_saas", "org1", "tf"])
+    );
+    let (plan, _) = block_in_place(|| ws.plan());
+    assert_eq!(
+        plan.code, 0,
+        "plan after the update not empty:\n{}",
+        plan.stdout
+    );
+    assert_eq!(peer_ids(&emulator).await, vec!["org1peer".to_string()]);
+
+    // The ledger's volume cannot change: a new peer, planned as a replacement.
+    ws.write(
+        "main.tf",
+        &changed.replace(
+            "  zone        = \"zone-a\"\n",
+            "  zone        = \"zone-a\"\n  storage_size = \"200Gi\"\n",
+        ),
+    );
+    let (plan, json) = block_in_place(|| ws.plan());
+    assert_eq!(plan.code, 2, "{}", plan.stdout);
+    assert!(
+        plan.stdout.contains("forces replacement"),
+        "{}",
+        plan.stdout
+    );
+    let changes = planned_changes(&json.expect("plan json"));
+    assert_eq!(
+        changes[0].1,
+        vec!["delete".to_string(), "create".to_string()],
+        "{changes:?}"
+    );
+
+    // A version the console does not offer stops at plan, at the attribute.
+    ws.write(
+        "main.tf",
+        &changed.replace(
+            "  zone        = \"zone-a\"\n",
+            "  zone        = \"zone-a\"\n  version = \"2.5.99\"\n",
+        ),
+    );
+    let out = block_in_place(|| ws.tf(&["plan"]));
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert!(out.stderr.contains("Version not offered"), "{}", out.stderr);
+    assert!(out.stderr.contains("2.5.12-0"), "{}", out.stderr);
+
+    ws.write("main.tf", &changed);
+    block_in_place(|| ws.destroy()).assert_success("destroy");
+    assert!(emulator.components("region1").await.is_empty());
+    emulator.shutdown().await;
+}

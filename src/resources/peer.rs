@@ -332,6 +332,27 @@ impl PeerModel {
     }
 }
 
+impl PeerModel {
+    /// Requests and limits of each container, in [`PeerModel::containers`] order, to change.
+    fn sizing_mut(&mut self) -> [SizingMut<'_>; 4] {
+        [
+            (&mut self.peer_requests, &mut self.peer_limits),
+            (&mut self.proxy_requests, &mut self.proxy_limits),
+            (&mut self.statedb_requests, &mut self.statedb_limits),
+            (
+                &mut self.chaincode_launcher_requests,
+                &mut self.chaincode_launcher_limits,
+            ),
+        ]
+    }
+}
+
+/// A container's requests and limits, to change.
+type SizingMut<'a> = (
+    &'a mut Tf<BTreeMap<String, String>>,
+    &'a mut Tf<BTreeMap<String, String>>,
+);
+
 /// A container's console key, its requests and limits, and the path of its requests.
 type ContainerSizing<'a> = (
     &'static str,
@@ -497,6 +518,18 @@ impl TypedResource for PeerResource {
                 );
             }
         }
+        let statedb_sizing = !config.statedb_requests.is_null() || !config.statedb_limits.is_null();
+        if config.state_db.as_str() == Some("leveldb") && statedb_sizing {
+            diags.push(
+                Diagnostic::error(
+                    "LevelDB has no container to size",
+                    "A peer with state_db = \"leveldb\" keeps its state database inside the \
+                     peer container: size peer_requests and peer_limits instead of \
+                     statedb_requests and statedb_limits.",
+                )
+                .at(attr!(PeerModel, statedb_requests)),
+            );
+        }
         let statedb_storage =
             !config.statedb_storage_size.is_null() || !config.statedb_storage_class.is_null();
         if statedb_storage && config.storage_size.is_null() && config.storage_class.is_null() {
@@ -548,6 +581,9 @@ impl TypedResource for PeerResource {
                 }
             }
         }
+        if let Some(prior) = plan.prior {
+            unknown_followed_limits(prior, plan.config, plan.planned);
+        }
         let prior = plan.prior.map(|p| &p.version);
         let path = attr!(PeerModel, version);
         let check = (
@@ -589,7 +625,7 @@ impl TypedResource for PeerResource {
     ) -> Result<PeerModel, ApplyError<PeerModel>> {
         let (console, kind) = parts(ctx)?;
         let (prior, planned) = (&req.prior, &req.planned);
-        let updates = deployment_updates(prior, planned);
+        let updates = deployment_updates(prior, planned, &req.config);
         Deployed::new(&kind, &console, &DEFAULTS, ctx.cancelled())
             .update(
                 prior,
@@ -1095,19 +1131,16 @@ fn record_edit(
 /// The deployment updates a plan needs, in the order they are sent: the image version alone
 /// first (it restarts the pods), then sizing, the core.yaml overrides, the admin certificates,
 /// and placement last.
-fn deployment_updates(prior: &PeerModel, planned: &PeerModel) -> Vec<PeerUpdate> {
+fn deployment_updates(
+    prior: &PeerModel,
+    planned: &PeerModel,
+    config: &PeerModel,
+) -> Vec<PeerUpdate> {
     let mut updates = Vec::new();
     if let Some(v) = changed(&prior.version, &planned.version) {
         updates.push(PeerUpdate::Version(v.clone()));
     }
-    let sizing_changed = prior
-        .containers()
-        .iter()
-        .zip(planned.containers().iter())
-        .any(|(p, n)| changed(p.1, n.1).is_some() || changed(p.2, n.2).is_some());
-    if sizing_changed {
-        updates.extend(resources_json(planned).map(PeerUpdate::Resources));
-    }
+    updates.extend(resources_update(prior, planned, config).map(PeerUpdate::Resources));
     if let Some(text) = changed(&prior.config_override, &planned.config_override) {
         if let Ok(json) = serde_json::from_str::<Json>(text) {
             updates.push(PeerUpdate::ConfigOverride(json));
@@ -1129,6 +1162,53 @@ fn deployment_updates(prior: &PeerModel, planned: &PeerModel) -> Vec<PeerUpdate>
         updates.push(PeerUpdate::Zone(z.clone()));
     }
     updates
+}
+
+/// Limits the configuration leaves to the console follow changed requests (athena copies
+/// requests to limits not given), so they are known only after the apply.
+fn unknown_followed_limits(prior: &PeerModel, config: &PeerModel, planned: &mut PeerModel) {
+    let configured: Vec<bool> = config.containers().iter().map(|c| !c.2.is_null()).collect();
+    let prior_requests: Vec<Tf<BTreeMap<String, String>>> =
+        prior.containers().iter().map(|c| c.1.clone()).collect();
+    for (i, (requests, limits)) in planned.sizing_mut().into_iter().enumerate() {
+        if !configured[i] && changed(&prior_requests[i], requests).is_some() {
+            *limits = Tf::Unknown;
+        }
+    }
+}
+
+/// The `resources` of an update: each container whose sizing changes, with its requests, and
+/// its limits only when the configuration sets them (athena copies the requests to limits not
+/// given; limits the console chose are not sent back, where they could be below the new
+/// requests). The state database's entry goes under `couchdb`, the only name an update passes
+/// to the deployer (docs/dev/peer.md#resources-and-storage).
+fn resources_update(prior: &PeerModel, planned: &PeerModel, config: &PeerModel) -> Option<Json> {
+    let mut out = Map::new();
+    let containers = prior
+        .containers()
+        .into_iter()
+        .zip(planned.containers())
+        .zip(config.containers());
+    for ((p, n), c) in containers {
+        let (key, requests, limits) = (n.0, n.1, n.2);
+        let configured_limits = !c.2.is_null();
+        let requests_changed = changed(p.1, requests).is_some();
+        let limits_changed = configured_limits && changed(p.2, limits).is_some();
+        let Some(requests) = requests.known() else {
+            continue;
+        };
+        if !requests_changed && !limits_changed {
+            continue;
+        }
+        let mut entry = Map::new();
+        entry.insert("requests".into(), json!(requests));
+        if let Some(l) = limits.known().filter(|_| configured_limits) {
+            entry.insert("limits".into(), json!(l));
+        }
+        let key = if key == "statedb" { "couchdb" } else { key };
+        out.insert(key.to_owned(), Json::Object(entry));
+    }
+    (!out.is_empty()).then_some(Json::Object(out))
 }
 
 /// Whether the console's view of the peer shows `update` applied. A field the console does not

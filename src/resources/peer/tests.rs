@@ -601,7 +601,7 @@ fn updates_go_one_field_each_version_first_zone_last() {
         admin_certs: set(&[&cert("org1-admin"), &admin2]),
         ..prior.clone()
     };
-    let got = deployment_updates(&prior, &planned);
+    let got = deployment_updates(&prior, &planned, &planned);
     let fields: Vec<&str> = got.iter().map(PeerUpdate::field_name).collect();
     assert_eq!(
         fields,
@@ -621,15 +621,14 @@ fn updates_go_one_field_each_version_first_zone_last() {
             "one field per PUT: {body}"
         );
     }
-    // The whole resources object goes, every container as planned.
+    // Only the container that changes, its limits as configured.
     let resources = serde_json::to_value(&got[1]).unwrap()["resources"].clone();
     assert_eq!(
-        resources["peer"]["requests"],
-        json!({"cpu": "500m", "memory": "1Gi"})
-    );
-    assert_eq!(
-        resources["proxy"]["requests"],
-        json!({"cpu": "100m", "memory": "200Mi"})
+        resources,
+        json!({"peer": {
+            "requests": {"cpu": "500m", "memory": "1Gi"},
+            "limits": {"cpu": "200m", "memory": "400M"}
+        }})
     );
     // The whole set of admin certificates, as base64 PEM.
     let PeerUpdate::AdminCerts(certs) = &got[3] else {
@@ -642,7 +641,7 @@ fn updates_go_one_field_each_version_first_zone_last() {
 #[test]
 fn nothing_is_sent_for_unchanged_unknown_null_or_respelled_values() {
     let prior = deployed_prior();
-    assert!(deployment_updates(&prior, &prior).is_empty());
+    assert!(deployment_updates(&prior, &prior, &prior).is_empty());
     assert!(record_edit(&prior, &prior, &[]).is_none());
     let blank = PeerModel {
         version: Tf::Unknown,
@@ -652,20 +651,20 @@ fn nothing_is_sent_for_unchanged_unknown_null_or_respelled_values() {
         peer_requests: Tf::Unknown,
         ..prior.clone()
     };
-    assert!(deployment_updates(&prior, &blank).is_empty());
+    assert!(deployment_updates(&prior, &blank, &blank).is_empty());
     // The same admin certificate in the console's base64 is no change.
     let respelled = PeerModel {
         admin_certs: set(&[&console_b64(&cert("org1-admin"))]),
         ..prior.clone()
     };
-    assert!(deployment_updates(&prior, &respelled).is_empty());
+    assert!(deployment_updates(&prior, &respelled, &respelled).is_empty());
     // Names and tags are record edits, with the console's own tags sent back.
     let record = PeerModel {
         display_name: s("Renamed"),
         tags: set(&["tf", "new"]),
         ..prior.clone()
     };
-    assert!(deployment_updates(&prior, &record).is_empty());
+    assert!(deployment_updates(&prior, &record, &record).is_empty());
     let current = ["fabric-peer".to_string(), "ibm_saas".to_string()];
     let edit = record_edit(&prior, &record, &current).unwrap();
     assert_eq!(edit.display_name.as_deref(), Some("Renamed"));
@@ -1127,7 +1126,7 @@ async fn an_update_sends_each_field_alone_and_waits_for_each() {
         ..prior.clone()
     };
     let edit = record_edit(&prior, &planned, &[]);
-    let updates = deployment_updates(&prior, &planned);
+    let updates = deployment_updates(&prior, &planned, &planned);
     let c = Lifecycle::new(&k, &console)
         .update(&op(), "newpeer", edit.as_ref(), &updates)
         .await
@@ -1245,7 +1244,7 @@ async fn the_resource_steps_create_read_update_and_delete_through_the_lifecycle(
         ..created.clone()
     };
     let edits = std::sync::Mutex::new(Vec::new());
-    let updates = deployment_updates(&created, &planned);
+    let updates = deployment_updates(&created, &planned, &planned);
     let updated = deployed
         .update(
             &created,
@@ -1274,4 +1273,46 @@ async fn the_resource_steps_create_read_update_and_delete_through_the_lifecycle(
     // Delete, then the read finds nothing.
     deployed.delete(&updated, &private).await.unwrap();
     assert_eq!(deployed.read(&updated, &mut private).await.unwrap(), None);
+}
+
+#[test]
+fn limits_left_to_the_console_follow_new_requests_and_are_not_sent() {
+    // The console copied the requests to the limits at create; the user sets requests only.
+    let prior = deployed_prior();
+    let config = PeerModel {
+        peer_requests: smap(&[("cpu", "300m"), ("memory", "500Mi")]),
+        statedb_requests: smap(&[("cpu", "1"), ("memory", "1Gi")]),
+        peer_limits: Tf::Null,
+        statedb_limits: Tf::Null,
+        ..recorded_config()
+    };
+    let mut planned = PeerModel {
+        peer_requests: config.peer_requests.clone(),
+        statedb_requests: config.statedb_requests.clone(),
+        ..prior.clone()
+    };
+    unknown_followed_limits(&prior, &config, &mut planned);
+    assert_eq!(planned.peer_limits, Tf::Unknown);
+    assert_eq!(planned.statedb_limits, Tf::Unknown);
+    assert_eq!(
+        planned.proxy_limits, prior.proxy_limits,
+        "unchanged requests keep theirs"
+    );
+    let updates = deployment_updates(&prior, &planned, &config);
+    let body = serde_json::to_value(&updates[0]).unwrap();
+    // No limits: the console's would be below the new requests. The state database's
+    // entry under the name the console's update forwards.
+    assert_eq!(
+        body,
+        json!({"resources": {
+            "peer": {"requests": {"cpu": "300m", "memory": "500Mi"}},
+            "couchdb": {"requests": {"cpu": "1", "memory": "1Gi"}}
+        }})
+    );
+    // A LevelDB peer has no state database container to size.
+    let leveldb = PeerModel {
+        state_db: s("leveldb"),
+        ..config
+    };
+    assert_eq!(errors_of(&leveldb)[0].0, "statedb_requests");
 }

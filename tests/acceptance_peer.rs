@@ -20,8 +20,12 @@ const ORG_ADMIN_SECRET: &str = "org1adminpw-very-secret";
 /// The whole organization: the CA, its admin enrolled at both CAs (the registrars), the
 /// peer's identity and the org admin registered, the org admin enrolled, and the peer.
 fn config(console_url: &str, peer_extra: &str) -> String {
+    config_with(console_url, &peer_block(&ORG_REFS, peer_extra))
+}
+
+/// The organization with `peer` (the peer's resources) in place of the enrolled peer.
+fn config_with(console_url: &str, peer: &str) -> String {
     let provider = provider_block(None, console_url, "  retry_max_wait = \"2s\"\n");
-    let peer = peer_block(&ORG_REFS, peer_extra);
     format!(
         r#"{TERRAFORM_BLOCK}
 {provider}
@@ -552,6 +556,86 @@ async fn sizing_admins_overrides_and_tags_update_in_place_and_storage_forces_a_n
     assert!(out.stderr.contains("2.5.12-0"), "{}", out.stderr);
 
     ws.write("main.tf", &changed);
+    block_in_place(|| ws.destroy()).assert_success("destroy");
+    assert!(emulator.components("region1").await.is_empty());
+    emulator.shutdown().await;
+}
+
+/// The peer's identity and TLS certificate enrolled by Terraform itself, handed to the peer as
+/// its `msp` (nothing enrolled by the console).
+const MSP_PEER: &str = r#"
+resource "blockchain_enrolled_identity" "peer0" {
+  api_url       = blockchain_ca.org1.api_url
+  tls_cert      = blockchain_ca.org1.tls_cert
+  enroll_id     = blockchain_ca_identity.peer0.enroll_id
+  enroll_secret = "peer0pw-very-secret"
+}
+
+resource "blockchain_enrolled_identity" "peer0_tls" {
+  api_url       = blockchain_ca.org1.api_url
+  ca_name       = blockchain_ca.org1.tlsca_name
+  tls_cert      = blockchain_ca.org1.tls_cert
+  enroll_id     = blockchain_ca_identity.peer0_tls.enroll_id
+  enroll_secret = "peer0pw-very-secret"
+  csr_hosts     = ["peer0.org1.example.com", "127.0.0.1"]
+}
+
+resource "blockchain_peer" "org1" {
+  display_name = "Org1 Peer"
+  msp_id       = "Org1MSP"
+  msp {
+    ecert            = blockchain_enrolled_identity.peer0.certificate
+    ekey             = blockchain_enrolled_identity.peer0.private_key
+    tls_cert         = blockchain_enrolled_identity.peer0_tls.certificate
+    tls_key          = blockchain_enrolled_identity.peer0_tls.private_key
+    ca_root_certs    = blockchain_ca.org1.ca_root_certs
+    tlsca_root_certs = blockchain_ca.org1.tlsca_root_certs
+  }
+  admin_certs = [blockchain_enrolled_identity.org1_admin.certificate]
+  state_db    = "leveldb"
+  timeouts {
+    create = "3m"
+  }
+}
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_peer_from_certificates_enrolled_elsewhere_serves_them_and_keeps_no_key() {
+    let emulator = start_emulator(&["region1"]).await;
+    let url = emulator.console_url("region1").expect("console url");
+    let ws = Workspace::new(&config_with(&url, MSP_PEER));
+    let out = block_in_place(|| ws.apply());
+    out.assert_success("apply");
+    let (status, health) = emulator
+        .peer_healthz("region1", "org1peer")
+        .await
+        .expect("the peer serves /healthz");
+    assert_eq!((status, health["status"].as_str()), (200, Some("OK")));
+
+    // The peer serves the certificates it was given.
+    let peer = block_in_place(|| ws.resource_values("blockchain_peer.org1")).expect("peer");
+    let given = |address: &str| {
+        block_in_place(|| ws.resource_values(address)).expect("identity")["certificate"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let same = tfprovider_blockchain::resources::pem::same_certificate;
+    assert!(same(
+        &pem(&peer, "ecert"),
+        &given("blockchain_enrolled_identity.peer0")
+    ));
+    assert!(same(
+        &pem(&peer, "tls_cert"),
+        &given("blockchain_enrolled_identity.peer0_tls")
+    ));
+    assert_eq!(peer["state_db"], "leveldb");
+    // The keys are nowhere in the peer's state.
+    assert_eq!(peer["msp"]["ekey"], Json::Null);
+    assert!(!peer.to_string().contains("PRIVATE KEY"), "{peer}");
+
+    let (plan, _) = block_in_place(|| ws.plan());
+    assert_eq!(plan.code, 0, "plan after apply not empty:\n{}", plan.stdout);
     block_in_place(|| ws.destroy()).assert_success("destroy");
     assert!(emulator.components("region1").await.is_empty());
     emulator.shutdown().await;

@@ -30,8 +30,9 @@ pub use create::{CreateError, Expected, NameLock};
 pub use error::ConsoleError;
 pub use models::{
     admin_registry, part_section, CaUpdate, Component, ComponentMsp, CreateCaRequest,
-    EditComponentRequest, FabricVersion, FabricVersions, FabricVersionsByType, GetOptions,
-    ImportCaMsp, ImportCaRequest, ImportMspCa, ImportMspComponent, MspCa, MspComponent,
+    CreatePeerRequest, EditComponentRequest, FabricVersion, FabricVersions, FabricVersionsByType,
+    GetOptions, ImportCaMsp, ImportCaRequest, ImportMspCa, ImportMspComponent, MspCa, MspComponent,
+    PeerUpdate,
 };
 
 #[cfg(test)]

@@ -283,6 +283,96 @@ impl fmt::Debug for CaUpdate {
     }
 }
 
+/// Body of POST /kubernetes/components/fabric-peer (OAS3 `CreatePeerBody`, no extra keys
+/// allowed). `Debug` hides `crypto` (enroll secrets, private keys) and `config_override`.
+#[derive(Clone, PartialEq, Default, Serialize)]
+pub struct CreatePeerRequest {
+    pub display_name: String,
+    pub msp_id: String,
+    /// `{enrollment: {component, ca, tlsca}}` or `{msp: {component, ca, tlsca}}`.
+    pub crypto: Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub config_override: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resources: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub storage: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state_db: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub zone: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hsm: Option<Value>,
+}
+
+impl fmt::Debug for CreatePeerRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CreatePeerRequest")
+            .field("display_name", &self.display_name)
+            .field("msp_id", &self.msp_id)
+            .field("crypto", &"[redacted]")
+            .field(
+                "config_override",
+                &self.config_override.as_ref().map(|_| "[redacted]"),
+            )
+            .field("resources", &self.resources)
+            .field("storage", &self.storage)
+            .field("state_db", &self.state_db)
+            .field("zone", &self.zone)
+            .field("region", &self.region)
+            .field("version", &self.version)
+            .field("tags", &self.tags)
+            .field("hsm", &self.hsm.as_ref().map(|_| "[redacted]"))
+            .finish()
+    }
+}
+
+/// One field of PUT /kubernetes/components/fabric-peer/{id} (OAS3 `UpdatePeerBody`, one field
+/// per request). Serializes as `{"<field>": value}`.
+#[derive(Clone, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PeerUpdate {
+    /// Every administrator certificate of the peer (base64 PEM): the whole set, replacing the
+    /// one the peer has.
+    AdminCerts(Vec<String>),
+    /// Merged into the peer's core.yaml overrides.
+    ConfigOverride(Value),
+    Resources(Value),
+    Version(String),
+    Zone(String),
+}
+
+impl PeerUpdate {
+    /// The body field this update sets.
+    pub fn field_name(&self) -> &'static str {
+        match self {
+            PeerUpdate::AdminCerts(_) => "admin_certs",
+            PeerUpdate::ConfigOverride(_) => "config_override",
+            PeerUpdate::Resources(_) => "resources",
+            PeerUpdate::Version(_) => "version",
+            PeerUpdate::Zone(_) => "zone",
+        }
+    }
+}
+
+impl fmt::Debug for PeerUpdate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PeerUpdate::AdminCerts(c) => write!(f, "AdminCerts({} certificates)", c.len()),
+            PeerUpdate::ConfigOverride(_) => f.write_str("ConfigOverride([redacted])"),
+            PeerUpdate::Resources(v) => write!(f, "Resources({v})"),
+            PeerUpdate::Version(v) => write!(f, "Version({v:?})"),
+            PeerUpdate::Zone(z) => write!(f, "Zone({z:?})"),
+        }
+    }
+}
+
 /// Body of PUT /components/{type}/{id}: edits the console's record only.
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct EditComponentRequest {

@@ -47,6 +47,20 @@ pub(crate) fn recorded(name: &str) -> Recorded {
     panic!("no recorded exchange {name}");
 }
 
+/// The whole recorded exchange called `name` (request and response) from the full recording
+/// the emulator replays (`tests/emulator/fixtures/console/exchanges.jsonl`).
+pub(crate) fn exchange(name: &str) -> Value {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/emulator/fixtures/console/exchanges.jsonl"
+    );
+    let all = std::fs::read_to_string(path).unwrap();
+    all.lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .find(|e| e["name"] == name)
+        .unwrap_or_else(|| panic!("no recorded exchange {name}"))
+}
+
 /// One request as the fake server saw it.
 #[derive(Debug, Clone)]
 pub(crate) struct Seen {

@@ -149,7 +149,10 @@ impl FabricCaClient {
     }
 
     /// The HTTP client that trusts `root_pem` (and the bundle and system roots).
-    fn http_for(&self, root_pem: Option<&[u8]>) -> Result<reqwest::Client, FabricCaError> {
+    pub(super) fn http_for(
+        &self,
+        root_pem: Option<&[u8]>,
+    ) -> Result<reqwest::Client, FabricCaError> {
         let key = root_pem.unwrap_or_default().to_vec();
         let mut clients = self
             .clients
@@ -370,7 +373,7 @@ fn endpoint_url(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -408,7 +411,7 @@ mod tests {
         assert!(endpoint_url("not a url", &["cainfo"], "ca", &[]).is_err());
     }
 
-    mod live {
+    pub(crate) mod live {
         use super::*;
         use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
         use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
@@ -420,14 +423,14 @@ mod tests {
 
         /// A root CA and a server leaf for 127.0.0.1 signed by it (as a Fabric
         /// CA's TLS cert is), both PEM.
-        struct Pki {
-            root_pem: String,
+        pub(crate) struct Pki {
+            pub(crate) root_pem: String,
             leaf_pem: String,
             leaf_der: rustls::pki_types::CertificateDer<'static>,
             leaf_key: Vec<u8>,
         }
 
-        fn pki() -> Pki {
+        pub(crate) fn pki() -> Pki {
             let root_key = KeyPair::generate().unwrap();
             let mut root_params = CertificateParams::new(Vec::<String>::new()).unwrap();
             root_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
@@ -447,7 +450,7 @@ mod tests {
         }
 
         /// Serves `body` with `status` over TLS to every connection; returns the api_url.
-        async fn tls_ca(
+        pub(crate) async fn tls_ca(
             pki: &Pki,
             status: u16,
             body: &'static str,
@@ -489,7 +492,7 @@ mod tests {
             CancellationToken::new()
         }
 
-        fn client() -> FabricCaClient {
+        pub(crate) fn client() -> FabricCaClient {
             FabricCaClient::new(FabricCaConfig {
                 bundle_pem: None,
                 insecure: false,
@@ -587,7 +590,7 @@ mod tests {
         }
 
         /// A root unrelated to the server.
-        pub(super) fn pki_other() -> String {
+        pub(crate) fn pki_other() -> String {
             pki().root_pem
         }
 

@@ -28,7 +28,7 @@ use crate::framework::{
 use crate::resources::export::{export_node_json, DEFAULT_PLATFORM};
 use crate::resources::fabric_ca::{ENROLL_ID_PATTERN, ENROLL_ID_RULE};
 use crate::resources::lifecycle::{
-    self, changed, required, waiter::Check, ComponentKind, CreateFailure, Lifecycle, Operation,
+    self, changed, waiter::Check, ComponentKind, Deployed, DeployedModel, Lifecycle,
 };
 use crate::resources::pem::{pem_bundle, pem_text};
 use crate::resources::semantic::{
@@ -306,42 +306,10 @@ impl TypedResource for CaResource {
         req: CreateRequest<'_, CaModel>,
     ) -> Result<CaModel, ApplyError<CaModel>> {
         let (console, kind) = parts(ctx)?;
-        let CreateRequest {
-            planned,
-            config,
-            private,
-        } = req;
-        let display_name = required(&planned.display_name, attr!(CaModel, display_name))?;
-        let body = create_body(&planned, &config)?;
-        let op = Operation::new(
-            planned.timeouts.get(TimeoutOp::Create, DEFAULTS.create),
-            "timeouts.create",
-            ctx.cancelled(),
-        );
-        match Lifecycle::new(&kind, &console)
-            .create(&op, &display_name, &body)
+        let body = create_body(&req.planned, &req.config)?;
+        Deployed::new(&kind, &console, &DEFAULTS, ctx.cancelled())
+            .create(&req.planned, &body, req.private)
             .await
-        {
-            Ok(c) => Ok(applied_state(&planned, &c)),
-            Err(CreateFailure::NotCreated(e)) => Err(Diagnostics::from(e).into()),
-            // Recorded under its id, tainted: the next plan's read settles it.
-            Err(CreateFailure::Unconfirmed { id, error }) => {
-                lifecycle::mark_unconfirmed(private);
-                let partial = CaModel {
-                    id: Tf::Known(id),
-                    display_name: planned.display_name.clone(),
-                    timeouts: planned.timeouts.clone(),
-                    ..CaModel::default()
-                };
-                Err(ApplyError::partial(Diagnostics::from(error), partial))
-            }
-            // It exists: recorded (tainted), so the next apply replaces it instead of
-            // leaving an orphan.
-            Err(CreateFailure::NotReady { component, error }) => Err(ApplyError::partial(
-                Diagnostics::from(error),
-                applied_state(&planned, &component),
-            )),
-        }
     }
 
     async fn read(
@@ -350,16 +318,9 @@ impl TypedResource for CaResource {
         req: ReadRequest<'_, CaModel>,
     ) -> Result<Option<CaModel>, Diagnostics> {
         let (console, kind) = parts(ctx)?;
-        let Some(id) = req.state.id.known() else {
-            return Ok(None);
-        };
-        let op = Operation::new(DEFAULTS.read, "the read timeout", ctx.cancelled());
-        let unconfirmed = lifecycle::is_unconfirmed(req.private);
-        let found = Lifecycle::new(&kind, &console)
-            .read(id, unconfirmed, &op)
-            .await?;
-        lifecycle::confirm(req.private);
-        Ok(found.map(|c| live_state(&req.state, &c)))
+        Deployed::new(&kind, &console, &DEFAULTS, ctx.cancelled())
+            .read(&req.state, req.private)
+            .await
     }
 
     async fn update(
@@ -368,28 +329,16 @@ impl TypedResource for CaResource {
         req: UpdateRequest<'_, CaModel>,
     ) -> Result<CaModel, ApplyError<CaModel>> {
         let (console, kind) = parts(ctx)?;
-        let UpdateRequest { prior, planned, .. } = req;
-        let id = required(&prior.id, attr!(CaModel, id))?;
-        let op = Operation::new(
-            planned.timeouts.get(TimeoutOp::Update, DEFAULTS.update),
-            "timeouts.update",
-            ctx.cancelled(),
-        );
-        // An edit replaces the whole tag list and the console restores only the type tag, so
-        // its own tags (e.g. `ibm_saas`) are read and sent back with the user's.
-        let current_tags = if prior.tags != planned.tags {
-            let current = console.read_component_fresh(&id).await.ok().flatten();
-            current.map(|c| c.tags).unwrap_or_default()
-        } else {
-            Vec::new()
-        };
-        let edit = record_edit(&prior, &planned, &current_tags);
-        let updates = deployment_updates(&prior, &planned);
-        let current = Lifecycle::new(&kind, &console)
-            .update(&op, &id, edit.as_ref(), &updates)
+        let (prior, planned) = (&req.prior, &req.planned);
+        let updates = deployment_updates(prior, planned);
+        Deployed::new(&kind, &console, &DEFAULTS, ctx.cancelled())
+            .update(
+                prior,
+                planned,
+                |tags| record_edit(prior, planned, tags),
+                &updates,
+            )
             .await
-            .map_err(Diagnostics::from)?;
-        Ok(applied_state(&planned, &current))
     }
 
     async fn delete(
@@ -398,19 +347,9 @@ impl TypedResource for CaResource {
         req: DeleteRequest<'_, CaModel>,
     ) -> Result<(), Diagnostics> {
         let (console, kind) = parts(ctx)?;
-        let Some(id) = req.prior.id.known() else {
-            return Ok(());
-        };
-        let op = Operation::new(
-            req.prior.timeouts.get(TimeoutOp::Delete, DEFAULTS.delete),
-            "timeouts.delete",
-            ctx.cancelled(),
-        );
-        let unconfirmed = lifecycle::is_unconfirmed(req.private);
-        Lifecycle::new(&kind, &console)
-            .delete(&op, id, req.prior.display_name.as_str(), unconfirmed)
+        Deployed::new(&kind, &console, &DEFAULTS, ctx.cancelled())
+            .delete(&req.prior, req.private)
             .await
-            .map_err(Diagnostics::from)
     }
 
     async fn import(
@@ -599,11 +538,30 @@ fn reflects(c: &Component, update: &CaUpdate) -> bool {
     }
 }
 
-/// State after create/update: every value the plan already knew, as planned (Terraform rejects
-/// an apply result that differs from a known planned value), and the console's view for the
-/// rest. The next read reports any real difference as drift.
-fn applied_state(planned: &CaModel, c: &Component) -> CaModel {
-    lifecycle::keep_planned(planned, live_state(planned, c))
+impl DeployedModel for CaModel {
+    fn id(&self) -> &Tf<String> {
+        &self.id
+    }
+    fn display_name(&self) -> &Tf<String> {
+        &self.display_name
+    }
+    fn tags(&self) -> &Tf<BTreeSet<String>> {
+        &self.tags
+    }
+    fn timeouts(&self) -> &Tf<TimeoutsModel> {
+        &self.timeouts
+    }
+    fn live_state(base: &Self, c: &Component) -> Self {
+        live_state(base, c)
+    }
+    fn unconfirmed(id: String, planned: &Self) -> Self {
+        CaModel {
+            id: Tf::Known(id),
+            display_name: planned.display_name.clone(),
+            timeouts: planned.timeouts.clone(),
+            ..CaModel::default()
+        }
+    }
 }
 
 /// State from the console's view of the CA. `base` (plan or prior state) supplies what the

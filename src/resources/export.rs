@@ -1,10 +1,11 @@
 //! The JSON the console's export (download) button writes for a CA, peer or orderer.
 //!
 //! Facts from the console UI's exporter (fabric-operations-console `packages/apollo/src/utils/helper.js`,
-//! `getExportedNode` / `exportNode` / `sortKeys`): a fixed set of fields, `undefined` ones dropped by
-//! `JSON.stringify` (the bookkeeping ones `migrated_from`, `imported`, `cluster_type` and
-//! `console_type` when falsy, `node_ou` when absent), legacy fields repeated for older consoles, keys sorted recursively with
-//! `localeCompare(numeric, caseFirst: upper)`, and 4-space indentation without a trailing newline.
+//! `getExportedNode` / `exportNode` / `sortKeys`): a fixed set of fields (and, when truthy, the
+//! origin fields `migrated_from`, `imported`, `cluster_type`, `console_type` and a node's
+//! `node_ou`), `undefined` ones dropped by `JSON.stringify`, legacy fields repeated for older
+//! consoles, keys sorted recursively with `localeCompare(numeric, caseFirst: upper)`, and 4-space
+//! indentation without a trailing newline.
 
 use std::cmp::Ordering;
 
@@ -1002,6 +1003,21 @@ mod tests {
         };
         let fields: Vec<&str> = bad.problems().iter().map(|(f, _)| *f).collect();
         assert_eq!(fields, ["display_name", "api_url", "location"]);
+    }
+
+    #[test]
+    fn a_peer_export_carries_its_node_ou_and_the_truthy_origin_fields() {
+        let doc = json!({
+            "type": "fabric-peer", "id": "peer0", "location": "ibm_saas", "imported": false,
+            "cluster_type": "paid", "console_type": "", "node_ou": {"enabled": true},
+            "msp": {"component": {"ecert": "RUNFUlQ=", "admin_certs": ["QURNSU4="], "tls_cert": "VExT"}}
+        });
+        let out: Json = serde_json::from_str(&export_node_json(&doc, DEFAULT_PLATFORM)).unwrap();
+        assert_eq!(out["node_ou"], json!({"enabled": true}));
+        assert_eq!(out["cluster_type"], "paid");
+        assert!(out.get("imported").is_none() && out.get("console_type").is_none());
+        assert_eq!(out["msp"]["component"]["ecert"], "RUNFUlQ=");
+        assert_eq!(out["tls_cert"], "VExT");
     }
 
     #[test]

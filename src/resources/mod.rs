@@ -17,6 +17,7 @@ pub mod msp;
 pub mod msp_definition;
 pub mod msp_import;
 pub mod ordering_service_import;
+pub mod peer;
 pub mod peer_import;
 pub mod pem;
 pub mod records;
@@ -34,5 +35,6 @@ pub fn all() -> Vec<Arc<dyn Resource>> {
         typed(peer_import::PeerImportResource),
         typed(ordering_service_import::OrderingServiceImportResource),
         typed(identity_import::IdentityImportResource),
+        typed(peer::PeerResource),
     ]
 }

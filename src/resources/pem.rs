@@ -66,6 +66,36 @@ pub fn msp_certificate(given: &str) -> Result<String, String> {
     Ok(canonical)
 }
 
+/// Requires a certificate the console accepts (X.509 v3, PEM or base64 of it), checked with
+/// [`msp_certificate`]; in lists and sets each element is checked.
+pub fn certificate_validator() -> impl crate::framework::Validator {
+    CertificateRule
+}
+
+struct CertificateRule;
+
+impl crate::framework::Validator for CertificateRule {
+    fn description(&self) -> String {
+        "must be a PEM X.509 v3 certificate".to_owned()
+    }
+
+    fn validate(
+        &self,
+        path: &crate::framework::AttributePath,
+        v: &crate::framework::Value,
+        diags: &mut crate::framework::Diagnostics,
+    ) {
+        let Some(text) = v.as_str() else { return };
+        if let Err(e) = msp_certificate(text) {
+            diags.attribute_error(
+                path.clone(),
+                "Invalid certificate",
+                format!("Attribute {path} {e}."),
+            );
+        }
+    }
+}
+
 /// PEM text with `\n` line ends and exactly one trailing newline.
 pub fn canonical_pem(pem: &str) -> String {
     let mut text = pem.replace("\r\n", "\n").trim().to_owned();
@@ -90,6 +120,14 @@ pub fn same_certificate(a: &str, b: &str) -> bool {
         (Some(x), Some(y)) => x == y,
         _ => a == b,
     }
+}
+
+/// Whether two lists hold the same certificates (PEM or base64 of it), whatever their order or
+/// repeats.
+pub fn same_certificates_unordered(a: &[String], b: &[String]) -> bool {
+    let covered =
+        |x: &[String], y: &[String]| x.iter().all(|c| y.iter().any(|d| same_certificate(c, d)));
+    covered(a, b) && covered(b, a)
 }
 
 /// Each `CERTIFICATE` block of a PEM bundle as its own PEM text (ending in a newline), in

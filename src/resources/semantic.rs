@@ -171,6 +171,15 @@ pub fn same_certificates(kept: &Value, new: &Value) -> bool {
     }
 }
 
+/// The same certificates (PEM or base64 of it), whatever their order or repeats: the console
+/// keeps a peer's admin certificates as a set, dropping repeats (docs/dev/peer.md#admin-certificates).
+pub fn same_certificate_set(kept: &Value, new: &Value) -> bool {
+    match (kept.as_strings(), new.as_strings()) {
+        (Some(a), Some(b)) => crate::resources::pem::same_certificates_unordered(&a, &b),
+        _ => kept == new,
+    }
+}
+
 /// Both strings are the same JSON value.
 pub fn same_json(kept: &Value, new: &Value) -> bool {
     let parse = |v: &Value| {

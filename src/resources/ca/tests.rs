@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::framework::{Model, Provider as _, Resource as _, Severity, TypedAdapter, Value};
+use crate::resources::lifecycle::required;
 use crate::resources::pem::{decode_b64_pem, pem_text};
 use serde_json::json;
 
@@ -1140,7 +1141,7 @@ fn applied_state_keeps_known_planned_values() {
         timeouts: timeouts("45m"),
         ..named("Org1 CA")
     };
-    let st = applied_state(&planned, &component());
+    let st = CaModel::applied_state(&planned, &component());
     // Known planned values win, even where the console words them differently.
     assert_eq!(st.version, s("1.5.7"));
     assert_eq!(
@@ -1174,12 +1175,18 @@ fn applied_state_keeps_known_nulls_and_fills_unknowns_from_the_console() {
         version: Tf::Null,
         ..named("Org1 CA")
     };
-    assert_eq!(applied_state(&planned, &component()).version, Tf::Null);
+    assert_eq!(
+        CaModel::applied_state(&planned, &component()).version,
+        Tf::Null
+    );
     let planned = CaModel {
         version: Tf::Unknown,
         ..named("Org1 CA")
     };
-    assert_eq!(applied_state(&planned, &component()).version, s("1.5.5-0"));
+    assert_eq!(
+        CaModel::applied_state(&planned, &component()).version,
+        s("1.5.5-0")
+    );
 }
 
 #[test]

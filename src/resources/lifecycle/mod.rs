@@ -3,11 +3,13 @@
 //! update one field per request with each settling before the next, delete and wait, and the
 //! checks of an import. A component type plugs in through [`ComponentKind`]: its type, its
 //! updates and how to tell each took effect, and its readiness probe. The resource file keeps
-//! only its schema, its model and the mapping between model and console.
+//! only its schema, its model and the mapping between model and console; the Terraform side of
+//! create, read, update and delete is `resource.rs`.
 
 mod api;
 pub mod naming;
 pub mod operation;
+mod resource;
 mod state;
 pub mod waiter;
 
@@ -24,6 +26,7 @@ use crate::framework::{Diagnostic, Diagnostics};
 pub use api::{ComponentApi, Post};
 pub use naming::{FreeIdFailure, Naming};
 pub use operation::{Operation, Stop};
+pub use resource::{Deployed, DeployedModel};
 pub use state::*;
 use waiter::{wait_until, Backoff, Check, WaitError};
 

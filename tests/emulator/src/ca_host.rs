@@ -4,17 +4,18 @@
 //! the state on every registry change and restores it after a restart on the same port.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{json, Value};
 use tokio::net::TcpSocket;
 use tokio::sync::Mutex;
-use tokio::task::JoinHandle;
 
 use crate::error::EmulatorError;
 use crate::fabric_ca::{self, CaServerHandle, CaSettings, FabricCaState};
+use crate::launcher::{reserve, Launcher, Servers};
 use crate::store::Store;
 
 /// The component type whose deployments these servers are.
@@ -31,38 +32,25 @@ pub struct CaInfo {
     pub tls_cert_pem: String,
 }
 
-enum Running {
-    /// Waiting for the deployer delay; aborting the task frees the port.
-    Starting(JoinHandle<()>),
-    Serving(CaServerHandle),
+impl Servers for CaServerHandle {
+    fn stop(self) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+        Box::pin(self.shutdown())
+    }
 }
 
-/// One CA's server and the state it serves (shared with the server, so a reconfiguration
-/// reaches it).
+/// The port of one CA and the state its server serves (shared with the server, so a
+/// reconfiguration reaches it).
 struct Hosted {
     port: u16,
     state: Arc<Mutex<FabricCaState>>,
-    run: Running,
 }
 
 /// The CA servers of one console.
 pub struct CaHost {
     console: String,
     store: Store,
-    running: Arc<Mutex<HashMap<String, Hosted>>>,
-}
-
-fn reserve(port: u16) -> Result<TcpSocket, EmulatorError> {
-    let addr = SocketAddr::from(([127, 0, 0, 1], port));
-    let socket = TcpSocket::new_v4()?;
-    // SO_REUSEADDR so a restart can re-bind while old connections sit in TIME_WAIT. Bound but not
-    // listening: connections are refused until `listen`.
-    socket.set_reuseaddr(true)?;
-    socket.bind(addr).map_err(|source| EmulatorError::Bind {
-        addr: addr.to_string(),
-        source,
-    })?;
-    Ok(socket)
+    running: Launcher<CaServerHandle>,
+    hosted: Mutex<HashMap<String, Hosted>>,
 }
 
 impl CaHost {
@@ -70,7 +58,8 @@ impl CaHost {
         CaHost {
             console: console.to_string(),
             store,
-            running: Arc::new(Mutex::new(HashMap::new())),
+            running: Launcher::default(),
+            hosted: Mutex::new(HashMap::new()),
         }
     }
 
@@ -118,7 +107,7 @@ impl CaHost {
         tlsca: &CaSettings,
     ) -> Result<(), EmulatorError> {
         let hosted = {
-            let map = self.running.lock().await;
+            let map = self.hosted.lock().await;
             map.get(id).map(|h| (h.port, h.state.clone()))
         };
         let Some((port, state)) = hosted else {
@@ -140,19 +129,19 @@ impl CaHost {
         let port = socket.local_addr().map(|a| a.port()).unwrap_or_default();
         let state = Arc::new(Mutex::new(state));
         let served = state.clone();
-        let running = self.running.clone();
+        self.hosted
+            .lock()
+            .await
+            .insert(id.to_string(), Hosted { port, state });
         let store = self.store.clone();
         let console = self.console.clone();
         let id_owned = id.to_string();
-        // Held across the spawn so the task's `Serving` entry always replaces this `Starting` one.
-        let mut guard = self.running.lock().await;
-        let task = tokio::spawn(async move {
-            tokio::time::sleep(delay).await;
+        let start = async move {
             let listener = match socket.listen(1024) {
                 Ok(l) => l,
                 Err(e) => {
                     tracing::error!(console = %console, ca = %id_owned, error = %e, "CA listen failed");
-                    return;
+                    return None;
                 }
             };
             let port = listener.local_addr().map(|a| a.port()).unwrap_or_default();
@@ -175,26 +164,15 @@ impl CaHost {
             match fabric_ca::serve(listener, served, on_change).await {
                 Ok(handle) => {
                     tracing::info!(console = %console, ca = %id_owned, port, "CA serving");
-                    let mut map = running.lock().await;
-                    if let Some(slot) = map.get_mut(&id_owned) {
-                        slot.run = Running::Serving(handle);
-                    } else {
-                        // Removed while starting: do not leave an orphan server behind.
-                        drop(map);
-                        handle.shutdown().await;
-                    }
+                    Some(handle)
                 }
                 Err(e) => {
-                    tracing::error!(console = %console, ca = %id_owned, error = %e, "CA serve failed")
+                    tracing::error!(console = %console, ca = %id_owned, error = %e, "CA serve failed");
+                    None
                 }
             }
-        });
-        let hosted = Hosted {
-            port,
-            state,
-            run: Running::Starting(task),
         };
-        guard.insert(id.to_string(), hosted);
+        self.running.launch(id, delay, start).await;
     }
 
     /// Restarts every persisted CA on its old port, serving at once.
@@ -218,44 +196,19 @@ impl CaHost {
 
     /// Stops the CA of `id` (if any) and forgets its state.
     pub async fn remove(&self, id: &str) -> Result<(), EmulatorError> {
-        let entry = self.running.lock().await.remove(id);
-        stop(entry.map(|h| h.run)).await;
+        self.running.stop(id).await;
+        self.hosted.lock().await.remove(id);
         self.store.delete_hosted(CA_TYPE, &self.console, id)
     }
 
     /// Whether the CA of `id` has started serving.
     pub async fn is_serving(&self, id: &str) -> bool {
-        matches!(
-            self.running.lock().await.get(id),
-            Some(Hosted {
-                run: Running::Serving(_),
-                ..
-            })
-        )
+        self.running.is_serving(id).await
     }
 
     /// Stops every CA server (state stays persisted).
     pub async fn shutdown(&self) {
-        let all: Vec<Running> = self
-            .running
-            .lock()
-            .await
-            .drain()
-            .map(|(_, h)| h.run)
-            .collect();
-        for r in all {
-            stop(Some(r)).await;
-        }
-    }
-}
-
-async fn stop(entry: Option<Running>) {
-    match entry {
-        Some(Running::Starting(task)) => {
-            task.abort();
-            let _ = task.await;
-        }
-        Some(Running::Serving(handle)) => handle.shutdown().await,
-        None => {}
+        self.running.stop_all().await;
+        self.hosted.lock().await.clear();
     }
 }

@@ -22,6 +22,13 @@ pub enum EmulatorError {
     Ca(String),
     #[error("json: {0}")]
     Json(#[from] serde_json::Error),
+    /// The (emulated) deployer refused: athena relays `status` and `body` as
+    /// `{statusCode, msg}` (docs/dev/console-api.md#error-bodies).
+    #[error("the deployer answered {status}")]
+    Deployer {
+        status: u16,
+        body: serde_json::Value,
+    },
 }
 
 macro_rules! db_err {

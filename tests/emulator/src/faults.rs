@@ -23,7 +23,7 @@ pub struct FaultState {
     /// The request-level faults (429, 5xx, drops) skip GETs and count down on writes only.
     pub writes_only: bool,
     pub latency_ms: u64,
-    /// Deployer latency of CA creates; when non-zero it replaces
+    /// Deployer latency of creates (CAs and peers); when non-zero it replaces
     /// [`crate::EmulatorConfig::create_latency`].
     pub create_latency_ms: u64,
     /// How long every deployer update and delete is held before it is processed.

@@ -16,10 +16,13 @@ pub mod error;
 pub mod fabric_ca;
 pub mod faults;
 pub mod http;
+pub mod launcher;
 pub mod limits;
+pub mod peer;
 pub mod server;
 pub mod spec;
 pub mod store;
+pub mod tls_server;
 pub mod units;
 pub mod validate;
 
@@ -194,6 +197,48 @@ impl Emulator {
             Some(r) => r.console.component_docs().await,
             None => Vec::new(),
         }
+    }
+
+    /// The deployer's view of the created component `id` of the named console, in athena's
+    /// field names (`api_url`, `operations_url`, `tls_ca_root_certs`, `cr_status`, ...):
+    /// what `?deployment_attrs=included` reads sync into its document. `None` for imported or
+    /// unknown components.
+    pub async fn deployment(
+        &self,
+        name: &str,
+        id: &str,
+    ) -> Option<serde_json::Map<String, serde_json::Value>> {
+        self.find(name)?.console.deployment(id).await
+    }
+
+    /// `GET <operations_url>/healthz` of the created peer `id` of the named console, over TLS
+    /// verified against the TLS CA certificates its enrollment returned (host name included):
+    /// `(status, body)`. An error when the peer is unknown, not serving yet, or fails
+    /// verification.
+    pub async fn peer_healthz(
+        &self,
+        name: &str,
+        id: &str,
+    ) -> Result<(u16, serde_json::Value), String> {
+        let deployment = self
+            .deployment(name, id)
+            .await
+            .ok_or_else(|| format!("no deployed component {id} on console {name}"))?;
+        let url = deployment
+            .get("operations_url")
+            .and_then(serde_json::Value::as_str)
+            .ok_or_else(|| format!("component {id} has no operations_url"))?;
+        let roots: Vec<String> = deployment
+            .get("tls_ca_root_certs")
+            .and_then(serde_json::Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(serde_json::Value::as_str)
+                    .flat_map(peer::ca_client::pem_certificates)
+                    .collect()
+            })
+            .unwrap_or_default();
+        peer::probe::get_json(&format!("{url}/healthz"), &roots).await
     }
 
     /// Moves the emulator clock forward (stale caches, lockouts and rate windows expire).

@@ -334,10 +334,17 @@ async fn one_list_with_deployment_attrs_carries_what_each_get_carries() {
             .await;
             assert_eq!(item, &one, "list item {id} with ?{query}");
             let deployed = query.contains("included");
-            for k in ["resources", "storage", "version", "replicas"] {
+            for k in ["resources", "storage", "version"] {
                 assert_eq!(item.get(k).is_some(), deployed, "{k} of {id} with ?{query}");
             }
-            for k in ["api_url", "operations_url", "msp"] {
+            // `fmt_component_resp` hides neither `replicas` nor `config_override` in a plain view.
+            for k in [
+                "api_url",
+                "operations_url",
+                "msp",
+                "replicas",
+                "config_override",
+            ] {
                 assert!(item.get(k).is_some(), "{k} of {id} with ?{query}");
             }
         }

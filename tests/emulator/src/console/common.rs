@@ -82,7 +82,7 @@ pub(super) fn new_component_id(
 }
 
 /// JavaScript truthiness, for athena's `a || b` defaults and `if (input[key])`.
-pub(super) fn truthy(v: &Value) -> bool {
+pub(crate) fn truthy(v: &Value) -> bool {
     match v {
         Value::Null => false,
         Value::Bool(b) => *b,
@@ -232,6 +232,49 @@ pub(super) fn redact(v: &mut Value, in_identity: bool) {
     }
 }
 
+/// athena's `comp_formatting_lib.js` `redact_enroll_details`: a regular expression over the
+/// compact JSON text replaces the (non-empty string) value of every `enrollid`, `enrollsecret`,
+/// `enroll_id`, `enroll_secret`, `name` and `pass` key, at any depth, with `"[redacted]"`;
+/// anything but an object or array becomes `null`.
+pub(crate) fn redact_enroll_details(v: &Value) -> Option<Value> {
+    fn walk(v: &mut Value) {
+        match v {
+            Value::Object(m) => {
+                for (k, val) in m.iter_mut() {
+                    let secret = matches!(
+                        k.as_str(),
+                        "enrollid"
+                            | "enrollsecret"
+                            | "enroll_id"
+                            | "enroll_secret"
+                            | "name"
+                            | "pass"
+                    );
+                    if secret && val.as_str().is_some_and(|s| !s.is_empty()) {
+                        *val = json!("[redacted]");
+                    } else {
+                        walk(val);
+                    }
+                }
+            }
+            Value::Array(a) => a.iter_mut().for_each(walk),
+            _ => {}
+        }
+    }
+    if !(v.is_object() || v.is_array()) {
+        return None;
+    }
+    let mut out = v.clone();
+    walk(&mut out);
+    Some(out)
+}
+
+/// The deployer's name for component `id`: its letters and digits (athena's `make_subdomain`
+/// strips everything else, and the deployer names the Kubernetes objects with it).
+pub(crate) fn dep_component_id(id: &str) -> String {
+    id.chars().filter(|c| c.is_ascii_alphanumeric()).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -286,6 +329,18 @@ mod tests {
             target,
             json!({"ca": {"name": "b", "root_certs": ["x"]}, "n": {"k": 2}})
         );
+    }
+
+    #[test]
+    fn enroll_details_are_redacted_at_any_depth() {
+        let v = json!({"peer": {"id": "x", "name": "p0"}, "list": [{"enroll_secret": "s", "pass": ""}], "Name": "kept"});
+        assert_eq!(
+            redact_enroll_details(&v),
+            Some(
+                json!({"peer": {"id": "x", "name": "[redacted]"}, "list": [{"enroll_secret": "[redacted]", "pass": ""}], "Name": "kept"})
+            )
+        );
+        assert_eq!(redact_enroll_details(&json!("text")), None);
     }
 
     #[test]

@@ -8,7 +8,7 @@ use super::common::{
     body_of, component_type, format_record, merge, new_component_id, truthy, validate_new, IdRule,
 };
 use super::docs::{self, View};
-use super::{ApiRequest, Cached, Console, Data};
+use super::{deployer, ApiRequest, Cached, Console, Data};
 use crate::http::Reply;
 use crate::validate::{self, Context, Mode};
 
@@ -125,7 +125,11 @@ pub async fn list_all(c: &Console, req: &ApiRequest) -> Reply {
         Ok(v) => v,
         Err(r) => return r,
     };
-    let data = c.data.lock().await;
+    let mut data = c.data.lock().await;
+    if view.deployment {
+        let ids: Vec<String> = data.docs.keys().cloned().collect();
+        deployer::sync_deployment_attrs(c, &mut data, &ids).await;
+    }
     components_reply(c, data.docs.values().cloned().collect(), view)
 }
 
@@ -223,9 +227,24 @@ fn list_cache(data: &mut Data, by_type: bool) -> &mut HashMap<String, Cached> {
     }
 }
 
-fn list_reply(c: &Console, hit: Cached, view: View, what: &str) -> Reply {
+async fn list_reply(
+    c: &Console,
+    data: &mut Data,
+    mut hit: Cached,
+    view: View,
+    what: &str,
+) -> Reply {
     if hit.docs.is_empty() {
         return empty_222(hit.db_empty, what);
+    }
+    if view.deployment {
+        let ids: Vec<String> = hit
+            .docs
+            .iter()
+            .filter_map(|d| d.get("id").and_then(Value::as_str).map(str::to_owned))
+            .collect();
+        deployer::sync_deployment_attrs(c, data, &ids).await;
+        deployer::merge_deployment_attrs(c, &mut hit.docs).await;
     }
     components_reply(c, hit.docs, view)
 }
@@ -244,7 +263,7 @@ pub async fn list_by_type(c: &Console, req: &ApiRequest, t: &str) -> Reply {
     let hit = cached_list(&mut data, true, t, skip_cache(req), now, |d| {
         d.get("type").and_then(Value::as_str) == Some(t)
     });
-    list_reply(c, hit, view, "type")
+    list_reply(c, &mut data, hit, view, "type").await
 }
 
 /// `GET /components/tags/{tag}` (case-insensitive).
@@ -259,7 +278,7 @@ pub async fn list_by_tag(c: &Console, req: &ApiRequest, tag: &str) -> Reply {
     let hit = cached_list(&mut data, false, &key, skip_cache(req), now, |d| {
         docs::has_tag(d, tag)
     });
-    list_reply(c, hit, view, "tag")
+    list_reply(c, &mut data, hit, view, "tag").await
 }
 
 /// `GET /components/msps/{msp_id}`: public; MSPs with exactly that msp_id, reduced
@@ -314,6 +333,9 @@ pub async fn get(c: &Console, req: &ApiRequest, id: &str) -> Reply {
         }
     }
     data.stale.retain(|_, (e, _)| *e > now);
+    if view.deployment {
+        deployer::sync_deployment_attrs(c, &mut data, &[id.to_string()]).await;
+    }
     match data.docs.get(id) {
         Some(doc) => Reply::json(200, &docs::render(doc, view, now)),
         None => Reply::missing_component(),

@@ -2,23 +2,25 @@
 //!
 //! athena validates the body first (`k8s.create-ca.invalid.*`), then calls the deployer
 //! (docs/dev/console-api.md#validation-before-the-deployer). The recordings stop at the deployer call, so what happens after a valid
-//! CA create follows docs/dev/console-api.md#create-ca-response and the brief. The servers behind a created
-//! component come from the console's host for its type (`hosts`); a type without a host (peers and
-//! orderers today) is validated but not deployed.
+//! create follows docs/dev/console-api.md#create-ca-response, docs/dev/emulator-peer.md and the brief. The servers behind a created
+//! component come from the console's host for its type (`hosts`); a type without a host
+//! (orderers today) is validated but not deployed.
 
 use std::time::Duration;
 
 use serde_json::{json, Map, Value};
 
-use super::common::{body_of, component_type, new_component_id, validate_new, IdRule};
+use super::common::{
+    body_of, component_type, dep_component_id, new_component_id, validate_new, IdRule,
+};
 use super::components::remove_record;
 use super::docs::{self, View};
-use super::hosts::{ComponentHost, DEFAULT_CA_VERSION};
-use super::{ApiRequest, Console};
+use super::hosts::{self, set_doc_field, ComponentHost, DEFAULT_CA_VERSION, DEFAULT_PEER_VERSION};
+use super::settings;
+use super::{ApiRequest, Console, Data};
+use crate::error::EmulatorError;
 use crate::http::Reply;
 use crate::validate::{self, Context, Mode};
-
-const DEFAULT_PEER_VERSION: &str = "2.5.12-0";
 
 /// A deployer failure, in athena's `{statusCode, msg:<deployer body>}` shape (docs/dev/console-api.md#error-bodies).
 fn deployer_error(message: &str, code: &str) -> Reply {
@@ -39,14 +41,93 @@ fn deployer_refusal(message: &str) -> Reply {
     )
 }
 
-/// The answer to a deployer call: the component with its deployment attributes and full MSP.
-fn deployed_reply(c: &Console, doc: &Value) -> Reply {
-    let view = View {
-        full_msp: true,
-        deployment: true,
-        parsed_certs: false,
+/// The view of a deployer call's answer: deployment attributes and the full MSP.
+const DEPLOYED: View = View {
+    full_msp: true,
+    deployment: true,
+    parsed_certs: false,
+};
+
+/// The answer to a create: the stored component with the deployer's answer merged in, and the
+/// deployer's `crstatus` appended after the sorted keys (`deployer_lib.js`
+/// `record_deployer_operation`: `fmt_comp_resp_with_deployer`, then `ret.crstatus = ...`).
+async fn created_reply(c: &Console, host: &dyn ComponentHost, id: &str, doc: &Value) -> Reply {
+    let mut shown = doc.clone();
+    let deployer = host.deployer_data(id).await;
+    if let Some(d) = &deployer {
+        hosts::sync_with_deployer(&mut shown, d);
+    }
+    let mut out = docs::render(&shown, DEPLOYED, c.now());
+    if let (Some(o), Some(status)) = (
+        out.as_object_mut(),
+        deployer.as_ref().and_then(|d| d.get("cr_status")),
+    ) {
+        o.insert("crstatus".into(), status.clone());
+    }
+    Reply::json(200, &out)
+}
+
+/// An update's answer: the stored component with its deployment attributes and `"message":"ok"`
+/// (`component_lib.js` `edit_component`).
+fn updated_reply(c: &Console, doc: &Value) -> Reply {
+    let mut out = docs::render(doc, DEPLOYED, c.now());
+    if let Some(o) = out.as_object_mut() {
+        o.insert("message".into(), json!("ok"));
+    }
+    Reply::json(200, &docs::sorted(out))
+}
+
+/// Merges the deployer's current values into the created component `doc` (with
+/// `last_k8s_sync_ts` when something changed) as `deployer_lib.js`
+/// `batch_sync_deployer_attributes_with_couch` does; true when it changed.
+async fn merge_deployer(c: &Console, doc: &mut Value) -> bool {
+    if doc.get("imported").and_then(Value::as_bool).unwrap_or(true) {
+        return false;
+    }
+    let Some(host) = c.hosts.get(&component_type(doc)) else {
+        return false;
     };
-    Reply::json(200, &docs::render(doc, view, c.now()))
+    let id = doc
+        .get("id")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let Some(deployer) = host.deployer_data(&id).await else {
+        return false;
+    };
+    if hosts::sync_with_deployer(doc, &deployer).is_empty() {
+        return false;
+    }
+    if let Some(o) = doc.as_object_mut() {
+        o.insert("last_k8s_sync_ts".into(), json!(c.now()));
+    }
+    true
+}
+
+/// A deployment-attribute read of the components `ids` (`deployer_lib.js` `get_component_data`,
+/// `get_all_components`): the deployer's values are synced into the stored documents.
+pub(super) async fn sync_deployment_attrs(c: &Console, data: &mut Data, ids: &[String]) {
+    for id in ids {
+        let Some(mut doc) = data.docs.get(id).cloned() else {
+            continue;
+        };
+        if !merge_deployer(c, &mut doc).await {
+            continue;
+        }
+        if let Err(e) = c.store.put_component(&c.name, id, &doc) {
+            tracing::error!(error = %e, "persisting component failed");
+            continue;
+        }
+        data.docs.insert(id.clone(), doc);
+    }
+}
+
+/// The deployer's values merged into listed documents (a cached list shows the deployer's
+/// current values: `format_athena_component_data`).
+pub(super) async fn merge_deployment_attrs(c: &Console, docs: &mut [Value]) {
+    for doc in docs {
+        merge_deployer(c, doc).await;
+    }
 }
 
 /// athena's answer when the deployer refuses a create because a component with this deployer id
@@ -157,7 +238,8 @@ pub async fn create(c: &Console, req: &ApiRequest, t: &str) -> Reply {
     data.creating.remove(&id);
     data.docs.insert(id.clone(), doc.clone());
     data.stale.remove(&id);
-    deployed_reply(c, &doc)
+    drop(data);
+    created_reply(c, host, &id, &doc).await
 }
 
 /// Removes the servers of a create that will not be recorded, then releases its id (in this order,
@@ -194,6 +276,13 @@ async fn deploy(
 ) -> Result<Value, Reply> {
     let fields = match host.deploy(id, body, c.deployer_delay).await {
         Ok(f) => f,
+        // The deployer's own error answer, relayed (`deployer_lib.js` `handle_dep_response`).
+        Err(EmulatorError::Deployer { status, body }) => {
+            return Err(Reply::json(
+                status,
+                &json!({"statusCode": status, "msg": body}),
+            ));
+        }
         Err(e) => {
             tracing::error!(error = %e, component_type = t, "deploy failed");
             return Err(deployer_error(&e.to_string(), "EDEPLOY"));
@@ -201,13 +290,7 @@ async fn deploy(
     };
     let mut doc = Map::new();
     doc.insert("id".into(), json!(id));
-    doc.insert(
-        "dep_component_id".into(),
-        json!(id
-            .chars()
-            .filter(|c| c.is_ascii_alphanumeric())
-            .collect::<String>()),
-    );
+    doc.insert("dep_component_id".into(), json!(dep_component_id(id)));
     doc.insert(
         "display_name".into(),
         body.get("display_name").cloned().unwrap_or(Value::Null),
@@ -218,6 +301,9 @@ async fn deploy(
     doc.insert("tags".into(), docs::create_tags(body.get("tags"), t));
     doc.insert("timestamp".into(), json!(c.now()));
     doc.insert("type".into(), json!(t));
+    // `build_component_req_body`: the console's infrastructure and type (`settings.get.deployer-mode`).
+    doc.insert("cluster_type".into(), settings::recorded("INFRASTRUCTURE"));
+    doc.insert("console_type".into(), settings::recorded("CONSOLE_TYPE"));
     for k in ["zone", "region", "hsm"] {
         if let Some(v) = body.get(k) {
             doc.insert(k.into(), v.clone());
@@ -261,8 +347,9 @@ pub async fn update(c: &Console, req: &ApiRequest, id: &str) -> Reply {
     let Some(patch) = body.as_object() else {
         return Reply::validation(vec![c.spec.message("too_many_keys", &[])]);
     };
+    // A valid dry run changes nothing (`routes/deployer_apis.js` update: API_SUCCESS_RESPONSE).
     if patch.get("dry_run_mode").and_then(Value::as_bool) == Some(true) {
-        return deployed_reply(c, &doc);
+        return Reply::json(200, &json!({"message": "ok", "dry_run_mode": true}));
     }
     let host = c.hosts.get(&t);
     if let Some(host) = host {
@@ -277,37 +364,35 @@ pub async fn update(c: &Console, req: &ApiRequest, id: &str) -> Reply {
     // (`fmt_body_athena_to_dep`); the deployer replaces the custom resource's override with it
     // and the operator restarts the CA with it merged into its configuration
     // (docs/dev/console-api.md#ca-configuration-overrides).
-    let config_override = patch.get("config_override").map(|v| {
-        let mut v = v.clone();
-        if let Some(obj) = v.as_object_mut() {
-            if let (Some(ca), false) = (obj.get("ca").cloned(), obj.contains_key("tlsca")) {
-                obj.insert("tlsca".into(), ca);
-            }
+    let mut patch = patch.clone();
+    if let Some(obj) = patch
+        .get_mut("config_override")
+        .and_then(Value::as_object_mut)
+    {
+        if let (Some(ca), false) = (obj.get("ca").cloned(), obj.contains_key("tlsca")) {
+            obj.insert("tlsca".into(), ca);
         }
-        v
-    });
-    if let (Some(host), Some(co)) = (host, config_override.as_ref()) {
-        if let Err(e) = host.reconfigure(id, co).await {
-            tracing::error!(error = %e, "reconfiguring the component failed");
-            return deployer_error(&e.to_string(), "EDEPLOY");
+    }
+    let fields = match host {
+        Some(host) => match host.update(id, &doc, &patch).await {
+            Ok(f) => f,
+            Err(EmulatorError::Deployer { status, body }) => {
+                return Reply::json(status, &json!({"statusCode": status, "msg": body}));
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "deployer update failed");
+                return deployer_error(&e.to_string(), "EDEPLOY");
+            }
+        },
+        None => hosts::generic_update(&doc, &patch),
+    };
+    for (k, v) in fields {
+        // `edit_component` does not store an empty value.
+        if !(v.is_null() || v == json!("")) {
+            set_doc_field(&mut doc, &k, v);
         }
     }
     if let Some(obj) = doc.as_object_mut() {
-        for (k, v) in patch {
-            match k.as_str() {
-                // Stored as athena's update path stores it: the forwarded override replaces the
-                // old one, as sent (`record_deployer_operation` falls back to the request body,
-                // `component_lib.js` `edit_component` overwrites the field; no redaction there).
-                "config_override" => {
-                    let v = config_override.clone().unwrap_or_else(|| v.clone());
-                    obj.insert(k.clone(), v);
-                }
-                "replicas" | "resources" | "version" | "zone" => {
-                    obj.insert(k.clone(), v.clone());
-                }
-                _ => {}
-            }
-        }
         obj.insert("edited_timestamp".into(), json!(c.now()));
     }
     if let Err(e) = c.store.put_component(&c.name, id, &doc) {
@@ -315,7 +400,7 @@ pub async fn update(c: &Console, req: &ApiRequest, id: &str) -> Reply {
         return deployer_error("database error", "EDB");
     }
     data.docs.insert(id.to_string(), doc.clone());
-    deployed_reply(c, &doc)
+    updated_reply(c, &doc)
 }
 
 /// `DELETE /kubernetes/components/{id}`. On an imported component the real console errors out
@@ -339,6 +424,112 @@ pub async fn delete(c: &Console, id: &str) -> Reply {
         Ok(body) => Reply::json(200, &body),
         Err(r) => r,
     }
+}
+
+/// `PUT /kubernetes/components/{id}/certs` (`deployer_lib.js` `edit_admin_certs`): the
+/// deployment's admin certificates minus `remove_admin_certs` plus `append_admin_certs`, matched
+/// by serial number and de-duplicated, are sent to the deployer when anything changed; the answer
+/// is `{set_admin_certs:[parsed...], changes_made, invalid_certs?}` in that key order.
+pub async fn edit_admin_certs(c: &Console, req: &ApiRequest, id: &str) -> Reply {
+    let body = body_of(req);
+    let errors = validate::validate_body(
+        c.spec,
+        "EditAdminCertsBody",
+        &body,
+        Mode::Edit,
+        &Context::default(),
+    );
+    if !errors.is_empty() {
+        return Reply::validation(errors);
+    }
+    let data = c.data.lock().await;
+    let Some(doc) = data.docs.get(id) else {
+        return Reply::missing_component();
+    };
+    let host = c.hosts.get(&component_type(doc));
+    let deployer = match host {
+        Some(h) => h.deployer_data(id).await,
+        None => None,
+    };
+    // Imported components have no deployment to change (as for a Kubernetes delete of one).
+    let (Some(host), Some(deployer)) = (host, deployer) else {
+        return Reply::validation(vec![c.spec.message("invalid_on_imported_comps", &[])]);
+    };
+    let now = c.now();
+    let parse = |v: Option<&Value>| -> (Vec<(String, String)>, Vec<Value>) {
+        let mut ok = Vec::new();
+        let mut invalid = Vec::new();
+        for cert in v.and_then(Value::as_array).into_iter().flatten() {
+            let parsed = cert.as_str().and_then(|s| crate::certs::parse_cert(s, now));
+            match parsed {
+                Some(p) => ok.push((
+                    p["serial_number_hex"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string(),
+                    fmt_cert(p["base_64_pem"].as_str().unwrap_or_default()),
+                )),
+                None => invalid.push(cert.clone()),
+            }
+        }
+        (ok, invalid)
+    };
+    let (existing, _) = parse(deployer.get("admin_certs"));
+    let (remove, mut invalid) = parse(body.get("remove_admin_certs"));
+    let (append, invalid_appends) = parse(body.get("append_admin_certs"));
+    invalid.extend(invalid_appends);
+    let removing: Vec<&String> = remove.iter().map(|(s, _)| s).collect();
+    let mut set: Vec<(String, String)> = Vec::new();
+    let mut changes = 0u64;
+    for (serial, cert) in existing {
+        if removing.contains(&&serial) || set.iter().any(|(s, _)| s == &serial) {
+            changes += 1;
+        } else {
+            set.push((serial, cert));
+        }
+    }
+    for (serial, cert) in append {
+        if !set.iter().any(|(s, _)| s == &serial) {
+            set.push((serial, cert));
+            changes += 1;
+        }
+    }
+    let certs: Vec<String> = set.into_iter().map(|(_, c)| c).collect();
+    if changes > 0 {
+        match host.put_admin_certs(id, certs.clone()).await {
+            Ok(()) => {}
+            Err(EmulatorError::Deployer { status, body }) => {
+                return Reply::json(status, &json!({"statusCode": status, "msg": body}));
+            }
+            Err(e) => return deployer_error(&e.to_string(), "EDEPLOY"),
+        }
+    }
+    let parsed: Vec<Value> = certs
+        .iter()
+        .map(|c| crate::certs::parse_cert(c, now).unwrap_or(Value::Null))
+        .collect();
+    let mut out = Map::new();
+    out.insert("set_admin_certs".into(), json!(parsed));
+    out.insert("changes_made".into(), json!(changes));
+    if !invalid.is_empty() {
+        out.insert("invalid_certs".into(), json!(invalid));
+    }
+    Reply::json(200, &Value::Object(out))
+}
+
+/// `edit_admin_certs`' `fmt_cert`: the PEM with CRLF line ends, trimmed, base64 again.
+fn fmt_cert(b64_pem: &str) -> String {
+    use base64::Engine as _;
+    let engine = base64::engine::general_purpose::STANDARD;
+    let Some(pem) = engine
+        .decode(b64_pem)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+    else {
+        return b64_pem.to_string();
+    };
+    let crlf = pem.replace("\r\n", "\n").replace('\n', "\r\n");
+    engine.encode(crlf.trim())
 }
 
 /// `GET /kubernetes/fabric/versions` (docs/dev/console-api.md#versions).
@@ -473,8 +664,13 @@ mod tests {
 
     #[tokio::test]
     async fn a_type_without_a_host_is_validated_then_refused() {
-        // The standard hosts run CAs only, so a valid peer create is refused after validation.
-        let c = console(ComponentHosts::standard("r1", Store::open(None).unwrap()));
+        // A console whose hosts run CAs only refuses a valid peer create after validation.
+        let mut hosts = ComponentHosts::default();
+        hosts.register(Box::new(crate::ca_host::CaHost::new(
+            "r1",
+            Store::open(None).unwrap(),
+        )));
+        let c = console(hosts);
         let mut ca = recorded_body("import.ca");
         ca["api_url"] = json!("https://127.0.0.1:27064");
         assert_eq!(call(&c, "POST", "components/fabric-ca", ca).await.0, 200);

@@ -10,22 +10,20 @@ use crate::certs;
 pub const TYPES: [&str; 4] = ["fabric-ca", "fabric-peer", "fabric-orderer", "msp"];
 
 /// Fields only `?deployment_attrs=included` shows (docs/dev/console-api.md#deployment-attributes;
-/// athena `comp_formatting_lib.js` `fmt_component_resp` also drops `state_db`, `node_ou`,
-/// `resource_warnings`, `certs` and `last_k8s_sync_ts` without it).
-const DEPLOYMENT_ATTRS: [&str; 13] = [
+/// `comp_formatting_lib.js` `fmt_component_resp` deletes these otherwise).
+const DEPLOYMENT_ATTRS: [&str; 12] = [
     "resources",
-    "storage",
-    "zone",
-    "region",
-    "version",
-    "replicas",
-    "config_override",
-    "dep_component_id",
-    "state_db",
-    "node_ou",
     "resource_warnings",
+    "storage",
+    "version",
+    "zone",
+    "state_db",
+    "region",
+    "dep_component_id",
     "certs",
     "last_k8s_sync_ts",
+    "node_ou",
+    "crypto",
 ];
 
 /// Never shown on `/ak/` routes (athena `comp_formatting_lib.js` `redact_ak`).
@@ -137,17 +135,15 @@ pub fn import_tags(user: Option<&Value>, type_tag: &str) -> Value {
     json!(tags)
 }
 
-/// Deployer-created tags: `[<type>, "ibm_saas", ...user tags]`, de-duplicated
-/// (docs/dev/console-api.md#tags: the server prepends them).
+/// Deployer-created tags: `<type>`, `ibm_saas` and the user's tags, lower-cased, de-duplicated
+/// and sorted (docs/dev/console-api.md#tags: `build_component_req_body` ends with `fmt_tags`).
 pub fn create_tags(user: Option<&Value>, type_tag: &str) -> Value {
     let mut tags = vec![type_tag.to_string(), "ibm_saas".to_string()];
     if let Some(a) = user.and_then(Value::as_array) {
-        for t in a.iter().filter_map(Value::as_str).map(str::to_lowercase) {
-            if !tags.contains(&t) {
-                tags.push(t);
-            }
-        }
+        tags.extend(a.iter().filter_map(Value::as_str).map(str::to_lowercase));
     }
+    tags.sort();
+    tags.dedup();
     json!(tags)
 }
 
@@ -211,13 +207,16 @@ pub fn render(doc: &Value, view: View, now_ms: i64) -> Value {
             }
         }
         if view.full_msp && (t == "fabric-peer" || t == "fabric-orderer") {
-            // `fmt_v3`: "init to show we attempted to return this field".
+            // `fmt_v3` with deployment data: "init to show we attempted to return this field",
+            // `[]` when the node has none.
             if let Some(comp) = obj
                 .get_mut("msp")
                 .and_then(|m| m.get_mut("component"))
                 .and_then(Value::as_object_mut)
             {
-                comp.entry("admin_certs").or_insert(json!([]));
+                if !comp.get("admin_certs").is_some_and(Value::is_array) {
+                    comp.insert("admin_certs".into(), json!([]));
+                }
             }
         }
         if !view.full_msp {
@@ -517,6 +516,10 @@ mod tests {
         assert_eq!(
             create_tags(Some(&json!(["TF", "fabric-ca"])), "fabric-ca"),
             json!(["fabric-ca", "ibm_saas", "tf"])
+        );
+        assert_eq!(
+            create_tags(Some(&json!(["abc"])), "fabric-peer"),
+            json!(["abc", "fabric-peer", "ibm_saas"])
         );
     }
 

@@ -206,6 +206,7 @@ impl Console {
             ("POST", ["components", t]) => self.authed(req, components::import(self, req, Some(t))).await,
             ("PUT", ["components", _t, id]) => self.authed(req, components::edit(self, req, id)).await,
             ("POST", ["kubernetes", "components", t]) => self.authed(req, deployer::create(self, req, t)).await,
+            ("PUT", ["kubernetes", "components", id, "certs"]) if !docs::TYPES.contains(id) => self.authed(req, deployer::edit_admin_certs(self, req, id)).await,
             ("PUT", ["kubernetes", "components", _t, id]) => self.authed(req, deployer::update(self, req, id)).await,
             ("DELETE", ["kubernetes", "components", id]) => self.authed(req, deployer::delete(self, id)).await,
             // Only the configured key exists (key management is not emulated); shape from `keys.list`.
@@ -259,6 +260,20 @@ impl Console {
     /// Whether [`Console::shutdown`] has begun.
     pub(crate) fn is_stopping(&self) -> bool {
         *self.stopping.borrow()
+    }
+
+    /// The deployer's view of the created component `id` (athena field names), if its host
+    /// keeps one.
+    pub async fn deployment(&self, id: &str) -> Option<serde_json::Map<String, Value>> {
+        let t = {
+            let data = self.data.lock().await;
+            let doc = data.docs.get(id)?;
+            if doc.get("imported").and_then(Value::as_bool).unwrap_or(true) {
+                return None;
+            }
+            common::component_type(doc)
+        };
+        self.hosts.get(&t)?.deployer_data(id).await
     }
 
     /// How many deployer creates are in flight (received, not yet answered).

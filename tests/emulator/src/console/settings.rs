@@ -52,3 +52,11 @@ pub fn health(c: &Console) -> Value {
         "OS": {"arch": std::env::consts::ARCH, "type": std::env::consts::OS}
     })
 }
+
+/// One value of the recorded settings (`settings.get.deployer-mode`), `null` when absent.
+pub(crate) fn recorded(key: &str) -> Value {
+    serde_json::from_str::<Value>(RECORDED_SETTINGS)
+        .ok()
+        .and_then(|s| s.get(key).cloned())
+        .unwrap_or(Value::Null)
+}

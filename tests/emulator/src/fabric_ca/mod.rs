@@ -34,3 +34,10 @@ pub use settings::CaSettings;
 pub use signer::{is_low_s, signature_of};
 pub use state::{BootstrapIdentity, FabricCaState, Identity, IdentityAttr};
 pub use token::{build_signed_payload, verify_token, TokenError, VerifiedCaller};
+
+/// The common name and SANs of a CSR, for tests of the clients that make them.
+#[cfg(test)]
+pub(crate) fn parse_csr_for_tests(pem: &str) -> (Option<String>, Vec<String>) {
+    let csr = certs::parse_csr(pem).expect("a valid CSR");
+    (csr.common_name, csr.subject_alt_names)
+}

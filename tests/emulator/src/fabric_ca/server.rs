@@ -1,9 +1,7 @@
 //! The HTTPS server: TLS with the state's server certificate, fabric-ca's routes (both `/X`
 //! and `/api/v1/X`, `lib/server.go` registerHandlers), and clean shutdown.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -13,14 +11,8 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, MethodRouter};
 use axum::Router;
-use hyper_util::rt::TokioIo;
-use hyper_util::service::TowerToHyperService;
-use rustls::pki_types::pem::PemObject as _;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{watch, Mutex};
-use tokio::task::{JoinHandle, JoinSet};
-use tokio_rustls::TlsAcceptor;
+use tokio::net::TcpListener;
+use tokio::sync::Mutex;
 
 use super::endpoint::{self, CaRequest, Reply};
 use super::enroll;
@@ -30,41 +22,13 @@ use super::register::{self, RegisterRoute};
 use super::responses::{codes, ApiError};
 use super::revoke;
 use super::state::FabricCaState;
-
-/// How long a client may take to finish the TLS handshake.
-const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
-/// Pause after a failed `accept` (e.g. out of file descriptors) before trying again.
-const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
+use crate::tls_server::{self, ServerHandle};
 
 /// Callback run (with the lock held) after every registry change, so the owner can persist.
 type OnChange = Arc<dyn Fn(&FabricCaState) + Send + Sync>;
 
-/// A running CA server. Dropping it stops the server as [`shutdown`](Self::shutdown) does,
-/// without waiting.
-pub struct CaServerHandle {
-    /// The address the server listens on.
-    pub addr: SocketAddr,
-    stop: watch::Sender<bool>,
-    task: Option<JoinHandle<()>>,
-}
-
-impl CaServerHandle {
-    /// Stop accepting, close open connections, release the port, and wait for all of it.
-    pub async fn shutdown(mut self) {
-        let _ = self.stop.send(true);
-        if let Some(task) = self.task.take() {
-            if let Err(e) = task.await {
-                tracing::warn!(error = %e, "fabric CA emulator task ended abnormally");
-            }
-        }
-    }
-}
-
-impl Drop for CaServerHandle {
-    fn drop(&mut self) {
-        let _ = self.stop.send(true);
-    }
-}
+/// A running CA server (the shared TLS server handle).
+pub type CaServerHandle = ServerHandle;
 
 #[derive(Clone)]
 struct App {
@@ -78,85 +42,18 @@ pub async fn serve(
     state: Arc<Mutex<FabricCaState>>,
     on_change: Arc<dyn Fn(&FabricCaState) + Send + Sync>,
 ) -> Result<CaServerHandle, CaError> {
-    let addr = listener.local_addr()?;
     let tls = {
         let guard = state.lock().await;
-        tls_config(guard.tls_cert_pem(), guard.tls_key_pem())?
+        tls_server::server_config(guard.tls_cert_pem(), guard.tls_key_pem(), &[b"http/1.1"])
+            .map_err(|e| CaError::InvalidMaterial(e.to_string()))?
     };
-    let acceptor = TlsAcceptor::from(Arc::new(tls));
     let router = router(App { state, on_change });
-    let (stop, stopped) = watch::channel(false);
-    let task = tokio::spawn(accept_loop(listener, acceptor, router, stopped));
-    tracing::info!(%addr, "fabric CA emulator listening");
-    Ok(CaServerHandle {
-        addr,
-        stop,
-        task: Some(task),
-    })
-}
-
-fn tls_config(cert_pem: &str, key_pem: &str) -> Result<rustls::ServerConfig, CaError> {
-    let certs = CertificateDer::pem_slice_iter(cert_pem.as_bytes())
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| CaError::InvalidMaterial(format!("server TLS certificate: {e}")))?;
-    let key = PrivateKeyDer::from_pem_slice(key_pem.as_bytes())
-        .map_err(|e| CaError::InvalidMaterial(format!("server TLS key: {e}")))?;
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let mut config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()?
-        .with_no_client_auth()
-        .with_single_cert(certs, key)?;
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    Ok(config)
-}
-
-async fn accept_loop(
-    listener: TcpListener,
-    acceptor: TlsAcceptor,
-    router: Router,
-    mut stopped: watch::Receiver<bool>,
-) {
-    let mut connections = JoinSet::new();
-    loop {
-        tokio::select! {
-            // A send or a dropped handle both end the loop.
-            _ = stopped.changed() => break,
-            accepted = listener.accept() => match accepted {
-                Ok((tcp, peer)) => {
-                    connections.spawn(serve_connection(tcp, peer, acceptor.clone(), router.clone()));
-                }
-                Err(e) => {
-                    tracing::warn!(error = %e, "fabric CA emulator: accept failed");
-                    tokio::time::sleep(ACCEPT_BACKOFF).await;
-                }
-            },
-            Some(_) = connections.join_next(), if !connections.is_empty() => {}
-        }
-    }
-    drop(listener);
-    connections.shutdown().await;
-    tracing::debug!("fabric CA emulator stopped");
-}
-
-async fn serve_connection(tcp: TcpStream, peer: SocketAddr, acceptor: TlsAcceptor, router: Router) {
-    let tls = match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
-        Ok(Ok(tls)) => tls,
-        Ok(Err(e)) => {
-            tracing::debug!(%peer, error = %e, "fabric CA emulator: TLS handshake failed");
-            return;
-        }
-        Err(_) => {
-            tracing::debug!(%peer, "fabric CA emulator: TLS handshake timed out");
-            return;
-        }
-    };
-    let service = TowerToHyperService::new(router);
-    if let Err(e) = hyper::server::conn::http1::Builder::new()
-        .serve_connection(TokioIo::new(tls), service)
-        .await
-    {
-        tracing::debug!(%peer, error = %e, "fabric CA emulator: connection error");
-    }
+    Ok(tls_server::spawn_http(
+        listener,
+        Arc::new(tls),
+        "fabric CA emulator",
+        router,
+    )?)
 }
 
 /// Each endpoint under both its bare and `/api/v1` path.

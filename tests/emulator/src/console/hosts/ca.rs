@@ -165,16 +165,23 @@ impl ComponentHost for CaHost {
             .map(|m| format!("failed to udpate replicas: {m}"))
     }
 
-    fn reconfigure<'a>(
+    /// An accepted `config_override` (as athena forwards it) reaches the running CA, as the
+    /// operator's restart with it merged into the configuration would; the document takes the
+    /// generic fields.
+    fn update<'a>(
         &'a self,
         id: &'a str,
-        config_override: &'a Value,
-    ) -> HostFuture<'a, Result<(), EmulatorError>> {
+        doc: &'a Value,
+        patch: &'a Map<String, Value>,
+    ) -> HostFuture<'a, Result<Map<String, Value>, EmulatorError>> {
         Box::pin(async move {
-            let (ca, tlsca) = sections(config_override);
-            let ca = CaSettings::from_override(ca);
-            let tlsca = CaSettings::from_override(tlsca);
-            CaHost::reconfigure(self, id, &ca, &tlsca).await
+            if let Some(co) = patch.get("config_override") {
+                let (ca, tlsca) = sections(co);
+                let ca = CaSettings::from_override(ca);
+                let tlsca = CaSettings::from_override(tlsca);
+                CaHost::reconfigure(self, id, &ca, &tlsca).await?;
+            }
+            Ok(super::generic_update(doc, patch))
         })
     }
 

@@ -1,5 +1,6 @@
 # terraform-provider-blockchain — developer entry points.
-# Quick start: `make demo` (one emulated console: apply, clean plan, destroy) and `make test`.
+# Quick start: `make demo` (three emulated consoles: the multi-region HA example applied, a
+# clean plan, destroy) and `make test`.
 
 CARGO        ?= cargo
 VERSION      := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
@@ -20,7 +21,8 @@ install: build
 	cp target/release/terraform-provider-blockchain "$(INSTALL_DIR)/terraform-provider-blockchain_v$(VERSION)"
 	@echo "installed $(PROVIDER) $(VERSION) into $(INSTALL_DIR)"
 
-## demo: one emulated console; apply a CA, show that the next plan is clean, destroy
+## demo: three emulated consoles; apply examples/multi-region-ha, summarise each console,
+## show that the next plan is clean, destroy
 demo:
 	$(CARGO) build --workspace --locked
 	bash tests/scripts/demo.sh
@@ -40,7 +42,8 @@ fmt:
 	$(CARGO) fmt --all
 
 ## bench: speed and memory benchmarks, provider start-up, and refresh at console scale
-## (SCALE_N CAs in each of three emulated consoles; N=200 takes many minutes today)
+## (SCALE_N CAs in each of three emulated consoles; N=200 takes many minutes today), and the
+## three-region HA apply against its critical path (HA_DELAY per deployed component)
 SCALE_N ?= 50 200
 bench:
 	$(CARGO) bench --workspace --locked
@@ -48,6 +51,7 @@ bench:
 	bash tests/scripts/handshake.sh
 	bash tests/scripts/measure.sh
 	SCALE_N="$(SCALE_N)" bash tests/scripts/scale.sh
+	bash tests/scripts/ha_bench.sh
 
 ## docs: regenerate docs/ from the provider schema
 docs:

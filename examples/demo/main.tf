@@ -1,4 +1,4 @@
-# The `make demo` configuration: one console (the emulator), one CA.
+# A minimal configuration: one console, one CA (`make demo` applies examples/multi-region-ha).
 # Credentials come from BLOCKCHAIN_CONSOLE_URL / BLOCKCHAIN_API_KEY / BLOCKCHAIN_API_SECRET.
 terraform {
   required_providers {

@@ -78,3 +78,68 @@ stop_consoles() {
   wait "$emulator_pid" 2>/dev/null || true
   emulator_pid=""
 }
+
+# write_mirror_cli_config WORK_DIR PROVIDER_DIR: a Terraform CLI config that installs the provider
+# from a filesystem mirror in WORK_DIR (a link to PROVIDER_DIR's binary), exported. Unlike
+# dev_overrides it lets `terraform init` run offline, which modules and backends need.
+write_mirror_cli_config() {
+  local work=$1 provider_dir=$2 version arch mirror
+  version=$(sed -n 's/^version = "\(.*\)"/\1/p' "$root/Cargo.toml" | head -n1)
+  case "$(uname -m)" in aarch64) arch=linux_arm64 ;; *) arch=linux_amd64 ;; esac
+  mirror="$work/mirror/registry.terraform.io/ibm-blockchain/blockchain/$version/$arch"
+  mkdir -p "$mirror"
+  ln -sf "$provider_dir/terraform-provider-blockchain" "$mirror/terraform-provider-blockchain_v$version"
+  cat >"$work/terraformrc" <<RC
+provider_installation {
+  filesystem_mirror {
+    path    = "$work/mirror"
+    include = ["registry.terraform.io/ibm-blockchain/blockchain"]
+  }
+}
+RC
+  export TF_CLI_CONFIG_FILE="$work/terraformrc" TF_IN_AUTOMATION=1 TF_INPUT=0 CHECKPOINT_DISABLE=1
+}
+
+# copy_example NAME DEST: examples/NAME beside examples/modules under DEST; prints the example's
+# folder there.
+copy_example() {
+  local name=$1 dest=$2
+  mkdir -p "$dest/examples"
+  cp -r "$root/examples/modules" "$root/examples/$name" "$dest/examples/"
+  echo "$dest/examples/$name"
+}
+
+# example_vars: TF_VAR_* for the three-region example against $consoles/$urls (key-NAME and
+# secret-NAME credentials, as start_consoles sets them).
+example_vars() {
+  local i json="{"
+  for i in "${!consoles[@]}"; do
+    [ "$i" -gt 0 ] && json+=","
+    json+="\"${consoles[$i]}\":{\"url\":\"${urls[$i]}\",\"api_key\":\"key-${consoles[$i]}\",\"api_secret\":\"secret-${consoles[$i]}\"}"
+  done
+  export TF_VAR_consoles="$json}"
+  export TF_VAR_ca_admin='{"enroll_id":"admin","enroll_secret":"demo-ca-admin-pw"}'
+  export TF_VAR_org_admin_secret=demo-org-admin-pw
+  TF_VAR_ordering_service_export_json=$(cat "$root/tests/fixtures/console/ordering-service-export.json")
+  export TF_VAR_ordering_service_export_json
+}
+
+# console_summary: what each console holds, by type (GET /ak/api/v3/components).
+console_summary() {
+  local i
+  for i in "${!consoles[@]}"; do
+    curl -sf --max-time 10 -u "key-${consoles[$i]}:secret-${consoles[$i]}" "${urls[$i]}/ak/api/v3/components" |
+      python3 -c '
+import json, sys
+name = sys.argv[1]
+comps = json.load(sys.stdin).get("components", [])
+by = {}
+for c in comps:
+    kind = c.get("type", "?") + (" (imported)" if c.get("location") != "ibm_saas" else "")
+    by.setdefault(kind, []).append(c.get("display_name") or c.get("id"))
+print(f"  {name}: {len(comps)} components")
+for kind in sorted(by):
+    print(f"    {kind:28} " + ", ".join(sorted(by[kind])))
+' "${consoles[$i]}"
+  done
+}

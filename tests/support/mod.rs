@@ -17,6 +17,8 @@ use serde_json::Value as Json;
 
 pub const API_KEY: &str = "acc-key";
 pub const API_SECRET: &str = "acc-secret";
+/// The CA admin's secret the example tests give the examples.
+pub const EXAMPLE_CA_ADMIN_SECRET: &str = "ca-admin-pw-example";
 /// Upper bound for one terraform command; they normally take a few seconds.
 const TERRAFORM_TIMEOUT: Duration = Duration::from_secs(240);
 
@@ -167,9 +169,10 @@ impl Workspace {
     }
 
     /// A workspace holding a copy of `examples/<name>` beside `examples/modules` (so its
-    /// `../modules/...` sources resolve), installed with `terraform init` from a filesystem
-    /// mirror of the provider cargo built: examples pin the provider and use modules, which
-    /// dev_overrides alone cannot serve.
+    /// `../modules/...` sources resolve), with the provider from a filesystem mirror of the
+    /// binary cargo built: examples pin the provider and use modules, which need a
+    /// `terraform init` that dev_overrides alone cannot serve. Call [`Workspace::init`] next
+    /// (after adding files such as a backend).
     pub fn for_example(name: &str) -> Self {
         let mut ws = Self::new("");
         let examples = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples");
@@ -179,8 +182,42 @@ impl Workspace {
         std::fs::remove_file(ws.dir.path().join("main.tf")).expect("remove empty main.tf");
         ws.cwd = ws.dir.path().join(name);
         ws.use_filesystem_mirror();
-        ws.tf(&["init", "-input=false"]).assert_success("init");
         ws
+    }
+
+    /// `terraform init` (modules, backend, the provider from the mirror).
+    pub fn init(&self) {
+        self.tf(&["init", "-input=false"]).assert_success("init");
+    }
+
+    /// Sets the example's variables for the emulated `consoles` (`TF_VAR_consoles` as the
+    /// examples declare it: name => {url, api_key, api_secret}), the CA admin and the
+    /// organization admin's secret, and, when given, the ordering service's export.
+    pub fn set_example_vars(&mut self, consoles: &[(&str, String)], ordering_service: bool) {
+        let map: serde_json::Map<String, Json> = consoles
+            .iter()
+            .map(|(name, url)| {
+                (
+                    name.to_string(),
+                    serde_json::json!({"url": url, "api_key": API_KEY, "api_secret": API_SECRET}),
+                )
+            })
+            .collect();
+        self.set_env("TF_VAR_consoles", &Json::Object(map).to_string());
+        self.set_env(
+            "TF_VAR_ca_admin",
+            &serde_json::json!({"enroll_id": "admin", "enroll_secret": EXAMPLE_CA_ADMIN_SECRET})
+                .to_string(),
+        );
+        self.set_env("TF_VAR_org_admin_secret", "org-admin-pw-example");
+        if ordering_service {
+            let export = std::fs::read_to_string(
+                PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                    .join("tests/fixtures/console/ordering-service-export.json"),
+            )
+            .expect("ordering service export fixture");
+            self.set_env("TF_VAR_ordering_service_export_json", &export);
+        }
     }
 
     /// Installs the provider from a filesystem mirror (a link to cargo's binary) instead of

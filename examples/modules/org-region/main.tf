@@ -119,7 +119,7 @@ resource "blockchain_msp_import" "this" {
 # The peer's identity, registered at both CAs (its enrollment and its TLS certificate); the CA
 # generates the secrets, which Terraform keeps (sensitive) to hand to the peer's enrollment.
 resource "blockchain_ca_identity" "peer" {
-  for_each  = var.create_peer ? toset(["ca", "tlsca"]) : toset([])
+  for_each  = toset(["ca", "tlsca"])
   api_url   = local.ca.api_url
   ca_name   = each.key == "ca" ? local.ca.ca_name : local.ca.tlsca_name
   tls_cert  = local.ca.tls_cert

@@ -52,14 +52,14 @@ module "secondary" {
   org_name = var.org_name
   msp_id   = var.msp_id
   ca_admin = var.ca_admin
-  home = {
-    ca_export_json      = module.primary.ca_export_json
-    msp_export_json     = module.primary.msp_export_json
-    admin_identity_json = module.primary.admin_identity_json
-  }
-  peer        = var.peer
-  other_peers = { primary = module.primary.peer_export_json }
-  tags        = [var.environment]
+  home     = false
+
+  home_ca_export_json      = module.primary.ca_export_json
+  home_msp_export_json     = module.primary.msp_export_json
+  home_admin_identity_json = module.primary.admin_identity_json
+  peer                     = var.peer
+  other_peers              = { primary = module.primary.peer_export_json }
+  tags                     = [var.environment]
 }
 
 output "consoles" {

@@ -36,12 +36,7 @@ provider "blockchain" {
 }
 
 locals {
-  # What region 1 exports for the others (the seed's step 2).
-  home = {
-    ca_export_json      = module.region1.ca_export_json
-    msp_export_json     = module.region1.msp_export_json
-    admin_identity_json = module.region1.admin_identity_json
-  }
+  # Every region's peer export, for the other consoles.
   peers = {
     region1 = module.region1.peer_export_json
     region2 = module.region2.peer_export_json
@@ -73,8 +68,12 @@ module "region2" {
   org_name = var.org_name
   msp_id   = var.msp_id
   ca_admin = var.ca_admin
-  home     = local.home
-  peer     = var.peer
+  # What region 1 exports (the seed's step 2), each as its own input.
+  home                     = false
+  home_ca_export_json      = module.region1.ca_export_json
+  home_msp_export_json     = module.region1.msp_export_json
+  home_admin_identity_json = module.region1.admin_identity_json
+  peer                     = var.peer
 
   other_peers                  = { for r, p in local.peers : r => p if r != "region2" }
   ordering_service_export_json = var.ordering_service_export_json
@@ -89,8 +88,12 @@ module "region3" {
   org_name = var.org_name
   msp_id   = var.msp_id
   ca_admin = var.ca_admin
-  home     = local.home
-  peer     = var.peer
+  # What region 1 exports (the seed's step 2), each as its own input.
+  home                     = false
+  home_ca_export_json      = module.region1.ca_export_json
+  home_msp_export_json     = module.region1.msp_export_json
+  home_admin_identity_json = module.region1.admin_identity_json
+  peer                     = var.peer
 
   other_peers                  = { for r, p in local.peers : r => p if r != "region3" }
   ordering_service_export_json = var.ordering_service_export_json

@@ -48,12 +48,12 @@ module "region2" {
   org_name = var.org_name
   msp_id   = var.msp_id
   ca_admin = var.ca_admin
-  home = {
-    ca_export_json      = module.region1.ca_export_json
-    msp_export_json     = module.region1.msp_export_json
-    admin_identity_json = module.region1.admin_identity_json
-  }
-  create_peer = false
+  home     = false
+
+  home_ca_export_json      = module.region1.ca_export_json
+  home_msp_export_json     = module.region1.msp_export_json
+  home_admin_identity_json = module.region1.admin_identity_json
+  create_peer              = false
 }
 
 output "consoles" {

@@ -33,4 +33,5 @@ terraform show -json >"$work/state.json"
 seconds=$(python3 -c "import sys,re; v=sys.argv[1]; m=re.fullmatch(r'([0-9.]+)(ms|s|m)', v); print(float(m[1]) * {'ms': 0.001, 's': 1, 'm': 60}[m[2]])" "$delay")
 echo "== three-region HA apply, deploy delay $delay"
 python3 "$root/tests/scripts/critical_path.py" "$work/apply.jsonl" "$work/state.json" "$seconds" "$wall"
+[ -n "${HA_KEEP:-}" ] && cp "$work/apply.jsonl" "$work/state.json" "$HA_KEEP/"
 terraform destroy -auto-approve -no-color >/dev/null

@@ -1,12 +1,12 @@
 # One region of an endorsing organization (the seed's steps 1 to 4 for one console).
 #
-# The home region (`home = null`) creates the CA, registers and enrolls the organization's admin
+# The home region (`home = true`) creates the CA, registers and enrolls the organization's admin
 # and defines the MSP. Every other region imports the CA, the MSP and the admin identity from the
 # home region's exports. Every region then registers its own peer identity, creates its peer,
 # imports the other regions' peers and the ordering service.
 
 locals {
-  is_home = var.home == null
+  is_home = var.home
   # Enroll ids may not hold spaces: "Org1 Staging" -> "org1staging".
   slug = replace(lower(var.org_name), " ", "")
   tags = concat(var.tags, [lower(var.region)])
@@ -41,7 +41,7 @@ resource "blockchain_ca" "this" {
 
 resource "blockchain_ca_import" "this" {
   count               = local.is_home ? 0 : 1
-  export_json         = var.home.ca_export_json
+  export_json         = var.home_ca_export_json
   admin_enroll_id     = var.ca_admin.enroll_id
   admin_enroll_secret = var.ca_admin.enroll_secret
   tags                = local.tags
@@ -88,9 +88,11 @@ resource "blockchain_enrolled_identity" "org_admin" {
 # its key matches, it chains to the MSP's roots and it has the admin role.
 resource "blockchain_identity_import" "org_admin" {
   count          = local.is_home ? 0 : 1
-  identity_json  = var.home.admin_identity_json
+  identity_json  = var.home_admin_identity_json
   msp_id         = var.msp_id
-  msp_root_certs = blockchain_msp_import.this[0].root_certs
+  # The imported CA's roots are the MSP's identity roots, known as soon as the CA is imported
+  # (so the peer need not wait for the MSP import to be checked).
+  msp_root_certs = blockchain_ca_import.this[0].ca_root_certs
   require_admin  = true
 }
 
@@ -110,7 +112,7 @@ resource "blockchain_msp" "this" {
 
 resource "blockchain_msp_import" "this" {
   count       = local.is_home ? 0 : 1
-  export_json = var.home.msp_export_json
+  export_json = var.home_msp_export_json
   tags        = local.tags
 }
 

@@ -30,17 +30,31 @@ variable "org_admin_secret" {
 }
 
 variable "home" {
-  description = <<-EOT
-    Null in the home region, which creates the CA, the admin identity and the MSP. Elsewhere, what
-    the home region exports: its CA's and MSP's `export_json` and the admin identity's wallet
-    export (the seed's step 2, as attribute references instead of downloaded files).
-  EOT
-  type = object({
-    ca_export_json      = string
-    msp_export_json     = string
-    admin_identity_json = string
-  })
-  default = null
+  description = "True in the home region, which creates the CA, the admin identity and the MSP; false elsewhere, where they are imported from the home region's exports below."
+  type        = bool
+  default     = true
+}
+
+# The home region's exports (the seed's step 2, as attribute references instead of downloaded
+# files), one variable each: a resource waits only for the export it reads, so region 2's CA
+# import does not wait for region 1's MSP.
+variable "home_ca_export_json" {
+  description = "The home region CA's `export_json` (when `home` is false)."
+  type        = string
+  default     = null
+}
+
+variable "home_msp_export_json" {
+  description = "The home region MSP's `export_json` (when `home` is false)."
+  type        = string
+  default     = null
+}
+
+variable "home_admin_identity_json" {
+  description = "The organization admin's wallet export from the home region (when `home` is false)."
+  type        = string
+  default     = null
+  sensitive   = true
 }
 
 variable "create_peer" {

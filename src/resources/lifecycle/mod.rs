@@ -33,6 +33,8 @@ use waiter::{wait_until, Backoff, Check, WaitError};
 /// How often the console is polled while waiting: it allows 100 GETs a minute per client,
 /// shared by every resource of the run (docs/dev/console-api.md#rate-limits).
 pub const CONSOLE_POLL: Duration = Duration::from_secs(2);
+/// The longest pause between two readiness probes of a starting component.
+pub const READY_POLL_MAX: Duration = Duration::from_secs(1);
 /// How long a console may still be working on a create it has not answered: athena's own
 /// deployer wait (105 s, docs/dev/console-api.md#create-waits-for-the-deployer) plus a margin.
 pub const UNCERTAIN_CREATE_WINDOW: Duration = Duration::from_secs(120);
@@ -255,9 +257,13 @@ impl<'a, K: ComponentKind, A: ComponentApi + ?Sized> Lifecycle<'a, K, A> {
         if !K::expects_ready(c) {
             return Ok(());
         }
+        // The probe asks the component itself (a CA's /cainfo, a peer's /healthz), not the
+        // console, so it spends none of the console's GET budget: a 1 s ceiling keeps a
+        // finished deployment from waiting more than a second to be seen (the HA bench's
+        // critical path), at one small request a second to a pod that is starting.
         let backoff = Backoff {
             first: Duration::from_millis(500),
-            max: Duration::from_secs(5),
+            max: READY_POLL_MAX,
             factor: 2,
         };
         let what = format!("{:?} ({})", c.display_name, c.id);

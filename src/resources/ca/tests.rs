@@ -3,6 +3,7 @@
 use super::*;
 use crate::framework::{Model, Provider as _, Resource as _, Severity, TypedAdapter, Value};
 use crate::resources::lifecycle::required;
+use crate::resources::lifecycle::Lifecycle;
 use crate::resources::pem::{decode_b64_pem, pem_text};
 use serde_json::json;
 
@@ -888,7 +889,7 @@ fn a_limits_change_alone_sends_the_whole_resources_object() {
 fn nothing_is_sent_for_unchanged_unknown_or_null_values() {
     let prior = deployed_prior();
     assert!(deployment_updates(&prior, &prior).is_empty());
-    assert!(record_edit(&prior, &prior, &[]).is_none());
+    assert!(lifecycle::record_edit(&prior, &prior, &[], &SYSTEM_TAGS).is_none());
 
     for blank in [Tf::Unknown, Tf::Null] {
         let planned = CaModel {
@@ -912,7 +913,7 @@ fn nothing_is_sent_for_unchanged_unknown_or_null_values() {
         ..prior.clone()
     };
     assert!(deployment_updates(&prior, &record).is_empty());
-    let edit = record_edit(&prior, &record, &[]).unwrap();
+    let edit = lifecycle::record_edit(&prior, &record, &[], &SYSTEM_TAGS).unwrap();
     assert_eq!(edit.display_name.as_deref(), Some("Renamed"));
     assert_eq!(edit.tags, Some(vec!["new".to_string(), "tf".to_string()]));
 }
@@ -929,7 +930,7 @@ fn a_tag_edit_sends_the_consoles_own_tags_back() {
         "ibm_saas".to_string(),
         "tf".to_string(),
     ];
-    let edit = record_edit(&prior, &planned, &console_tags).unwrap();
+    let edit = lifecycle::record_edit(&prior, &planned, &console_tags, &SYSTEM_TAGS).unwrap();
     assert_eq!(
         edit.tags,
         Some(vec![

@@ -2,6 +2,8 @@
 //! the plan-time checks, the updates, the state mapping, and the whole lifecycle on an
 //! in-memory console (paused tokio time).
 
+use crate::console::EditComponentRequest;
+use crate::resources::lifecycle::{Deployed, Lifecycle};
 use std::sync::Mutex;
 
 use super::*;
@@ -642,7 +644,7 @@ fn updates_go_one_field_each_version_first_zone_last() {
 fn nothing_is_sent_for_unchanged_unknown_null_or_respelled_values() {
     let prior = deployed_prior();
     assert!(deployment_updates(&prior, &prior, &prior).is_empty());
-    assert!(record_edit(&prior, &prior, &[]).is_none());
+    assert!(lifecycle::record_edit(&prior, &prior, &[], &SYSTEM_TAGS).is_none());
     let blank = PeerModel {
         version: Tf::Unknown,
         zone: Tf::Null,
@@ -666,7 +668,7 @@ fn nothing_is_sent_for_unchanged_unknown_null_or_respelled_values() {
     };
     assert!(deployment_updates(&prior, &record, &record).is_empty());
     let current = ["fabric-peer".to_string(), "ibm_saas".to_string()];
-    let edit = record_edit(&prior, &record, &current).unwrap();
+    let edit = lifecycle::record_edit(&prior, &record, &current, &SYSTEM_TAGS).unwrap();
     assert_eq!(edit.display_name.as_deref(), Some("Renamed"));
     assert_eq!(
         edit.tags,
@@ -1125,7 +1127,7 @@ async fn an_update_sends_each_field_alone_and_waits_for_each() {
         admin_certs: set(&[&admin2]),
         ..prior.clone()
     };
-    let edit = record_edit(&prior, &planned, &[]);
+    let edit = lifecycle::record_edit(&prior, &planned, &[], &SYSTEM_TAGS);
     let updates = deployment_updates(&prior, &planned, &planned);
     let c = Lifecycle::new(&k, &console)
         .update(&op(), "newpeer", edit.as_ref(), &updates)
@@ -1251,7 +1253,7 @@ async fn the_resource_steps_create_read_update_and_delete_through_the_lifecycle(
             &planned,
             |tags| {
                 edits.lock().unwrap().push(tags.to_vec());
-                record_edit(&created, &planned, tags)
+                lifecycle::record_edit(&created, &planned, tags, &SYSTEM_TAGS)
             },
             &updates,
         )

@@ -2,6 +2,7 @@
 //! plan's matching of nodes to records, and the lifecycle on an in-memory console: all or
 //! nothing creates, partial results kept, drift repaired node by node, every node removed.
 
+use crate::resources::records::{RECORD_LIMIT, RECORD_TIMEOUT};
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 

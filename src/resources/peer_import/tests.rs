@@ -211,7 +211,7 @@ fn applied() -> PeerImportModel {
         "response",
     ))
     .unwrap();
-    applied_state(&planned, &c)
+    records::applied_state(&planned, &c)
 }
 
 #[test]

@@ -5,6 +5,7 @@ use crate::framework::{Model, Provider as _, Resource as _, Severity, TypedAdapt
 use crate::resources::lifecycle::required;
 use crate::resources::lifecycle::Lifecycle;
 use crate::resources::pem::{decode_b64_pem, pem_text};
+use crate::resources::test_util::{s, smap, string_set as strings};
 use serde_json::json;
 
 /// From the fixture exchange `import.ca` (seq 49).
@@ -106,23 +107,6 @@ fn component_with(edit: impl FnOnce(&mut serde_json::Value)) -> Component {
     let mut j = console_json();
     edit(&mut j);
     serde_json::from_value(j).unwrap()
-}
-
-fn s(v: &str) -> Tf<String> {
-    Tf::Known(v.to_string())
-}
-
-fn strings(items: &[&str]) -> Tf<BTreeSet<String>> {
-    Tf::Known(items.iter().map(|i| i.to_string()).collect())
-}
-
-fn smap(pairs: &[(&str, &str)]) -> Tf<BTreeMap<String, String>> {
-    Tf::Known(
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-    )
 }
 
 fn timeouts(create: &str) -> Tf<TimeoutsModel> {

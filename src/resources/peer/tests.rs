@@ -10,8 +10,9 @@ use super::*;
 use crate::console::testutil::exchange;
 use crate::console::{ConsoleError, CreateError, Expected, NameLock};
 use crate::fabric::fixtures;
-use crate::framework::{Model, Provider as _, Resource as _, Severity, TypedAdapter, Value};
+use crate::framework::{Model, Provider as _, Resource as _, TypedAdapter, Value};
 use crate::resources::lifecycle::{ComponentApi, CreateFailure, Operation, Post};
+use crate::resources::test_util::{config_errors, s, smap, string_set as set};
 
 const CERTS: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -26,23 +27,6 @@ fn cert(name: &str) -> String {
 /// The JSON request body of the recorded exchange `name`.
 fn recorded_request(name: &str) -> Json {
     serde_json::from_str(exchange(name)["request"]["body"].as_str().unwrap()).unwrap()
-}
-
-fn s(v: &str) -> Tf<String> {
-    Tf::Known(v.to_string())
-}
-
-fn set(items: &[&str]) -> Tf<BTreeSet<String>> {
-    Tf::Known(items.iter().map(|i| i.to_string()).collect())
-}
-
-fn smap(pairs: &[(&str, &str)]) -> Tf<BTreeMap<String, String>> {
-    Tf::Known(
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-    )
 }
 
 fn schema() -> crate::framework::Schema {
@@ -147,20 +131,7 @@ fn component_with(edit: impl FnOnce(&mut Json)) -> Component {
 }
 
 fn errors_of(config: &PeerModel) -> Vec<(String, String)> {
-    let mut d = Diagnostics::new();
-    PeerResource.validate_config(config, &mut d);
-    d.iter()
-        .filter(|d| d.severity == Severity::Error)
-        .map(|d| {
-            (
-                d.attribute
-                    .as_ref()
-                    .map(|p| p.to_string())
-                    .unwrap_or_default(),
-                d.detail.clone(),
-            )
-        })
-        .collect()
+    config_errors(&PeerResource, config)
 }
 
 // ---- schema ----

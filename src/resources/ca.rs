@@ -515,18 +515,8 @@ fn reflects(c: &Component, update: &CaUpdate) -> bool {
 }
 
 impl DeployedModel for CaModel {
-    fn id(&self) -> &Tf<String> {
-        &self.id
-    }
-    fn display_name(&self) -> &Tf<String> {
-        &self.display_name
-    }
-    fn tags(&self) -> &Tf<BTreeSet<String>> {
-        &self.tags
-    }
-    fn timeouts(&self) -> &Tf<TimeoutsModel> {
-        &self.timeouts
-    }
+    lifecycle::deployed_model_fields!();
+
     fn live_state(base: &Self, c: &Component) -> Self {
         live_state(base, c)
     }

@@ -1253,18 +1253,8 @@ fn storage_value(c: &Component, part: &str, key: &str) -> Option<String> {
 }
 
 impl DeployedModel for PeerModel {
-    fn id(&self) -> &Tf<String> {
-        &self.id
-    }
-    fn display_name(&self) -> &Tf<String> {
-        &self.display_name
-    }
-    fn tags(&self) -> &Tf<BTreeSet<String>> {
-        &self.tags
-    }
-    fn timeouts(&self) -> &Tf<TimeoutsModel> {
-        &self.timeouts
-    }
+    lifecycle::deployed_model_fields!();
+
     fn live_state(base: &Self, c: &Component) -> Self {
         live_state(base, c)
     }

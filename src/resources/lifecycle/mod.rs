@@ -26,6 +26,7 @@ use crate::framework::{Diagnostic, Diagnostics};
 pub use api::{ComponentApi, Post};
 pub use naming::{FreeIdFailure, Naming};
 pub use operation::{Operation, Stop};
+pub(crate) use resource::deployed_model_fields;
 pub use resource::{record_edit, Deployed, DeployedModel, DeployedResource};
 pub use state::*;
 use waiter::{wait_until, Backoff, Check, WaitError};

@@ -43,6 +43,26 @@ pub trait DeployedModel: Model + Default {
     }
 }
 
+/// The accessors of [`DeployedModel`] every model with `id`, `display_name`, `tags` and
+/// `timeouts` attributes implements alike; used inside the model's `impl DeployedModel`.
+macro_rules! deployed_model_fields {
+    () => {
+        fn id(&self) -> &$crate::framework::Tf<String> {
+            &self.id
+        }
+        fn display_name(&self) -> &$crate::framework::Tf<String> {
+            &self.display_name
+        }
+        fn tags(&self) -> &$crate::framework::Tf<std::collections::BTreeSet<String>> {
+            &self.tags
+        }
+        fn timeouts(&self) -> &$crate::framework::Tf<$crate::framework::TimeoutsModel> {
+            &self.timeouts
+        }
+    };
+}
+pub(crate) use deployed_model_fields;
+
 /// One resource call on a deployed component: its kind, the console, the resource's default
 /// timeouts and Terraform's Stop.
 pub struct Deployed<'a, K: ComponentKind, A: ComponentApi + ?Sized> {

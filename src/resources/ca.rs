@@ -17,7 +17,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::clients::Clients;
 use crate::console::{
-    admin_registry, part_section, CaUpdate, Component, CreateCaRequest, EditComponentRequest,
+    admin_registry, part_section, CaUpdate, Component, ConsoleClient, CreateCaRequest,
 };
 use crate::fabric::FabricCaClient;
 use crate::framework::{
@@ -28,7 +28,7 @@ use crate::framework::{
 use crate::resources::export::{export_node_json, DEFAULT_PLATFORM};
 use crate::resources::fabric_ca::{ENROLL_ID_PATTERN, ENROLL_ID_RULE};
 use crate::resources::lifecycle::{
-    self, changed, waiter::Check, ComponentKind, Deployed, DeployedModel, Lifecycle,
+    self, changed, resource, waiter::Check, ComponentKind, DeployedModel, DeployedResource,
 };
 use crate::resources::pem::{pem_bundle, pem_text};
 use crate::resources::semantic::{
@@ -165,7 +165,7 @@ tf_model! {
 pub struct CaResource;
 
 /// The CA's part in the shared lifecycle: its type, its updates, its readiness probe.
-struct CaKind {
+pub struct CaKind {
     fabric: FabricCaClient,
     cancel: CancellationToken,
 }
@@ -212,14 +212,38 @@ impl ComponentKind for CaKind {
     }
 }
 
-/// The clients and the CA kind of the provider block a call comes from.
-fn parts(ctx: &ResourceContext) -> Result<(crate::console::ConsoleClient, CaKind), Diagnostics> {
-    let console = Clients::console(ctx)?;
-    let kind = CaKind {
-        fabric: Clients::fabric_ca(ctx)?,
-        cancel: ctx.cancelled(),
-    };
-    Ok((console, kind))
+/// The CA's part in the shared resource CRUD (`lifecycle::resource`).
+impl DeployedResource for CaResource {
+    type State = CaModel;
+    type Kind = CaKind;
+    const DEFAULTS: Timeouts = DEFAULTS;
+    const SYSTEM_TAGS: &'static [&'static str] = &SYSTEM_TAGS;
+
+    /// The clients and the CA kind of the provider block a call comes from.
+    fn parts(ctx: &ResourceContext) -> Result<(ConsoleClient, CaKind), Diagnostics> {
+        let console = Clients::console(ctx)?;
+        let kind = CaKind {
+            fabric: Clients::fabric_ca(ctx)?,
+            cancel: ctx.cancelled(),
+        };
+        Ok((console, kind))
+    }
+
+    fn create_body(planned: &CaModel, config: &CaModel) -> Result<serde_json::Value, Diagnostics> {
+        create_body(planned, config)
+    }
+
+    /// The CA takes no update from the configuration but what the plan holds.
+    fn deployment_updates(prior: &CaModel, planned: &CaModel, _config: &CaModel) -> Vec<CaUpdate> {
+        deployment_updates(prior, planned)
+    }
+
+    fn imported(id: String) -> CaModel {
+        CaModel {
+            id: Tf::Known(id),
+            ..CaModel::default()
+        }
+    }
 }
 
 #[async_trait]
@@ -305,11 +329,7 @@ impl TypedResource for CaResource {
         ctx: &ResourceContext,
         req: CreateRequest<'_, CaModel>,
     ) -> Result<CaModel, ApplyError<CaModel>> {
-        let (console, kind) = parts(ctx)?;
-        let body = create_body(&req.planned, &req.config)?;
-        Deployed::new(&kind, &console, &DEFAULTS, ctx.cancelled())
-            .create(&req.planned, &body, req.private)
-            .await
+        resource::create::<Self>(ctx, req).await
     }
 
     async fn read(
@@ -317,10 +337,7 @@ impl TypedResource for CaResource {
         ctx: &ResourceContext,
         req: ReadRequest<'_, CaModel>,
     ) -> Result<Option<CaModel>, Diagnostics> {
-        let (console, kind) = parts(ctx)?;
-        Deployed::new(&kind, &console, &DEFAULTS, ctx.cancelled())
-            .read(&req.state, req.private)
-            .await
+        resource::read::<Self>(ctx, req).await
     }
 
     async fn update(
@@ -328,17 +345,7 @@ impl TypedResource for CaResource {
         ctx: &ResourceContext,
         req: UpdateRequest<'_, CaModel>,
     ) -> Result<CaModel, ApplyError<CaModel>> {
-        let (console, kind) = parts(ctx)?;
-        let (prior, planned) = (&req.prior, &req.planned);
-        let updates = deployment_updates(prior, planned);
-        Deployed::new(&kind, &console, &DEFAULTS, ctx.cancelled())
-            .update(
-                prior,
-                planned,
-                |tags| record_edit(prior, planned, tags),
-                &updates,
-            )
-            .await
+        resource::update::<Self>(ctx, req).await
     }
 
     async fn delete(
@@ -346,10 +353,7 @@ impl TypedResource for CaResource {
         ctx: &ResourceContext,
         req: DeleteRequest<'_, CaModel>,
     ) -> Result<(), Diagnostics> {
-        let (console, kind) = parts(ctx)?;
-        Deployed::new(&kind, &console, &DEFAULTS, ctx.cancelled())
-            .delete(&req.prior, req.private)
-            .await
+        resource::delete::<Self>(ctx, req).await
     }
 
     async fn import(
@@ -358,14 +362,7 @@ impl TypedResource for CaResource {
         id: &str,
         _private: &mut Private,
     ) -> Result<CaModel, Diagnostics> {
-        let (console, kind) = parts(ctx)?;
-        let c = Lifecycle::new(&kind, &console)
-            .import(id, self.type_name())
-            .await?;
-        Ok(CaModel {
-            id: Tf::Known(c.id),
-            ..CaModel::default()
-        })
+        resource::import::<Self>(ctx, id, self.type_name()).await
     }
 }
 
@@ -464,27 +461,6 @@ fn storage_json(m: &CaModel) -> Option<serde_json::Value> {
     )
 }
 
-/// The record edit a plan needs (display name, tags), if any. `current_tags` are the console's
-/// tags now, whose system tags are kept.
-fn record_edit(
-    prior: &CaModel,
-    planned: &CaModel,
-    current_tags: &[String],
-) -> Option<EditComponentRequest> {
-    let mut edit = EditComponentRequest::default();
-    if let Some(name) = changed(&prior.display_name, &planned.display_name) {
-        edit.display_name = Some(name.clone());
-    }
-    if prior.tags != planned.tags {
-        edit.tags = Some(lifecycle::tags_to_send(
-            &planned.tags,
-            current_tags,
-            &SYSTEM_TAGS,
-        ));
-    }
-    (edit.display_name.is_some() || edit.tags.is_some()).then_some(edit)
-}
-
 /// The deployment updates a plan needs, in the order they are sent: the image version alone
 /// first (it restarts the pods), then the configuration override (it restarts them too, and the
 /// deployer checks a replica increase against the override it already has), then sizing, then
@@ -539,18 +515,8 @@ fn reflects(c: &Component, update: &CaUpdate) -> bool {
 }
 
 impl DeployedModel for CaModel {
-    fn id(&self) -> &Tf<String> {
-        &self.id
-    }
-    fn display_name(&self) -> &Tf<String> {
-        &self.display_name
-    }
-    fn tags(&self) -> &Tf<BTreeSet<String>> {
-        &self.tags
-    }
-    fn timeouts(&self) -> &Tf<TimeoutsModel> {
-        &self.timeouts
-    }
+    lifecycle::deployed_model_fields!();
+
     fn live_state(base: &Self, c: &Component) -> Self {
         live_state(base, c)
     }

@@ -32,7 +32,7 @@ use crate::resources::lifecycle::{
     self, changed, pick, required, Naming, Operation, DEPLOYED_LOCATION,
 };
 use crate::resources::pem::{console_b64, msp_certificate, pem_bundle, pem_text, same_certificate};
-use crate::resources::records::{record_model, Records, RECORD_LIMIT, RECORD_TIMEOUT};
+use crate::resources::records::{self, record_model, RecordResource};
 use crate::resources::semantic::same_certificates;
 use crate::{attr, tf_model};
 
@@ -321,10 +321,6 @@ impl CaRecord {
 
 pub struct CaImportResource;
 
-fn operation(ctx: &ResourceContext) -> Operation {
-    Operation::new(RECORD_TIMEOUT, RECORD_LIMIT, ctx.cancelled())
-}
-
 #[async_trait]
 impl TypedResource for CaImportResource {
     type Model = CaImportModel;
@@ -534,7 +530,8 @@ impl TypedResource for CaImportResource {
         ctx: &ResourceContext,
         req: CreateRequest<'_, CaImportModel>,
     ) -> Result<CaImportModel, ApplyError<CaImportModel>> {
-        let console = Clients::console(ctx)?;
+        // The console first: nothing is enrolled for a create that could not reach it.
+        Clients::console(ctx)?;
         let fabric = Clients::fabric_ca(ctx)?;
         let CreateRequest {
             planned,
@@ -542,17 +539,12 @@ impl TypedResource for CaImportResource {
             private,
         } = req;
         required(&planned.display_name, attr!(CaImportModel, display_name))?;
-        let op = operation(ctx);
+        let op = records::operation(ctx);
         // Before anything is created: one enroll per CA, never repeated.
         for check in admin_checks(&planned, &config)? {
             check.run(&fabric, &op).await?;
         }
-        let body = import_body(&planned);
-        Records::new(CA, &console)
-            .create_state(&op, &planned, &body, private, |c| {
-                applied_state(&planned, c)
-            })
-            .await
+        records::create_within(ctx, &op, &planned, private).await
     }
 
     async fn read(
@@ -560,10 +552,7 @@ impl TypedResource for CaImportResource {
         ctx: &ResourceContext,
         req: ReadRequest<'_, CaImportModel>,
     ) -> Result<Option<CaImportModel>, Diagnostics> {
-        let console = Clients::console(ctx)?;
-        Records::new(CA, &console)
-            .read_state(&req.state, req.private, |c| live_state(&req.state, c))
-            .await
+        records::read(ctx, &req.state, req.private).await
     }
 
     async fn update(
@@ -571,15 +560,7 @@ impl TypedResource for CaImportResource {
         ctx: &ResourceContext,
         req: UpdateRequest<'_, CaImportModel>,
     ) -> Result<CaImportModel, ApplyError<CaImportModel>> {
-        let console = Clients::console(ctx)?;
-        let UpdateRequest { prior, planned, .. } = req;
-        let id = required(&prior.id, attr!(CaImportModel, id))?;
-        let edit = record_edit(&prior, &planned);
-        let current = Records::new(CA, &console)
-            .edit(&operation(ctx), &id, &edit)
-            .await
-            .map_err(Diagnostics::from)?;
-        Ok(applied_state(&planned, &current))
+        records::update(ctx, &req.prior, &req.planned).await
     }
 
     async fn delete(
@@ -587,10 +568,7 @@ impl TypedResource for CaImportResource {
         ctx: &ResourceContext,
         req: DeleteRequest<'_, CaImportModel>,
     ) -> Result<(), Diagnostics> {
-        let console = Clients::console(ctx)?;
-        Records::new(CA, &console)
-            .remove_state(&operation(ctx), &req.prior, req.private)
-            .await
+        records::delete(ctx, &req.prior, req.private).await
     }
 
     /// By component id. The admin credentials of an imported record are not known, and
@@ -602,10 +580,21 @@ impl TypedResource for CaImportResource {
         id: &str,
         _private: &mut Private,
     ) -> Result<CaImportModel, Diagnostics> {
-        let console = Clients::console(ctx)?;
-        Records::new(CA, &console)
-            .import_state(id, self.type_name())
-            .await
+        records::import(ctx, id, self.type_name()).await
+    }
+}
+
+/// The CA record's part in the shared record CRUD (`records`).
+impl RecordResource for CaImportModel {
+    const NAMING: Naming = CA;
+    fn import_body(&self) -> Json {
+        import_body(self)
+    }
+    fn record_edit(prior: &Self, planned: &Self) -> EditComponentRequest {
+        record_edit(prior, planned)
+    }
+    fn record_state(base: &Self, c: &Component) -> Self {
+        live_state(base, c)
     }
 }
 
@@ -700,11 +689,6 @@ fn record_edit(prior: &CaImportModel, planned: &CaImportModel) -> EditComponentR
             .then(|| lifecycle::tags_to_send(&planned.tags, &[], &SYSTEM_TAGS)),
         ..EditComponentRequest::default()
     }
-}
-
-/// State after create/update: the planned values where known, the console's for the rest.
-fn applied_state(planned: &CaImportModel, c: &Component) -> CaImportModel {
-    lifecycle::keep_planned(planned, live_state(planned, c))
 }
 
 /// State from the console's record. `base` (plan or prior state) supplies the input the

@@ -22,6 +22,8 @@ pub mod peer_import;
 pub mod pem;
 pub mod records;
 pub mod semantic;
+#[cfg(test)]
+mod test_util;
 
 /// Every resource type this provider serves.
 pub fn all() -> Vec<Arc<dyn Resource>> {

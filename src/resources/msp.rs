@@ -34,7 +34,7 @@ use crate::resources::msp_definition::{
     self, MspDefinition, MspRecord, MSP_ID_PATTERN, SYSTEM_TAGS,
 };
 use crate::resources::pem::{console_b64, msp_certificate};
-use crate::resources::records::record_model;
+use crate::resources::records::{self, record_model};
 use crate::resources::semantic::{same_certificates, same_json};
 use crate::{attr, tf_model};
 
@@ -431,7 +431,7 @@ impl TypedResource for MspResource {
         req: CreateRequest<'_, MspModel>,
     ) -> Result<MspModel, ApplyError<MspModel>> {
         let planned = complete(ctx, &req.planned).await?;
-        msp_definition::create(ctx, &planned, req.private).await
+        records::create(ctx, &planned, req.private).await
     }
 
     async fn read(
@@ -439,7 +439,7 @@ impl TypedResource for MspResource {
         ctx: &ResourceContext,
         req: ReadRequest<'_, MspModel>,
     ) -> Result<Option<MspModel>, Diagnostics> {
-        msp_definition::read(ctx, &req.state, req.private).await
+        records::read(ctx, &req.state, req.private).await
     }
 
     async fn update(
@@ -448,7 +448,7 @@ impl TypedResource for MspResource {
         req: UpdateRequest<'_, MspModel>,
     ) -> Result<MspModel, ApplyError<MspModel>> {
         let planned = complete(ctx, &req.planned).await?;
-        msp_definition::update(ctx, &req.prior, &planned).await
+        records::update(ctx, &req.prior, &planned).await
     }
 
     async fn delete(
@@ -456,7 +456,7 @@ impl TypedResource for MspResource {
         ctx: &ResourceContext,
         req: DeleteRequest<'_, MspModel>,
     ) -> Result<(), Diagnostics> {
-        msp_definition::delete(ctx, &req.prior, req.private).await
+        records::delete(ctx, &req.prior, req.private).await
     }
 
     /// By component id. What the record does not keep (where the CA is) comes from the
@@ -468,7 +468,7 @@ impl TypedResource for MspResource {
         id: &str,
         _private: &mut Private,
     ) -> Result<MspModel, Diagnostics> {
-        let m: MspModel = msp_definition::import(ctx, id, self.type_name()).await?;
+        let m: MspModel = records::import(ctx, id, self.type_name()).await?;
         Ok(MspModel {
             ca_name: Tf::Known(DEFAULT_CA_NAME.to_owned()),
             tlsca_name: Tf::Known(DEFAULT_TLSCA_NAME.to_owned()),

@@ -11,14 +11,11 @@ use std::collections::BTreeSet;
 
 use serde_json::{Map, Value as Json};
 
-use crate::clients::Clients;
 use crate::console::{Component, EditComponentRequest};
-use crate::framework::{
-    ApplyError, AttributePath, Diagnostics, Model, Private, ResourceContext, Tf,
-};
-use crate::resources::lifecycle::{self, required, Naming, Operation};
+use crate::framework::{Model, Tf};
+use crate::resources::lifecycle::{self, Naming};
 use crate::resources::pem::{console_b64, msp_certificate, pem_text};
-use crate::resources::records::{RecordModel, Records, RECORD_LIMIT, RECORD_TIMEOUT};
+use crate::resources::records::{RecordModel, RecordResource};
 
 /// The console's own tag on every MSP record (docs/dev/console-api.md#tags).
 pub const SYSTEM_TAGS: [&str; 1] = ["msp"];
@@ -286,89 +283,22 @@ pub trait MspRecord: Model + RecordModel {
     fn live_state(base: &Self, c: &Component) -> Self;
 }
 
-fn operation(ctx: &ResourceContext) -> Operation {
-    Operation::new(RECORD_TIMEOUT, RECORD_LIMIT, ctx.cancelled())
-}
-
-/// State after create/update: the planned values where known, the console's for the rest.
-fn applied_state<M: MspRecord>(planned: &M, c: &Component) -> M {
-    lifecycle::keep_planned(planned, M::live_state(planned, c))
-}
-
-/// Imports the planned definition as a new record.
-pub async fn create<M: MspRecord>(
-    ctx: &ResourceContext,
-    planned: &M,
-    private: &mut Private,
-) -> Result<M, ApplyError<M>> {
-    let console = Clients::console(ctx)?;
-    required(
-        planned.record_name(),
-        AttributePath::attribute("display_name"),
-    )?;
-    let body = planned
-        .definition()
-        .import_body(planned.tags(), M::sends_empty_lists());
-    Records::new(MSP, &console)
-        .create_state(&operation(ctx), planned, &body, private, |c| {
-            applied_state(planned, c)
-        })
-        .await
-}
-
-/// The record of `state` as the console holds it now; `None` when it is gone.
-pub async fn read<M: MspRecord>(
-    ctx: &ResourceContext,
-    state: &M,
-    private: &mut Private,
-) -> Result<Option<M>, Diagnostics> {
-    let console = Clients::console(ctx)?;
-    Records::new(MSP, &console)
-        .read_state(state, private, |c| M::live_state(state, c))
-        .await
-}
-
-/// Edits the record from `prior` to `planned` in place.
-pub async fn update<M: MspRecord>(
-    ctx: &ResourceContext,
-    prior: &M,
-    planned: &M,
-) -> Result<M, ApplyError<M>> {
-    let console = Clients::console(ctx)?;
-    let id = required(prior.record_id(), AttributePath::attribute("id"))?;
-    let edit = record_edit(
-        &prior.definition(),
-        &planned.definition(),
-        prior.tags(),
-        planned.tags(),
-    );
-    let current = Records::new(MSP, &console)
-        .edit(&operation(ctx), &id, &edit)
-        .await
-        .map_err(Diagnostics::from)?;
-    Ok(applied_state(planned, &current))
-}
-
-/// Removes the record (only when it is this one, after a create never confirmed).
-pub async fn delete<M: MspRecord>(
-    ctx: &ResourceContext,
-    prior: &M,
-    private: &Private,
-) -> Result<(), Diagnostics> {
-    let console = Clients::console(ctx)?;
-    Records::new(MSP, &console)
-        .remove_state(&operation(ctx), prior, private)
-        .await
-}
-
-/// The model of the record an import names, checked to be an MSP record.
-pub async fn import<M: MspRecord>(
-    ctx: &ResourceContext,
-    id: &str,
-    resource_type: &str,
-) -> Result<M, Diagnostics> {
-    let console = Clients::console(ctx)?;
-    Records::new(MSP, &console)
-        .import_state(id, resource_type)
-        .await
+/// Every MSP record model's part in the shared record CRUD (`records`).
+impl<M: MspRecord> RecordResource for M {
+    const NAMING: Naming = MSP;
+    fn import_body(&self) -> Json {
+        self.definition()
+            .import_body(self.tags(), M::sends_empty_lists())
+    }
+    fn record_edit(prior: &Self, planned: &Self) -> EditComponentRequest {
+        record_edit(
+            &prior.definition(),
+            &planned.definition(),
+            prior.tags(),
+            planned.tags(),
+        )
+    }
+    fn record_state(base: &Self, c: &Component) -> Self {
+        <M as MspRecord>::live_state(base, c)
+    }
 }

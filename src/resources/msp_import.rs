@@ -23,7 +23,7 @@ use crate::resources::lifecycle::{self, check_certificates, pick};
 use crate::resources::msp_definition::{
     self, MspDefinition, MspRecord, MSP_ID_PATTERN, SYSTEM_TAGS,
 };
-use crate::resources::records::record_model;
+use crate::resources::records::{self, record_model};
 use crate::resources::semantic::{same_certificates, same_json};
 use crate::{attr, tf_model};
 
@@ -258,7 +258,7 @@ impl TypedResource for MspImportResource {
         ctx: &ResourceContext,
         req: CreateRequest<'_, MspImportModel>,
     ) -> Result<MspImportModel, ApplyError<MspImportModel>> {
-        msp_definition::create(ctx, &req.planned, req.private).await
+        records::create(ctx, &req.planned, req.private).await
     }
 
     async fn read(
@@ -266,7 +266,7 @@ impl TypedResource for MspImportResource {
         ctx: &ResourceContext,
         req: ReadRequest<'_, MspImportModel>,
     ) -> Result<Option<MspImportModel>, Diagnostics> {
-        msp_definition::read(ctx, &req.state, req.private).await
+        records::read(ctx, &req.state, req.private).await
     }
 
     async fn update(
@@ -274,7 +274,7 @@ impl TypedResource for MspImportResource {
         ctx: &ResourceContext,
         req: UpdateRequest<'_, MspImportModel>,
     ) -> Result<MspImportModel, ApplyError<MspImportModel>> {
-        msp_definition::update(ctx, &req.prior, &req.planned).await
+        records::update(ctx, &req.prior, &req.planned).await
     }
 
     async fn delete(
@@ -282,7 +282,7 @@ impl TypedResource for MspImportResource {
         ctx: &ResourceContext,
         req: DeleteRequest<'_, MspImportModel>,
     ) -> Result<(), Diagnostics> {
-        msp_definition::delete(ctx, &req.prior, req.private).await
+        records::delete(ctx, &req.prior, req.private).await
     }
 
     async fn import(
@@ -291,7 +291,7 @@ impl TypedResource for MspImportResource {
         id: &str,
         _private: &mut Private,
     ) -> Result<MspImportModel, Diagnostics> {
-        msp_definition::import(ctx, id, self.type_name()).await
+        records::import(ctx, id, self.type_name()).await
     }
 }
 

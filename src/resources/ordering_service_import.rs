@@ -36,7 +36,7 @@ use crate::resources::lifecycle::{
 };
 use crate::resources::peer_import::NO_LOCATION;
 use crate::resources::pem::{canonical_pem, msp_certificate};
-use crate::resources::records::{Records, RECORD_LIMIT, RECORD_TIMEOUT};
+use crate::resources::records::{operation, Records};
 use crate::{attr, tf_model};
 
 /// The console's own tag on every orderer (docs/dev/console-api.md#tags).
@@ -126,10 +126,6 @@ tf_model! {
 }
 
 pub struct OrderingServiceImportResource;
-
-fn operation(ctx: &ResourceContext) -> Operation {
-    Operation::new(RECORD_TIMEOUT, RECORD_LIMIT, ctx.cancelled())
-}
 
 /// The nodes of an ordering service export, as the console UI's import reads them.
 fn export_definitions(text: &str) -> Result<Vec<NodeDefinition>, String> {

@@ -19,7 +19,7 @@ use serde_json::{json, Map, Value as Json};
 use tokio_util::sync::CancellationToken;
 
 use crate::clients::Clients;
-use crate::console::{Component, CreatePeerRequest, EditComponentRequest, PeerUpdate};
+use crate::console::{Component, CreatePeerRequest, PeerUpdate};
 use crate::fabric::{FabricCaClient, Health, HealthError, SigningIdentity};
 use crate::framework::{
     timeouts_block, validators, ApplyError, AttributePath, CreatePlan, CreateRequest,
@@ -30,7 +30,7 @@ use crate::framework::{
 use crate::resources::export::{export_node_json, DEFAULT_PLATFORM};
 use crate::resources::fabric_ca::{ENROLL_ID_PATTERN, ENROLL_ID_RULE};
 use crate::resources::lifecycle::{
-    self, changed, waiter::Check, ComponentKind, Deployed, DeployedModel, Lifecycle,
+    self, changed, resource, waiter::Check, ComponentKind, DeployedModel, DeployedResource,
 };
 use crate::resources::msp_definition::MSP_ID_PATTERN;
 use crate::resources::pem::{
@@ -464,18 +464,48 @@ impl<P: HealthProbe> ComponentKind for PeerKind<P> {
 
 pub struct PeerResource;
 
-/// The console client and the peer kind of the provider block a call comes from.
-fn parts(
-    ctx: &ResourceContext,
-) -> Result<(crate::console::ConsoleClient, PeerKind<OperationsProbe>), Diagnostics> {
-    let console = Clients::console(ctx)?;
-    let kind = PeerKind {
-        probe: OperationsProbe {
-            fabric: Clients::fabric_ca(ctx)?,
-            cancel: ctx.cancelled(),
-        },
-    };
-    Ok((console, kind))
+/// The peer's part in the shared resource CRUD (`lifecycle::resource`).
+impl DeployedResource for PeerResource {
+    type State = PeerModel;
+    type Kind = PeerKind<OperationsProbe>;
+    const DEFAULTS: Timeouts = DEFAULTS;
+    const SYSTEM_TAGS: &'static [&'static str] = &SYSTEM_TAGS;
+
+    /// The console client and the peer kind of the provider block a call comes from.
+    fn parts(
+        ctx: &ResourceContext,
+    ) -> Result<(crate::console::ConsoleClient, PeerKind<OperationsProbe>), Diagnostics> {
+        let console = Clients::console(ctx)?;
+        let kind = PeerKind {
+            probe: OperationsProbe {
+                fabric: Clients::fabric_ca(ctx)?,
+                cancel: ctx.cancelled(),
+            },
+        };
+        Ok((console, kind))
+    }
+
+    fn create_body(planned: &PeerModel, config: &PeerModel) -> Result<Json, Diagnostics> {
+        create_body(planned, config)
+    }
+
+    fn deployment_updates(
+        prior: &PeerModel,
+        planned: &PeerModel,
+        config: &PeerModel,
+    ) -> Vec<PeerUpdate> {
+        deployment_updates(prior, planned, config)
+    }
+
+    /// The crypto blocks are never null (docs/dev/peer.md#crypto-is-write-only).
+    fn imported(id: String) -> PeerModel {
+        PeerModel {
+            id: Tf::Known(id),
+            enrollment: Tf::Known(EnrollmentModel::default()),
+            msp: Tf::Known(MspCryptoModel::default()),
+            ..PeerModel::default()
+        }
+    }
 }
 
 #[async_trait]
@@ -600,11 +630,7 @@ impl TypedResource for PeerResource {
         ctx: &ResourceContext,
         req: CreateRequest<'_, PeerModel>,
     ) -> Result<PeerModel, ApplyError<PeerModel>> {
-        let (console, kind) = parts(ctx)?;
-        let body = create_body(&req.planned, &req.config)?;
-        Deployed::new(&kind, &console, &DEFAULTS, ctx.cancelled())
-            .create(&req.planned, &body, req.private)
-            .await
+        resource::create::<Self>(ctx, req).await
     }
 
     async fn read(
@@ -612,10 +638,7 @@ impl TypedResource for PeerResource {
         ctx: &ResourceContext,
         req: ReadRequest<'_, PeerModel>,
     ) -> Result<Option<PeerModel>, Diagnostics> {
-        let (console, kind) = parts(ctx)?;
-        Deployed::new(&kind, &console, &DEFAULTS, ctx.cancelled())
-            .read(&req.state, req.private)
-            .await
+        resource::read::<Self>(ctx, req).await
     }
 
     async fn update(
@@ -623,17 +646,7 @@ impl TypedResource for PeerResource {
         ctx: &ResourceContext,
         req: UpdateRequest<'_, PeerModel>,
     ) -> Result<PeerModel, ApplyError<PeerModel>> {
-        let (console, kind) = parts(ctx)?;
-        let (prior, planned) = (&req.prior, &req.planned);
-        let updates = deployment_updates(prior, planned, &req.config);
-        Deployed::new(&kind, &console, &DEFAULTS, ctx.cancelled())
-            .update(
-                prior,
-                planned,
-                |tags| record_edit(prior, planned, tags),
-                &updates,
-            )
-            .await
+        resource::update::<Self>(ctx, req).await
     }
 
     async fn delete(
@@ -641,10 +654,7 @@ impl TypedResource for PeerResource {
         ctx: &ResourceContext,
         req: DeleteRequest<'_, PeerModel>,
     ) -> Result<(), Diagnostics> {
-        let (console, kind) = parts(ctx)?;
-        Deployed::new(&kind, &console, &DEFAULTS, ctx.cancelled())
-            .delete(&req.prior, req.private)
-            .await
+        resource::delete::<Self>(ctx, req).await
     }
 
     async fn import(
@@ -653,16 +663,7 @@ impl TypedResource for PeerResource {
         id: &str,
         _private: &mut Private,
     ) -> Result<PeerModel, Diagnostics> {
-        let (console, kind) = parts(ctx)?;
-        let c = Lifecycle::new(&kind, &console)
-            .import(id, self.type_name())
-            .await?;
-        Ok(PeerModel {
-            id: Tf::Known(c.id),
-            enrollment: Tf::Known(EnrollmentModel::default()),
-            msp: Tf::Known(MspCryptoModel::default()),
-            ..PeerModel::default()
-        })
+        resource::import::<Self>(ctx, id, self.type_name()).await
     }
 }
 
@@ -1107,27 +1108,6 @@ fn storage_json(m: &PeerModel) -> Option<Json> {
 
 // ---- updates ----
 
-/// The record edit a plan needs (display name, tags), if any. `current_tags` are the console's
-/// tags now, whose system tags are kept.
-fn record_edit(
-    prior: &PeerModel,
-    planned: &PeerModel,
-    current_tags: &[String],
-) -> Option<EditComponentRequest> {
-    let mut edit = EditComponentRequest::default();
-    if let Some(name) = changed(&prior.display_name, &planned.display_name) {
-        edit.display_name = Some(name.clone());
-    }
-    if prior.tags != planned.tags {
-        edit.tags = Some(lifecycle::tags_to_send(
-            &planned.tags,
-            current_tags,
-            &SYSTEM_TAGS,
-        ));
-    }
-    (edit.display_name.is_some() || edit.tags.is_some()).then_some(edit)
-}
-
 /// The deployment updates a plan needs, in the order they are sent: the image version alone
 /// first (it restarts the pods), then sizing, the core.yaml overrides, the admin certificates,
 /// and placement last.
@@ -1273,18 +1253,8 @@ fn storage_value(c: &Component, part: &str, key: &str) -> Option<String> {
 }
 
 impl DeployedModel for PeerModel {
-    fn id(&self) -> &Tf<String> {
-        &self.id
-    }
-    fn display_name(&self) -> &Tf<String> {
-        &self.display_name
-    }
-    fn tags(&self) -> &Tf<BTreeSet<String>> {
-        &self.tags
-    }
-    fn timeouts(&self) -> &Tf<TimeoutsModel> {
-        &self.timeouts
-    }
+    lifecycle::deployed_model_fields!();
+
     fn live_state(base: &Self, c: &Component) -> Self {
         live_state(base, c)
     }

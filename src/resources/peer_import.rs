@@ -13,7 +13,6 @@ use std::collections::BTreeSet;
 use async_trait::async_trait;
 use serde_json::{Map, Value as Json};
 
-use crate::clients::Clients;
 use crate::console::{Component, EditComponentRequest};
 use crate::framework::{
     validators, ApplyError, AttributePath, CreatePlan, CreateRequest, DeleteRequest, Diagnostic,
@@ -25,12 +24,11 @@ use crate::resources::export::{
     GRPC_URL_RULE, HTTP_URL_PATTERN, HTTP_URL_RULE, LOCATION_RULE, NAME_CHARS, SAFE_URL_PATTERN,
 };
 use crate::resources::lifecycle::{
-    self, changed, check_certificate, check_certificates, console_tags, pick, required, Naming,
-    Operation,
+    self, changed, check_certificate, check_certificates, console_tags, pick, Naming,
 };
 use crate::resources::msp_definition::MSP_ID_PATTERN;
 use crate::resources::pem::{canonical_pem, msp_certificate, same_certificate};
-use crate::resources::records::{record_model, Records, RECORD_LIMIT, RECORD_TIMEOUT};
+use crate::resources::records::{self, record_model, RecordResource};
 use crate::resources::semantic::same_certificates;
 use crate::{attr, tf_model};
 
@@ -120,10 +118,6 @@ tf_model! {
 }
 
 pub struct PeerImportResource;
-
-fn operation(ctx: &ResourceContext) -> Operation {
-    Operation::new(RECORD_TIMEOUT, RECORD_LIMIT, ctx.cancelled())
-}
 
 /// The one peer of a peer export.
 fn peer_export(text: &str) -> Result<NodeDefinition, String> {
@@ -320,17 +314,7 @@ impl TypedResource for PeerImportResource {
         ctx: &ResourceContext,
         req: CreateRequest<'_, PeerImportModel>,
     ) -> Result<PeerImportModel, ApplyError<PeerImportModel>> {
-        let console = Clients::console(ctx)?;
-        let CreateRequest {
-            planned, private, ..
-        } = req;
-        required(&planned.display_name, attr!(PeerImportModel, display_name))?;
-        let body = import_body(&planned);
-        Records::new(PEER, &console)
-            .create_state(&operation(ctx), &planned, &body, private, |c| {
-                applied_state(&planned, c)
-            })
-            .await
+        records::create(ctx, &req.planned, req.private).await
     }
 
     async fn read(
@@ -338,10 +322,7 @@ impl TypedResource for PeerImportResource {
         ctx: &ResourceContext,
         req: ReadRequest<'_, PeerImportModel>,
     ) -> Result<Option<PeerImportModel>, Diagnostics> {
-        let console = Clients::console(ctx)?;
-        Records::new(PEER, &console)
-            .read_state(&req.state, req.private, |c| live_state(&req.state, c))
-            .await
+        records::read(ctx, &req.state, req.private).await
     }
 
     async fn update(
@@ -349,21 +330,7 @@ impl TypedResource for PeerImportResource {
         ctx: &ResourceContext,
         req: UpdateRequest<'_, PeerImportModel>,
     ) -> Result<PeerImportModel, ApplyError<PeerImportModel>> {
-        let console = Clients::console(ctx)?;
-        let UpdateRequest { prior, planned, .. } = req;
-        let id = required(&prior.id, attr!(PeerImportModel, id))?;
-        let edit = EditComponentRequest {
-            display_name: changed(&prior.display_name, &planned.display_name).cloned(),
-            tags: (prior.tags != planned.tags)
-                .then(|| lifecycle::tags_to_send(&planned.tags, &[], &SYSTEM_TAGS)),
-            fields: definition(&planned).edit_fields(&definition(&prior), NodeKind::Peer),
-            ..EditComponentRequest::default()
-        };
-        let current = Records::new(PEER, &console)
-            .edit(&operation(ctx), &id, &edit)
-            .await
-            .map_err(Diagnostics::from)?;
-        Ok(applied_state(&planned, &current))
+        records::update(ctx, &req.prior, &req.planned).await
     }
 
     async fn delete(
@@ -371,10 +338,7 @@ impl TypedResource for PeerImportResource {
         ctx: &ResourceContext,
         req: DeleteRequest<'_, PeerImportModel>,
     ) -> Result<(), Diagnostics> {
-        let console = Clients::console(ctx)?;
-        Records::new(PEER, &console)
-            .remove_state(&operation(ctx), &req.prior, req.private)
-            .await
+        records::delete(ctx, &req.prior, req.private).await
     }
 
     async fn import(
@@ -383,10 +347,28 @@ impl TypedResource for PeerImportResource {
         id: &str,
         _private: &mut Private,
     ) -> Result<PeerImportModel, Diagnostics> {
-        let console = Clients::console(ctx)?;
-        Records::new(PEER, &console)
-            .import_state(id, self.type_name())
-            .await
+        records::import(ctx, id, self.type_name()).await
+    }
+}
+
+/// The peer record's part in the shared record CRUD (`records`).
+impl RecordResource for PeerImportModel {
+    const NAMING: Naming = PEER;
+    fn import_body(&self) -> Json {
+        import_body(self)
+    }
+    /// The display name and tags, and each stored field that differs.
+    fn record_edit(prior: &Self, planned: &Self) -> EditComponentRequest {
+        EditComponentRequest {
+            display_name: changed(&prior.display_name, &planned.display_name).cloned(),
+            tags: (prior.tags != planned.tags)
+                .then(|| lifecycle::tags_to_send(&planned.tags, &[], &SYSTEM_TAGS)),
+            fields: definition(planned).edit_fields(&definition(prior), NodeKind::Peer),
+            ..EditComponentRequest::default()
+        }
+    }
+    fn record_state(base: &Self, c: &Component) -> Self {
+        live_state(base, c)
     }
 }
 
@@ -473,11 +455,6 @@ fn import_body(planned: &PeerImportModel) -> Json {
     }
     let tags: Option<Vec<String>> = planned.tags.known().map(|t| t.iter().cloned().collect());
     d.import_body(NodeKind::Peer, tags.as_deref())
-}
-
-/// State after create/update: the planned values where known, the console's for the rest.
-fn applied_state(planned: &PeerImportModel, c: &Component) -> PeerImportModel {
-    lifecycle::keep_planned(planned, live_state(planned, c))
 }
 
 /// State from the console's record. `base` (plan or prior state) supplies the input the

@@ -14,11 +14,14 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use crate::clients::Clients;
 use crate::console::{Component, EditComponentRequest};
-use crate::framework::{ApplyError, Diagnostics, Private, Tf};
+use crate::framework::{
+    ApplyError, AttributePath, Diagnostics, Model, Private, ResourceContext, Tf,
+};
 use crate::resources::lifecycle::{
-    self, unconfirmed_error, ComponentApi, CreateFailure, FreeIdFailure, LifecycleError, Naming,
-    Operation, Post,
+    self, required, unconfirmed_error, ComponentApi, CreateFailure, FreeIdFailure, LifecycleError,
+    Naming, Operation, Post,
 };
 
 /// How long a record operation may take: a few console calls, no deployment.
@@ -58,6 +61,111 @@ macro_rules! record_model {
     };
 }
 pub(crate) use record_model;
+
+/// A one-record resource's model with what is particular to its type: the record's type on
+/// the console, the import body, the edit and the state of a record. The resource's
+/// `TypedResource` CRUD is [`create`], [`read`], [`update`], [`delete`] and [`import`].
+pub trait RecordResource: RecordModel + Model {
+    /// The record's type in the shared naming rule.
+    const NAMING: Naming;
+    /// The import body (POST /components/{type}, without `id`) of the planned record.
+    fn import_body(&self) -> Value;
+    /// The edit from `prior` to `planned` (an empty edit sends nothing).
+    fn record_edit(prior: &Self, planned: &Self) -> EditComponentRequest;
+    /// The state of the record `c`; `base` (plan or prior state) supplies what the console
+    /// does not keep and whether the user manages tags.
+    fn record_state(base: &Self, c: &Component) -> Self;
+}
+
+/// A record operation, bounded by [`RECORD_TIMEOUT`] and Terraform's Stop.
+pub fn operation(ctx: &ResourceContext) -> Operation {
+    Operation::new(RECORD_TIMEOUT, RECORD_LIMIT, ctx.cancelled())
+}
+
+/// State after create/update: the planned values where known, the console's for the rest.
+pub fn applied_state<M: RecordResource>(planned: &M, c: &Component) -> M {
+    lifecycle::keep_planned(planned, M::record_state(planned, c))
+}
+
+/// Imports the planned record as a new one ([`Records::create_state`]).
+pub async fn create<M: RecordResource>(
+    ctx: &ResourceContext,
+    planned: &M,
+    private: &mut Private,
+) -> Result<M, ApplyError<M>> {
+    create_within(ctx, &operation(ctx), planned, private).await
+}
+
+/// [`create`] within `op`, an operation the resource's own checks before it already took time
+/// from.
+pub async fn create_within<M: RecordResource>(
+    ctx: &ResourceContext,
+    op: &Operation,
+    planned: &M,
+    private: &mut Private,
+) -> Result<M, ApplyError<M>> {
+    let console = Clients::console(ctx)?;
+    required(
+        planned.record_name(),
+        AttributePath::attribute("display_name"),
+    )?;
+    let body = planned.import_body();
+    Records::new(M::NAMING, &console)
+        .create_state(op, planned, &body, private, |c| applied_state(planned, c))
+        .await
+}
+
+/// The record of `state` as the console holds it now; `None` when it is gone.
+pub async fn read<M: RecordResource>(
+    ctx: &ResourceContext,
+    state: &M,
+    private: &mut Private,
+) -> Result<Option<M>, Diagnostics> {
+    let console = Clients::console(ctx)?;
+    Records::new(M::NAMING, &console)
+        .read_state(state, private, |c| M::record_state(state, c))
+        .await
+}
+
+/// Edits the record from `prior` to `planned` in place.
+pub async fn update<M: RecordResource>(
+    ctx: &ResourceContext,
+    prior: &M,
+    planned: &M,
+) -> Result<M, ApplyError<M>> {
+    let console = Clients::console(ctx)?;
+    let id = required(prior.record_id(), AttributePath::attribute("id"))?;
+    let edit = M::record_edit(prior, planned);
+    let current = Records::new(M::NAMING, &console)
+        .edit(&operation(ctx), &id, &edit)
+        .await
+        .map_err(Diagnostics::from)?;
+    Ok(applied_state(planned, &current))
+}
+
+/// Removes the record (only when it is this one, after a create never confirmed).
+pub async fn delete<M: RecordResource>(
+    ctx: &ResourceContext,
+    prior: &M,
+    private: &Private,
+) -> Result<(), Diagnostics> {
+    let console = Clients::console(ctx)?;
+    Records::new(M::NAMING, &console)
+        .remove_state(&operation(ctx), prior, private)
+        .await
+}
+
+/// The model of the record an import names, checked to be a record of this type.
+pub async fn import<M: RecordResource>(
+    ctx: &ResourceContext,
+    id: &str,
+    resource_type: &str,
+) -> Result<M, Diagnostics> {
+    let console = Clients::console(ctx)?;
+    Records::new(M::NAMING, &console)
+        .import_state(id, resource_type)
+        .await
+}
 
 /// The record lifecycle of one type on one console.
 pub struct Records<'a, A: ComponentApi + ?Sized> {

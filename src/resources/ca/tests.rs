@@ -3,7 +3,9 @@
 use super::*;
 use crate::framework::{Model, Provider as _, Resource as _, Severity, TypedAdapter, Value};
 use crate::resources::lifecycle::required;
+use crate::resources::lifecycle::Lifecycle;
 use crate::resources::pem::{decode_b64_pem, pem_text};
+use crate::resources::test_util::{s, smap, string_set as strings};
 use serde_json::json;
 
 /// From the fixture exchange `import.ca` (seq 49).
@@ -105,23 +107,6 @@ fn component_with(edit: impl FnOnce(&mut serde_json::Value)) -> Component {
     let mut j = console_json();
     edit(&mut j);
     serde_json::from_value(j).unwrap()
-}
-
-fn s(v: &str) -> Tf<String> {
-    Tf::Known(v.to_string())
-}
-
-fn strings(items: &[&str]) -> Tf<BTreeSet<String>> {
-    Tf::Known(items.iter().map(|i| i.to_string()).collect())
-}
-
-fn smap(pairs: &[(&str, &str)]) -> Tf<BTreeMap<String, String>> {
-    Tf::Known(
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-    )
 }
 
 fn timeouts(create: &str) -> Tf<TimeoutsModel> {
@@ -888,7 +873,7 @@ fn a_limits_change_alone_sends_the_whole_resources_object() {
 fn nothing_is_sent_for_unchanged_unknown_or_null_values() {
     let prior = deployed_prior();
     assert!(deployment_updates(&prior, &prior).is_empty());
-    assert!(record_edit(&prior, &prior, &[]).is_none());
+    assert!(lifecycle::record_edit(&prior, &prior, &[], &SYSTEM_TAGS).is_none());
 
     for blank in [Tf::Unknown, Tf::Null] {
         let planned = CaModel {
@@ -912,7 +897,7 @@ fn nothing_is_sent_for_unchanged_unknown_or_null_values() {
         ..prior.clone()
     };
     assert!(deployment_updates(&prior, &record).is_empty());
-    let edit = record_edit(&prior, &record, &[]).unwrap();
+    let edit = lifecycle::record_edit(&prior, &record, &[], &SYSTEM_TAGS).unwrap();
     assert_eq!(edit.display_name.as_deref(), Some("Renamed"));
     assert_eq!(edit.tags, Some(vec!["new".to_string(), "tf".to_string()]));
 }
@@ -929,7 +914,7 @@ fn a_tag_edit_sends_the_consoles_own_tags_back() {
         "ibm_saas".to_string(),
         "tf".to_string(),
     ];
-    let edit = record_edit(&prior, &planned, &console_tags).unwrap();
+    let edit = lifecycle::record_edit(&prior, &planned, &console_tags, &SYSTEM_TAGS).unwrap();
     assert_eq!(
         edit.tags,
         Some(vec![

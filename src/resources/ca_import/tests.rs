@@ -3,8 +3,9 @@
 //! and how a refused admin check reads.
 
 use super::*;
-use crate::framework::{Model, Severity};
+use crate::framework::Model;
 use crate::resources::pem::canonical_pem;
+use crate::resources::test_util::config_errors;
 use serde_json::json;
 
 /// Public certificates of the fixture recordings (tests/emulator/fixtures/console/certs).
@@ -60,21 +61,7 @@ fn planned() -> CaImportModel {
 }
 
 fn errors(m: &CaImportModel) -> Vec<(String, String)> {
-    let mut diags = Diagnostics::default();
-    CaImportResource.validate_config(m, &mut diags);
-    diags
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .map(|d| {
-            (
-                d.attribute
-                    .as_ref()
-                    .map(|p| p.to_string())
-                    .unwrap_or_default(),
-                d.detail.clone(),
-            )
-        })
-        .collect()
+    config_errors(&CaImportResource, m)
 }
 
 #[test]

@@ -9,7 +9,7 @@
 mod api;
 pub mod naming;
 pub mod operation;
-mod resource;
+pub mod resource;
 mod state;
 pub mod waiter;
 
@@ -26,7 +26,8 @@ use crate::framework::{Diagnostic, Diagnostics};
 pub use api::{ComponentApi, Post};
 pub use naming::{FreeIdFailure, Naming};
 pub use operation::{Operation, Stop};
-pub use resource::{Deployed, DeployedModel};
+pub(crate) use resource::deployed_model_fields;
+pub use resource::{record_edit, Deployed, DeployedModel, DeployedResource};
 pub use state::*;
 use waiter::{wait_until, Backoff, Check, WaitError};
 

@@ -2,20 +2,24 @@
 //! unconfirmed or not yet ready component in state), read (settling an unconfirmed create),
 //! update (record edit with the console's own tags, then the deployment changes) and delete,
 //! each bounded by the resource's timeouts and Terraform's Stop. A resource file supplies its
-//! model's mapping from the console's view ([`DeployedModel`]) and its bodies.
+//! model's mapping from the console's view ([`DeployedModel`]) and its bodies
+//! ([`DeployedResource`]); its `TypedResource` CRUD methods call the functions here.
 
 use std::collections::BTreeSet;
 
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
-use crate::console::{Component, EditComponentRequest};
+use crate::console::{Component, ConsoleClient, EditComponentRequest};
 use crate::framework::{
-    ApplyError, AttributePath, Diagnostics, Model, Private, Tf, TimeoutOp, Timeouts, TimeoutsModel,
+    ApplyError, AttributePath, CreateRequest, DeleteRequest, Diagnostics, Model, Private,
+    ReadRequest, ResourceContext, Tf, TimeoutOp, Timeouts, TimeoutsModel, UpdateRequest,
 };
 
 use super::api::ComponentApi;
-use super::state::{confirm, is_unconfirmed, keep_planned, mark_unconfirmed, required};
+use super::state::{
+    changed, confirm, is_unconfirmed, keep_planned, mark_unconfirmed, required, tags_to_send,
+};
 use super::{ComponentKind, CreateFailure, Lifecycle, Operation};
 
 /// The state model of a deployed component's resource.
@@ -38,6 +42,26 @@ pub trait DeployedModel: Model + Default {
         keep_planned(planned, Self::live_state(planned, c))
     }
 }
+
+/// The accessors of [`DeployedModel`] every model with `id`, `display_name`, `tags` and
+/// `timeouts` attributes implements alike; used inside the model's `impl DeployedModel`.
+macro_rules! deployed_model_fields {
+    () => {
+        fn id(&self) -> &$crate::framework::Tf<String> {
+            &self.id
+        }
+        fn display_name(&self) -> &$crate::framework::Tf<String> {
+            &self.display_name
+        }
+        fn tags(&self) -> &$crate::framework::Tf<std::collections::BTreeSet<String>> {
+            &self.tags
+        }
+        fn timeouts(&self) -> &$crate::framework::Tf<$crate::framework::TimeoutsModel> {
+            &self.timeouts
+        }
+    };
+}
+pub(crate) use deployed_model_fields;
 
 /// One resource call on a deployed component: its kind, the console, the resource's default
 /// timeouts and Terraform's Stop.
@@ -163,4 +187,119 @@ impl<'a, K: ComponentKind, A: ComponentApi + ?Sized> Deployed<'a, K, A> {
             .await
             .map_err(Diagnostics::from)
     }
+}
+
+/// What one deployed component's resource is particular in: its state model, its kind in the
+/// shared lifecycle, its default timeouts, the tags the console adds by itself, the create body
+/// and the deployment updates. The CRUD of its `TypedResource` is [`create`], [`read`],
+/// [`update`], [`delete`] and [`import`].
+pub trait DeployedResource {
+    type State: DeployedModel;
+    type Kind: ComponentKind;
+    /// The resource's default timeouts.
+    const DEFAULTS: Timeouts;
+    /// Tags the console adds by itself to a created component; they are not the user's.
+    const SYSTEM_TAGS: &'static [&'static str];
+
+    /// The console client and the component kind of the provider block a call comes from.
+    fn parts(ctx: &ResourceContext) -> Result<(ConsoleClient, Self::Kind), Diagnostics>;
+    /// The create body (without `id`, which the lifecycle chooses).
+    fn create_body(planned: &Self::State, config: &Self::State) -> Result<Value, Diagnostics>;
+    /// The deployment updates a plan needs, in the order they are sent.
+    fn deployment_updates(
+        prior: &Self::State,
+        planned: &Self::State,
+        config: &Self::State,
+    ) -> Vec<<Self::Kind as ComponentKind>::Update>;
+    /// The state an import starts from: the component's id, the rest for the read to fill.
+    fn imported(id: String) -> Self::State;
+}
+
+/// The record edit a plan needs (display name, tags), if any. `current_tags` are the console's
+/// tags now, whose `system` tags are kept.
+pub fn record_edit<M: DeployedModel>(
+    prior: &M,
+    planned: &M,
+    current_tags: &[String],
+    system: &[&str],
+) -> Option<EditComponentRequest> {
+    let mut edit = EditComponentRequest::default();
+    if let Some(name) = changed(prior.display_name(), planned.display_name()) {
+        edit.display_name = Some(name.clone());
+    }
+    if prior.tags() != planned.tags() {
+        edit.tags = Some(tags_to_send(planned.tags(), current_tags, system));
+    }
+    (edit.display_name.is_some() || edit.tags.is_some()).then_some(edit)
+}
+
+/// `TypedResource::create` of a deployed component: [`Deployed::create`] with its body.
+pub async fn create<R: DeployedResource>(
+    ctx: &ResourceContext,
+    req: CreateRequest<'_, R::State>,
+) -> Result<R::State, ApplyError<R::State>> {
+    let (console, kind) = R::parts(ctx)?;
+    let body = R::create_body(&req.planned, &req.config)?;
+    let defaults = R::DEFAULTS;
+    Deployed::new(&kind, &console, &defaults, ctx.cancelled())
+        .create(&req.planned, &body, req.private)
+        .await
+}
+
+/// `TypedResource::read` of a deployed component: [`Deployed::read`].
+pub async fn read<R: DeployedResource>(
+    ctx: &ResourceContext,
+    req: ReadRequest<'_, R::State>,
+) -> Result<Option<R::State>, Diagnostics> {
+    let (console, kind) = R::parts(ctx)?;
+    let defaults = R::DEFAULTS;
+    Deployed::new(&kind, &console, &defaults, ctx.cancelled())
+        .read(&req.state, req.private)
+        .await
+}
+
+/// `TypedResource::update` of a deployed component: [`Deployed::update`] with its record
+/// edit and its deployment updates.
+pub async fn update<R: DeployedResource>(
+    ctx: &ResourceContext,
+    req: UpdateRequest<'_, R::State>,
+) -> Result<R::State, ApplyError<R::State>> {
+    let (console, kind) = R::parts(ctx)?;
+    let (prior, planned) = (&req.prior, &req.planned);
+    let updates = R::deployment_updates(prior, planned, &req.config);
+    let defaults = R::DEFAULTS;
+    Deployed::new(&kind, &console, &defaults, ctx.cancelled())
+        .update(
+            prior,
+            planned,
+            |tags| record_edit(prior, planned, tags, R::SYSTEM_TAGS),
+            &updates,
+        )
+        .await
+}
+
+/// `TypedResource::delete` of a deployed component: [`Deployed::delete`].
+pub async fn delete<R: DeployedResource>(
+    ctx: &ResourceContext,
+    req: DeleteRequest<'_, R::State>,
+) -> Result<(), Diagnostics> {
+    let (console, kind) = R::parts(ctx)?;
+    let defaults = R::DEFAULTS;
+    Deployed::new(&kind, &console, &defaults, ctx.cancelled())
+        .delete(&req.prior, req.private)
+        .await
+}
+
+/// `TypedResource::import` of a deployed component of Terraform type `type_name`: the
+/// lifecycle's import check, then the state the next read fills.
+pub async fn import<R: DeployedResource>(
+    ctx: &ResourceContext,
+    id: &str,
+    type_name: &str,
+) -> Result<R::State, Diagnostics> {
+    let (console, kind) = R::parts(ctx)?;
+    let c = Lifecycle::new(&kind, &console)
+        .import(id, type_name)
+        .await?;
+    Ok(R::imported(c.id))
 }

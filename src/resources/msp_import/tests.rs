@@ -2,9 +2,10 @@
 //! sent, the state read back and the export written.
 
 use super::*;
+use crate::framework::Model;
 use crate::framework::Value;
-use crate::framework::{Model, Severity};
 use crate::resources::pem::{canonical_pem, console_b64};
+use crate::resources::test_util::config_errors;
 use serde_json::json;
 
 /// Public certificates of the fixture recordings (tests/emulator/fixtures/console/certs).
@@ -50,21 +51,7 @@ fn export() -> String {
 }
 
 fn errors(m: &MspImportModel) -> Vec<(String, String)> {
-    let mut diags = Diagnostics::default();
-    MspImportResource.validate_config(m, &mut diags);
-    diags
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .map(|d| {
-            (
-                d.attribute
-                    .as_ref()
-                    .map(|p| p.to_string())
-                    .unwrap_or_default(),
-                d.detail.clone(),
-            )
-        })
-        .collect()
+    config_errors(&MspImportResource, m)
 }
 
 #[test]

@@ -2,6 +2,7 @@
 //! plan's matching of nodes to records, and the lifecycle on an in-memory console: all or
 //! nothing creates, partial results kept, drift repaired node by node, every node removed.
 
+use crate::resources::records::{RECORD_LIMIT, RECORD_TIMEOUT};
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
@@ -10,8 +11,9 @@ use tokio_util::sync::CancellationToken;
 
 use super::*;
 use crate::console::{ConsoleError, CreateError, Expected, NameLock};
-use crate::framework::{AttributePath, Severity};
+use crate::framework::AttributePath;
 use crate::resources::pem::console_b64;
+use crate::resources::test_util::config_errors;
 
 const ORD_CA: &str = include_str!("../../../tests/emulator/fixtures/console/certs/ord-ca.pem");
 const ORD_TLSCA: &str =
@@ -110,21 +112,7 @@ async fn plan(
 }
 
 fn errors(m: &OrderingServiceImportModel) -> Vec<(String, String)> {
-    let mut diags = Diagnostics::default();
-    OrderingServiceImportResource.validate_config(m, &mut diags);
-    diags
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .map(|d| {
-            (
-                d.attribute
-                    .as_ref()
-                    .map(|p| p.to_string())
-                    .unwrap_or_default(),
-                d.detail.clone(),
-            )
-        })
-        .collect()
+    config_errors(&OrderingServiceImportResource, m)
 }
 
 // ---- an in-memory console ----

@@ -2,14 +2,17 @@
 //! the plan-time checks, the updates, the state mapping, and the whole lifecycle on an
 //! in-memory console (paused tokio time).
 
+use crate::console::EditComponentRequest;
+use crate::resources::lifecycle::{Deployed, Lifecycle};
 use std::sync::Mutex;
 
 use super::*;
 use crate::console::testutil::exchange;
 use crate::console::{ConsoleError, CreateError, Expected, NameLock};
 use crate::fabric::fixtures;
-use crate::framework::{Model, Provider as _, Resource as _, Severity, TypedAdapter, Value};
+use crate::framework::{Model, Provider as _, Resource as _, TypedAdapter, Value};
 use crate::resources::lifecycle::{ComponentApi, CreateFailure, Operation, Post};
+use crate::resources::test_util::{config_errors, s, smap, string_set as set};
 
 const CERTS: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -24,23 +27,6 @@ fn cert(name: &str) -> String {
 /// The JSON request body of the recorded exchange `name`.
 fn recorded_request(name: &str) -> Json {
     serde_json::from_str(exchange(name)["request"]["body"].as_str().unwrap()).unwrap()
-}
-
-fn s(v: &str) -> Tf<String> {
-    Tf::Known(v.to_string())
-}
-
-fn set(items: &[&str]) -> Tf<BTreeSet<String>> {
-    Tf::Known(items.iter().map(|i| i.to_string()).collect())
-}
-
-fn smap(pairs: &[(&str, &str)]) -> Tf<BTreeMap<String, String>> {
-    Tf::Known(
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-    )
 }
 
 fn schema() -> crate::framework::Schema {
@@ -145,20 +131,7 @@ fn component_with(edit: impl FnOnce(&mut Json)) -> Component {
 }
 
 fn errors_of(config: &PeerModel) -> Vec<(String, String)> {
-    let mut d = Diagnostics::new();
-    PeerResource.validate_config(config, &mut d);
-    d.iter()
-        .filter(|d| d.severity == Severity::Error)
-        .map(|d| {
-            (
-                d.attribute
-                    .as_ref()
-                    .map(|p| p.to_string())
-                    .unwrap_or_default(),
-                d.detail.clone(),
-            )
-        })
-        .collect()
+    config_errors(&PeerResource, config)
 }
 
 // ---- schema ----
@@ -642,7 +615,7 @@ fn updates_go_one_field_each_version_first_zone_last() {
 fn nothing_is_sent_for_unchanged_unknown_null_or_respelled_values() {
     let prior = deployed_prior();
     assert!(deployment_updates(&prior, &prior, &prior).is_empty());
-    assert!(record_edit(&prior, &prior, &[]).is_none());
+    assert!(lifecycle::record_edit(&prior, &prior, &[], &SYSTEM_TAGS).is_none());
     let blank = PeerModel {
         version: Tf::Unknown,
         zone: Tf::Null,
@@ -666,7 +639,7 @@ fn nothing_is_sent_for_unchanged_unknown_null_or_respelled_values() {
     };
     assert!(deployment_updates(&prior, &record, &record).is_empty());
     let current = ["fabric-peer".to_string(), "ibm_saas".to_string()];
-    let edit = record_edit(&prior, &record, &current).unwrap();
+    let edit = lifecycle::record_edit(&prior, &record, &current, &SYSTEM_TAGS).unwrap();
     assert_eq!(edit.display_name.as_deref(), Some("Renamed"));
     assert_eq!(
         edit.tags,
@@ -1125,7 +1098,7 @@ async fn an_update_sends_each_field_alone_and_waits_for_each() {
         admin_certs: set(&[&admin2]),
         ..prior.clone()
     };
-    let edit = record_edit(&prior, &planned, &[]);
+    let edit = lifecycle::record_edit(&prior, &planned, &[], &SYSTEM_TAGS);
     let updates = deployment_updates(&prior, &planned, &planned);
     let c = Lifecycle::new(&k, &console)
         .update(&op(), "newpeer", edit.as_ref(), &updates)
@@ -1251,7 +1224,7 @@ async fn the_resource_steps_create_read_update_and_delete_through_the_lifecycle(
             &planned,
             |tags| {
                 edits.lock().unwrap().push(tags.to_vec());
-                record_edit(&created, &planned, tags)
+                lifecycle::record_edit(&created, &planned, tags, &SYSTEM_TAGS)
             },
             &updates,
         )

@@ -2,8 +2,9 @@
 //! (edit or replacement), the bodies sent and the state read back, against the recordings.
 
 use super::*;
-use crate::framework::{Private, Severity};
+use crate::framework::Private;
 use crate::resources::pem::console_b64;
+use crate::resources::test_util::config_errors;
 use serde_json::json;
 
 const ORG1_CA: &str = include_str!("../../../tests/emulator/fixtures/console/certs/org1-ca.pem");
@@ -77,21 +78,7 @@ fn from_export(export: &Json) -> PeerImportModel {
 }
 
 fn errors(m: &PeerImportModel) -> Vec<(String, String)> {
-    let mut diags = Diagnostics::default();
-    PeerImportResource.validate_config(m, &mut diags);
-    diags
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .map(|d| {
-            (
-                d.attribute
-                    .as_ref()
-                    .map(|p| p.to_string())
-                    .unwrap_or_default(),
-                d.detail.clone(),
-            )
-        })
-        .collect()
+    config_errors(&PeerImportResource, m)
 }
 
 #[test]
@@ -211,7 +198,7 @@ fn applied() -> PeerImportModel {
         "response",
     ))
     .unwrap();
-    applied_state(&planned, &c)
+    records::applied_state(&planned, &c)
 }
 
 #[test]

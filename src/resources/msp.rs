@@ -418,11 +418,7 @@ impl TypedResource for MspResource {
                 export_json: p.export_json.clone(),
                 ..prior.clone()
             };
-        p.export_json = if unchanged {
-            prior.export_json.clone()
-        } else {
-            Tf::Unknown
-        };
+        p.export_json = lifecycle::export_unless_changed(unchanged, &prior.export_json);
     }
 
     async fn create(

@@ -300,13 +300,8 @@ impl TypedResource for PeerImportResource {
                 export_json: p.export_json.clone(),
                 ..prior.clone()
             };
-        // The export shows every stored field: a change makes it unknown, even when the
-        // engine kept the state's (a drift repair plans fields back the config leaves null).
-        p.console_export_json = if unchanged {
-            prior.console_export_json.clone()
-        } else {
-            Tf::Unknown
-        };
+        p.console_export_json =
+            lifecycle::export_unless_changed(unchanged, &prior.console_export_json);
     }
 
     async fn create(

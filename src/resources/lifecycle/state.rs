@@ -210,6 +210,18 @@ pub fn check_certificate(path: AttributePath, cert: &Tf<String>, diags: &mut Dia
     }
 }
 
+/// The planned value of a computed export that shows every stored field of a record: the
+/// prior export while the plan changes nothing else (`unchanged`), unknown otherwise, even
+/// when the engine kept the state's value (a drift repair plans back fields the configuration
+/// leaves null, and the export must follow them).
+pub fn export_unless_changed(unchanged: bool, prior: &Tf<String>) -> Tf<String> {
+    if unchanged {
+        prior.clone()
+    } else {
+        Tf::Unknown
+    }
+}
+
 /// Each planned certificate list (second) equal in meaning to its kept one (first) takes the
 /// kept spelling, so a respelling is no diff.
 pub fn keep_equal_certificates<'a>(
